@@ -1,0 +1,90 @@
+"""The Surface record: a 2-D loss landscape as data.
+
+Coordinates live on the LAST axis, so one function serves a batch (B, 2), a mesh (H, W, 2)
+and a history (T+1, B, 2):
+
+    f(X)    : (..., 2) -> (...)
+    grad(X) : (..., 2) -> (..., 2)
+    hess(X) : (..., 2) -> (..., 2, 2)
+
+All analytic (never finite differences), float64.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+Array = np.ndarray
+Box = tuple[tuple[float, float], tuple[float, float]]
+
+
+@dataclass(frozen=True)
+class Minimum:
+    """A local minimum: where it is and the loss there."""
+
+    point: tuple[float, float]
+    value: float
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """One numeric parameter of a surface or optimizer factory, with its valid range."""
+
+    name: str
+    label: str
+    default: float
+    low: float
+    high: float
+    log: bool = False
+    integer: bool = False
+    help: str = ""
+
+    def check(self, value: float) -> float:
+        """Return `value` as float if inside [low, high] (and integral if required) else raise ValueError."""
+        v = float(value)
+        if not np.isfinite(v) or not (self.low <= v <= self.high):
+            raise ValueError(f"{self.label} must be between {self.low:g} and {self.high:g}, got {value!r}")
+        if self.integer and v != int(v):
+            raise ValueError(f"{self.label} must be a whole number, got {value!r}")
+        return v
+
+
+@dataclass(frozen=True, eq=False)
+class Surface:
+    """A 2-D landscape: value, gradient and Hessian plus everything the UI needs to explain it.
+
+    `minima` lists every known local minimum, the global one first. `saddles` lists known
+    saddle points (where gradient descent can stall). `value_and_grad`, if given, computes
+    (f, grad) together sharing intermediate terms (the simulator's fast path).
+    """
+
+    name: str
+    title: str
+    f: Callable[[Array], Array]
+    grad: Callable[[Array], Array]
+    hess: Callable[[Array], Array]
+    domain: Box
+    minima: tuple[Minimum, ...]
+    start: tuple[float, float]
+    formula: str
+    lesson: str
+    saddles: tuple[tuple[float, float], ...] = ()
+    params: tuple[tuple[str, float], ...] = ()
+    value_and_grad: Callable[[Array], tuple[Array, Array]] | None = None
+
+    @property
+    def global_min(self) -> Minimum:
+        return self.minima[0]
+
+    @property
+    def f_min(self) -> float:
+        return self.minima[0].value
+
+    def f_and_grad(self, x: Array) -> tuple[Array, Array]:
+        """(f(x), ∇f(x)), using the fused implementation when the surface has one."""
+        if self.value_and_grad is not None:
+            return self.value_and_grad(x)
+        return self.f(x), self.grad(x)
