@@ -46,7 +46,9 @@ class ParamSpec:
         """Return `value` as float if inside [low, high] (and integral if required) else raise ValueError."""
         v = float(value)
         if not np.isfinite(v) or not (self.low <= v <= self.high):
-            raise ValueError(f"{self.label} must be between {self.low:g} and {self.high:g}, got {value!r}")
+            raise ValueError(
+                f"{self.label} must be between {self.low:g} and {self.high:g}, got {value!r}"
+            )
         if self.integer and v != int(v):
             raise ValueError(f"{self.label} must be a whole number, got {value!r}")
         return v
@@ -56,7 +58,8 @@ class ParamSpec:
 class Surface:
     """A 2-D landscape: value, gradient and Hessian plus everything the UI needs to explain it.
 
-    `minima` lists every known local minimum, the global one first. `saddles` lists known
+    `minima` lists every known local minimum, the global one first (it may be empty only for a
+    user formula with no minimum inside its domain: callers must handle that). `saddles` lists known
     saddle points (where gradient descent can stall). `value_and_grad`, if given, computes
     (f, grad) together sharing intermediate terms (the simulator's fast path).
     """
@@ -76,12 +79,13 @@ class Surface:
     value_and_grad: Callable[[Array], tuple[Array, Array]] | None = None
 
     @property
-    def global_min(self) -> Minimum:
-        return self.minima[0]
+    def global_min(self) -> Minimum | None:
+        return self.minima[0] if self.minima else None
 
     @property
     def f_min(self) -> float:
-        return self.minima[0].value
+        """Value of the global minimum (NaN when no minimum is known)."""
+        return self.minima[0].value if self.minima else float("nan")
 
     def f_and_grad(self, x: Array) -> tuple[Array, Array]:
         """(f(x), ∇f(x)), using the fused implementation when the surface has one."""
