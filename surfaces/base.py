@@ -43,7 +43,7 @@ class ParamSpec:
     help: str = ""
 
     def check(self, value: float) -> float:
-        """Return `value` as float if inside [low, high] (and integral if required) else raise ValueError."""
+        """`value` as a float if in [low, high] (and whole if required), else ValueError."""
         v = float(value)
         if not np.isfinite(v) or not (self.low <= v <= self.high):
             raise ValueError(
