@@ -1,0 +1,250 @@
+"""The one loop over steps: run a batch of B trajectories of an optimizer on a surface.
+
+Indexing: update t (t = 0 … T−1) moves positions[t] to positions[t+1] with lr[t]; "step k" means
+the k-th update, so positions[k] is the point after k steps.
+
+Divergence: the point produced by step k *diverges* when its loss is not finite or |loss| exceeds
+`RUNAWAY_LOSS` (1e12), or when one of its coordinates leaves the box that extends the surface's
+plot domain by `RUNAWAY_FACTOR` (1000) times its larger side on every side. Such a trajectory is
+frozen at its last finite point (positions[k:] == positions[k−1], same for loss and grad_norm),
+flagged with `diverged_at = k`, and its optimizer state is frozen too, so nothing non-finite
+reaches the outputs or the other trajectories. Nothing is clipped, no RuntimeWarning escapes.
+
+Randomness: `noise` and the `gradient` override draw from one `np.random.default_rng(seed)`, one
+(B, 2) block per step in step order. Guarantee: the same inputs and seed give bit-identical
+results; every row gets independent noise; a row's noise depends on B (a batched noisy run is
+not the row-by-row runs). Without noise or override, row i of a batch equals the run of
+starts[i] alone (the rows never interact).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from .base import LRPolicy, Optimizer, from_schedule
+
+Array = np.ndarray
+GradientFn = Callable[[Array, int, np.random.Generator], Array]
+
+RUNAWAY_LOSS = 1e12
+RUNAWAY_FACTOR = 1e3
+
+
+class Trajectory(NamedTuple):
+    """The history of a batch of B trajectories over T steps (float64).
+
+    positions (T+1, B, 2); loss (T+1, B); grad_norm (T+1, B) = ‖∇f‖ of the true (noiseless)
+    gradient; lr (T, B) = rate requested at step t (recorded even after divergence, where it is
+    no longer applied); diverged_at (B,) = the step k that diverged, −1 if none; states =
+    optimizer state field -> (T+1, B, …) history when `record_state=True`, else None.
+    """
+
+    positions: Array
+    loss: Array
+    lr: Array
+    grad_norm: Array
+    diverged_at: Array
+    states: dict[str, Array] | None
+
+
+def simulate(
+    surface: Any,
+    optimizer: Optimizer,
+    lr: float | Array | LRPolicy | Callable[[int], Any],
+    starts: Array,
+    steps: int,
+    *,
+    noise: float = 0.0,
+    seed: int = 0,
+    gradient: GradientFn | None = None,
+    record_state: bool = False,
+) -> Trajectory:
+    """Run `steps` updates x ← x + delta of `optimizer` from each of the (B, 2) `starts`.
+
+    `lr` is a float, a (B,) array (a sweep is a batch) or an LRPolicy (loss-driven policies get
+    each trajectory's current loss); a plain `step -> lr` function is wrapped as a schedule.
+    The optimizer sees g + noise·ξ, ξ ~ N(0, I), where g = ∇f(x), or `gradient(x, step, rng)`
+    when given (a stochastic gradient: recorded loss and grad_norm stay the surface's true ones).
+    Optimizers with `needs_hessian` also get hess = surface.hess(x).
+    """
+    x0 = _as_starts(starts)
+    batch, total = len(x0), _as_steps(steps)
+    policy, fixed_lr = _lr_source(lr, batch)
+    if not (np.isfinite(noise) and noise >= 0):
+        raise ValueError(f"noise must be a finite number ≥ 0, got {noise!r}")
+    low, high = _runaway_box(surface.domain)
+    rng = np.random.default_rng(seed)
+
+    positions = np.empty((total + 1, batch, 2))
+    loss = np.empty((total + 1, batch))
+    grad_norm = np.empty((total + 1, batch))
+    diverged_at = np.full(batch, -1, dtype=np.int64)
+    if policy is None:
+        rates = np.broadcast_to(np.asarray(fixed_lr, dtype=np.float64), (total, batch))
+    else:
+        rates = np.empty((total, batch))
+    squares = np.empty((batch, 2))
+    cap = RUNAWAY_LOSS
+
+    update, f_and_grad = optimizer.update, surface.f_and_grad
+    needs_hessian, hess = optimizer.needs_hessian, surface.hess
+    vmax, vmin = np.maximum.reduce, np.minimum.reduce  # NaN-propagating reductions
+    with np.errstate(all="ignore"):
+        x = positions[0]
+        x[...] = x0
+        f, g = f_and_grad(x)
+        if not np.isfinite(f).all():
+            raise ValueError("the loss is not finite at some start point")
+        loss[0] = f
+        _norm_into(g, squares, grad_norm[0])
+        state = optimizer.init(x)
+        recorder = _StateRecorder(total, batch) if record_state else None
+        if recorder is not None:
+            recorder.record(0, state)
+        pstate = policy.init(batch) if policy is not None else None
+        dead = None  # (B,) bool once some trajectory has diverged
+        rate = fixed_lr
+        for t in range(total):
+            if policy is not None:
+                rate, pstate = policy.lr_at(t, f, pstate)
+                rates[t] = rate
+            seen = g if gradient is None else np.asarray(gradient(x, t, rng), dtype=np.float64)
+            if noise:
+                seen = seen + noise * rng.standard_normal((batch, 2))
+            if needs_hessian:
+                delta, new_state = update(seen, state, rate, x, hess=hess(x))
+            else:
+                delta, new_state = update(seen, state, rate, x)
+            x_new = positions[t + 1]
+            np.add(x, delta, out=x_new)
+            f_new, g_new = f_and_grad(x_new)
+            # fast whole-batch test (a NaN anywhere fails it); the per-row test only if it fails
+            if dead is not None or not (
+                -cap <= vmin(f_new)
+                and vmax(f_new) <= cap
+                and low <= vmin(x_new, axis=None)
+                and vmax(x_new, axis=None) <= high
+            ):
+                bad = _runaway(f_new, x_new, low, high)
+                if dead is not None:
+                    bad |= dead
+                diverged_at[bad & (diverged_at < 0)] = t + 1
+                if bad.any():
+                    x_new[bad] = x[bad]
+                    f_new = np.where(bad, f, f_new)
+                    g_new = np.where(bad[:, None], g, g_new)
+                    new_state = _keep_rows(bad, state, new_state, batch)
+                    dead = bad
+            loss[t + 1] = f_new
+            _norm_into(g_new, squares, grad_norm[t + 1])
+            x, f, g, state = x_new, f_new, g_new, new_state
+            if recorder is not None:
+                recorder.record(t + 1, state)
+    states = recorder.history if recorder is not None else None
+    return Trajectory(positions, loss, rates, grad_norm, diverged_at, states)
+
+
+def _as_starts(starts: Array) -> Array:
+    """(B, 2) float64 copy of finite start points; a single (2,) point gives B = 1."""
+    x0 = np.array(starts, dtype=np.float64)
+    if x0.shape == (2,):
+        x0 = x0[None, :]
+    if x0.ndim != 2 or x0.shape[1] != 2 or len(x0) == 0:
+        raise ValueError(f"starts must have shape (B, 2) or (2,), got {np.shape(starts)}")
+    if not np.isfinite(x0).all():
+        raise ValueError("start points must be finite")
+    return x0
+
+
+def _as_steps(steps: int) -> int:
+    if isinstance(steps, bool) or int(steps) != steps or steps < 0:
+        raise ValueError(f"steps must be a whole number ≥ 0, got {steps!r}")
+    return int(steps)
+
+
+def _lr_source(lr: Any, batch: int) -> tuple[LRPolicy | None, float | Array | None]:
+    """(policy, None) for a policy or schedule; (None, lr) for a float or a (B,) array of rates."""
+    if isinstance(lr, LRPolicy):
+        return lr, None
+    if callable(lr):
+        return from_schedule("schedule", lr), None
+    rate = np.asarray(lr, dtype=np.float64)
+    if rate.ndim == 1 and len(rate) == batch:
+        rate = rate.copy()
+    elif rate.ndim == 0:
+        rate = float(rate)
+    else:
+        raise ValueError(f"lr must be a float or one rate per start ({batch}), got {rate.shape}")
+    if not (np.isfinite(rate).all() and (np.asarray(rate) >= 0).all()):
+        raise ValueError("learning rates must be finite and ≥ 0")
+    return None, rate
+
+
+def _runaway_box(domain: tuple[tuple[float, float], tuple[float, float]]) -> tuple[float, float]:
+    """Coordinate bounds: the domain widened by RUNAWAY_FACTOR × its larger side each way."""
+    (x0, x1), (y0, y1) = domain
+    reach = RUNAWAY_FACTOR * max(x1 - x0, y1 - y0, 1.0)
+    return min(x0, y0) - reach, max(x1, y1) + reach
+
+
+def _runaway(f: Array, x: Array, low: float, high: float) -> Array:
+    """(B,) bool: |loss| > RUNAWAY_LOSS or not finite, or a coordinate outside [low, high]."""
+    inside = (x >= low) & (x <= high)
+    return ~((np.abs(f) <= RUNAWAY_LOSS) & inside[:, 0] & inside[:, 1])
+
+
+def _norm_into(g: Array, squares: Array, out: Array) -> None:
+    """out = ‖g‖ per row of a (B, 2) array, through the (B, 2) scratch `squares`."""
+    np.square(g, out=squares)
+    np.add(squares[:, 0], squares[:, 1], out=out)
+    np.sqrt(out, out=out)
+
+
+def _keep_rows(rows: Array, old: Any, new: Any, batch: int) -> Any:
+    """`new` state with the given rows taken from `old` (arrays whose first axis is the batch)."""
+    if isinstance(new, np.ndarray) and isinstance(old, np.ndarray):
+        if new.ndim and new.shape[0] == batch and old.shape == new.shape:
+            return np.where(rows.reshape((batch,) + (1,) * (new.ndim - 1)), old, new)
+        return new
+    if isinstance(new, dict):
+        return {k: _keep_rows(rows, old[k], v, batch) for k, v in new.items()}
+    if isinstance(new, tuple):
+        parts = [_keep_rows(rows, o, n, batch) for o, n in zip(old, new, strict=True)]
+        return type(new)(*parts) if hasattr(new, "_fields") else tuple(parts)
+    return new
+
+
+def _state_fields(state: Any) -> dict[str, Any]:
+    """Flat name -> value view of a state: NamedTuple fields, dict keys, tuple indices."""
+    if state is None:
+        return {}
+    if hasattr(state, "_asdict"):
+        return dict(state._asdict())
+    if isinstance(state, dict):
+        return dict(state)
+    if isinstance(state, tuple):
+        return {str(i): v for i, v in enumerate(state)}
+    return {"state": state}
+
+
+class _StateRecorder:
+    """Preallocated (T+1, B, …) history per state field (None fields are skipped); fields that
+    are shared by the batch (a step counter) are broadcast to (B, …)."""
+
+    def __init__(self, total: int, batch: int) -> None:
+        self.total, self.batch = total, batch
+        self.history: dict[str, Array] = {}
+
+    def record(self, t: int, state: Any) -> None:
+        for name, value in _state_fields(state).items():
+            if value is None:
+                continue
+            value = np.asarray(value)
+            if value.ndim == 0 or value.shape[0] != self.batch:
+                value = np.broadcast_to(value, (self.batch, *value.shape))
+            if name not in self.history:
+                self.history[name] = np.zeros((self.total + 1, *value.shape), dtype=value.dtype)
+            self.history[name][t] = value

@@ -1,0 +1,201 @@
+"""simulate(): batch independence, lr sweeps, noise, divergence freezing, state history."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from optimizers import rules
+from optimizers.base import LRPolicy, Optimizer, from_schedule
+from optimizers.simulate import RUNAWAY_FACTOR, simulate
+from surfaces import make_surface
+
+STARTS = np.array([[-1.5, 2.0], [0.5, -0.5], [-1.0, 1.0], [1.8, 2.5]])
+
+
+def halve_on_increase(lr0: float) -> LRPolicy:
+    """A loss-driven policy: each trajectory halves its own rate when its loss went up."""
+
+    def init(batch):
+        return np.full(batch, lr0), np.full(batch, np.inf)
+
+    def lr_at(step, loss, state):
+        rate, last = state
+        rate = np.where(loss > last, rate / 2, rate)
+        return rate, (rate, loss.copy())
+
+    return LRPolicy("halve", init, lr_at)
+
+
+def rows_equal(batched, single, i):
+    for field in ("positions", "loss", "lr", "grad_norm"):
+        np.testing.assert_array_equal(getattr(batched, field)[:, i], getattr(single, field)[:, 0])
+    assert batched.diverged_at[i] == single.diverged_at[0]
+
+
+def test_shapes_and_first_row(make_quadratic, gd_rule):
+    surface = make_quadratic()
+    traj = simulate(surface, gd_rule, 0.1, STARTS, 7)
+    assert traj.positions.shape == (8, 4, 2)
+    assert traj.loss.shape == traj.grad_norm.shape == (8, 4)
+    assert traj.lr.shape == (7, 4) and np.all(traj.lr == 0.1)
+    np.testing.assert_array_equal(traj.positions[0], STARTS)
+    np.testing.assert_allclose(traj.loss, surface.f(traj.positions))
+    np.testing.assert_allclose(
+        traj.grad_norm, np.linalg.norm(surface.grad(traj.positions), axis=-1)
+    )
+    # one GD step by hand: x1 = x0 − 0.1·(0.2x, 4y)
+    np.testing.assert_allclose(traj.positions[1], STARTS * (1 - 0.1 * np.array([0.2, 4.0])))
+    assert traj.states is None and np.all(traj.diverged_at == -1)
+
+
+def test_single_point_and_zero_steps(make_quadratic, gd_rule):
+    traj = simulate(make_quadratic(), gd_rule, 0.1, (1.0, 2.0), 0)
+    assert traj.positions.shape == (1, 1, 2) and traj.lr.shape == (0, 1)
+    assert traj.loss[0, 0] == pytest.approx(0.5 * (0.2 + 16))
+
+
+@pytest.mark.parametrize(
+    "optimizer",
+    [rules.gd(), rules.momentum(0.5), rules.nesterov(0.9), rules.adam(), rules.rmsprop()],
+    ids=lambda o: o.name,
+)
+def test_batched_run_equals_row_by_row(optimizer):
+    surface = make_surface("rosenbrock")
+    rates = np.array([1e-3, 5e-4, 2e-3, 1e-4])
+    batched = simulate(surface, optimizer, rates, STARTS, 60)
+    for i in range(len(STARTS)):
+        rows_equal(batched, simulate(surface, optimizer, rates[i], STARTS[i], 60), i)
+
+
+@pytest.mark.parametrize(
+    "policy",
+    [from_schedule("step", lambda t: 1e-3 * 0.5 ** (t // 10)), halve_on_increase(2e-3)],
+    ids=["schedule", "loss-driven"],
+)
+def test_batched_policy_equals_row_by_row(policy):
+    surface = make_surface("rosenbrock")
+    batched = simulate(surface, rules.momentum(0.9), policy, STARTS, 50)
+    for i in range(len(STARTS)):
+        rows_equal(batched, simulate(surface, rules.momentum(0.9), policy, STARTS[i], 50), i)
+    if policy.name == "halve":  # the policy really acted, per trajectory
+        assert len({tuple(col) for col in batched.lr.T}) > 1
+
+
+def test_lr_sweep_is_a_batch(make_quadratic, gd_rule):
+    surface = make_quadratic()
+    rates = np.array([0.05, 0.2, 0.4, 0.45])
+    sweep = simulate(surface, gd_rule, rates, np.tile([-5.0, -2.0], (4, 1)), 30)
+    for i, rate in enumerate(rates):
+        rows_equal(sweep, simulate(surface, gd_rule, float(rate), (-5.0, -2.0), 30), i)
+
+
+def test_noise_is_reproducible(make_quadratic):
+    surface, opt = make_quadratic(), rules.adam()
+    a = simulate(surface, opt, 0.1, STARTS, 40, noise=0.5, seed=3)
+    b = simulate(surface, opt, 0.1, STARTS, 40, noise=0.5, seed=3)
+    c = simulate(surface, opt, 0.1, STARTS, 40, noise=0.5, seed=4)
+    quiet = simulate(surface, opt, 0.1, STARTS, 40)
+    np.testing.assert_array_equal(a.positions, b.positions)
+    assert not np.allclose(a.positions, c.positions)
+    assert not np.allclose(a.positions, quiet.positions)
+    # the recorded gradient norm is the true one at the visited points, not the noisy one
+    np.testing.assert_allclose(a.grad_norm, np.linalg.norm(surface.grad(a.positions), axis=-1))
+
+
+def test_gradient_override_drives_the_update(make_quadratic, gd_rule):
+    surface = make_quadratic()
+    calls = []
+
+    def half_gradient(x, step, rng):
+        calls.append(step)
+        assert isinstance(rng, np.random.Generator)
+        return 0.5 * surface.grad(x)
+
+    traj = simulate(surface, gd_rule, 0.1, STARTS, 5, gradient=half_gradient)
+    assert calls == [0, 1, 2, 3, 4]
+    np.testing.assert_allclose(traj.positions[1], STARTS * (1 - 0.05 * np.array([0.2, 4.0])))
+    np.testing.assert_allclose(traj.loss, surface.f(traj.positions))
+
+
+def test_newton_gets_the_hessian(make_quadratic):
+    seen = []
+
+    def update(g, state, lr, x, hess=None):
+        seen.append(hess.shape)
+        return -lr * np.linalg.solve(hess, g[..., None])[..., 0], state
+
+    newton = Optimizer("newton", lambda x: None, update, needs_hessian=True)
+    traj = simulate(make_quadratic(), newton, 1.0, STARTS, 2)
+    assert seen == [(4, 2, 2), (4, 2, 2)]
+    np.testing.assert_allclose(traj.positions[1], 0.0, atol=1e-12)
+
+
+def test_divergence_is_frozen_and_flagged(make_quadratic, gd_rule):
+    """GD with lr·λ_max = 0.6·4 = 2.4: y_k = −2·(−1.4)^k runs out of the box."""
+    surface = make_quadratic()
+    (x0, x1), (y0, y1) = surface.domain
+    high = max(x1, y1) + RUNAWAY_FACTOR * max(x1 - x0, y1 - y0)
+    k = math.ceil(math.log(high / 2) / math.log(1.4))  # first step with |y_k| > high
+    starts = np.array([[-5.0, -2.0], [-5.0, -2.0]])
+    traj = simulate(surface, gd_rule, np.array([0.6, 0.4]), starts, 80)
+    assert traj.diverged_at.tolist() == [k, -1]
+    assert np.isfinite(traj.positions).all() and np.isfinite(traj.loss).all()
+    np.testing.assert_array_equal(
+        traj.positions[k:, 0], np.broadcast_to(traj.positions[k - 1, 0], (81 - k, 2))
+    )
+    assert np.all(traj.loss[k:, 0] == traj.loss[k - 1, 0])
+    assert abs(traj.positions[k - 1, 0, 1]) == pytest.approx(2 * 1.4 ** (k - 1))
+    rows_equal(traj, simulate(surface, gd_rule, 0.4, (-5.0, -2.0), 80), 1)
+
+
+def test_overflow_is_flagged_not_nan():
+    surface = make_surface("rosenbrock")
+    traj = simulate(surface, rules.gd(), np.array([10.0, 1e-3]), [[-1.5, 2.0], [-1.5, 2.0]], 50)
+    assert traj.diverged_at[0] == 1 and traj.diverged_at[1] == -1
+    assert np.isfinite(traj.positions).all() and np.isfinite(traj.loss).all()
+    assert np.isfinite(traj.grad_norm).all()
+    np.testing.assert_array_equal(traj.positions[:, 0], np.broadcast_to([-1.5, 2.0], (51, 2)))
+
+
+def test_diverged_state_stays_finite():
+    surface = make_surface("rosenbrock")
+    traj = simulate(surface, rules.momentum(0.9), [0.01, 1e-4], STARTS[:2], 100, record_state=True)
+    assert traj.diverged_at[0] > 0 and traj.diverged_at[1] == -1
+    k = traj.diverged_at[0]
+    v = traj.states["velocity"]
+    assert np.isfinite(v).all()
+    np.testing.assert_array_equal(v[k:, 0], np.broadcast_to(v[k - 1, 0], v[k:, 0].shape))
+
+
+def test_record_state_history():
+    surface = make_surface("rosenbrock")
+    traj = simulate(surface, rules.adam(), 1e-2, STARTS, 10, record_state=True)
+    assert set(traj.states) == {"exp_avg", "exp_avg_sq", "step"}
+    assert traj.states["exp_avg"].shape == (11, 4, 2)
+    assert traj.states["step"].shape == (11, 4)
+    np.testing.assert_array_equal(traj.states["step"][:, 0], np.arange(11))
+    np.testing.assert_array_equal(traj.states["exp_avg"][0], 0.0)
+    g0 = surface.grad(STARTS)
+    np.testing.assert_allclose(traj.states["exp_avg"][1], 0.1 * g0)
+    np.testing.assert_allclose(traj.states["exp_avg_sq"][1], 0.001 * g0**2)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"steps": -1},
+        {"steps": 2.5},
+        {"starts": np.zeros(3)},
+        {"starts": [[np.nan, 0.0]]},
+        {"lr": np.array([0.1, 0.2, 0.3])},
+        {"lr": -0.1},
+        {"noise": -1.0},
+    ],
+)
+def test_bad_arguments(make_quadratic, gd_rule, kwargs):
+    args = {"lr": 0.1, "starts": STARTS, "steps": 3} | kwargs
+    with pytest.raises(ValueError):
+        simulate(make_quadratic(), gd_rule, **args)
