@@ -1,0 +1,400 @@
+"""Building blocks shared by the built-in landscapes (pure NumPy).
+
+- `Poly`: a polynomial in x, y with exact coefficient algebra, so a surface is written the way
+  it is printed (`(1.5 - X + X * Y) ** 2 + ...`) and its derivatives are derived, not typed.
+- `poly_fns` / `lsq_fns`: vectorized f, grad, hess, value_and_grad of a polynomial, or of a sum of
+  squared polynomial residuals f = Σ r_k² (∇f = 2Σ r_k∇r_k, ∇²f = 2Σ(∇r_k∇r_kᵀ + r_k∇²r_k)),
+  which stays ≥ 0 and is exactly 0 where the residuals vanish.
+- `critical_points`: every minimum and saddle in a box, by vectorized Newton on the analytic
+  gradient and Hessian from a grid of seeds (run once when a surface is built).
+- `sym2`: assemble (..., 2, 2) Hessians from their three distinct entries.
+
+Coordinates are on the last axis everywhere: (..., 2) -> (...), (..., 2), (..., 2, 2).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+
+from .base import Array, Box, Minimum, Surface
+
+Fns = tuple[Callable, Callable, Callable, Callable]  # f, grad, hess, value_and_grad
+
+
+def sym2(hxx: Array, hxy: Array, hyy: Array) -> Array:
+    """Stack the entries of symmetric 2×2 matrices into an array of shape (..., 2, 2)."""
+    hxx, hxy, hyy = np.broadcast_arrays(hxx, hxy, hyy)
+    out = np.empty((*hxx.shape, 2, 2))
+    out[..., 0, 0] = hxx
+    out[..., 0, 1] = hxy
+    out[..., 1, 0] = hxy
+    out[..., 1, 1] = hyy
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Polynomials in (x, y)
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class Poly:
+    """p(x, y) = Σ c[i, j] xⁱ yʲ, closed under +, −, × and integer powers."""
+
+    c: np.ndarray
+
+    @staticmethod
+    def _lift(other: Poly | float) -> Poly:
+        return other if isinstance(other, Poly) else Poly(np.array([[float(other)]]))
+
+    def __add__(self, other: Poly | float) -> Poly:
+        o = self._lift(other).c
+        shape = np.maximum(self.c.shape, o.shape)
+        out = np.zeros(shape)
+        out[: self.c.shape[0], : self.c.shape[1]] += self.c
+        out[: o.shape[0], : o.shape[1]] += o
+        return Poly(out)
+
+    __radd__ = __add__
+
+    def __neg__(self) -> Poly:
+        return Poly(-self.c)
+
+    def __sub__(self, other: Poly | float) -> Poly:
+        return self + (-self._lift(other))
+
+    def __rsub__(self, other: Poly | float) -> Poly:
+        return self._lift(other) - self
+
+    def __mul__(self, other: Poly | float) -> Poly:
+        a, b = self.c, self._lift(other).c
+        out = np.zeros((a.shape[0] + b.shape[0] - 1, a.shape[1] + b.shape[1] - 1))
+        for (i, j), v in np.ndenumerate(a):
+            out[i : i + b.shape[0], j : j + b.shape[1]] += v * b
+        return Poly(out)
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, k: float) -> Poly:
+        return Poly(self.c / k)
+
+    def __pow__(self, n: int) -> Poly:
+        out = Poly(np.ones((1, 1)))
+        for _ in range(n):
+            out = out * self
+        return out
+
+    def d(self, axis: int) -> Poly:
+        """∂p/∂x (axis 0) or ∂p/∂y (axis 1)."""
+        return Poly(np.polynomial.polynomial.polyder(self.c, axis=axis))
+
+
+X = Poly(np.array([[0.0], [1.0]]))
+Y = Poly(np.array([[0.0, 1.0]]))
+
+
+def _jet(p: Poly) -> tuple[Poly, ...]:
+    """(p, p_x, p_y, p_xx, p_xy, p_yy)."""
+    px, py = p.d(0), p.d(1)
+    return p, px, py, px.d(0), px.d(1), py.d(1)
+
+
+class _PolyStack:
+    """Evaluate S polynomials at N points at once: (..., 2) -> (S, N) plus the batch shape.
+
+    One power table of x, one matrix product, then Horner in y (the simulator's hot path).
+    """
+
+    def __init__(self, polys: tuple[Poly, ...]):
+        n = max(p.c.shape[0] for p in polys)
+        m = max(p.c.shape[1] for p in polys)
+        coef = np.zeros((len(polys), n, m))
+        for k, p in enumerate(polys):
+            coef[k, : p.c.shape[0], : p.c.shape[1]] = p.c
+        self.n, self.m, self.s = n, m, len(polys)
+        self.rows = coef.transpose(2, 0, 1).reshape(m * self.s, n)  # row (j, k): coef of yʲ
+
+    def __call__(self, pts: Array) -> tuple[Array, tuple[int, ...]]:
+        pts = np.asarray(pts, dtype=np.float64)
+        x, y = pts[..., 0].ravel(), pts[..., 1].ravel()
+        px = np.empty((self.n, x.size))
+        px[0] = 1.0
+        for i in range(1, self.n):
+            np.multiply(px[i - 1], x, out=px[i])
+        t = (self.rows @ px).reshape(self.m, self.s, x.size)
+        out = t[-1].copy()
+        for j in range(self.m - 2, -1, -1):
+            out *= y
+            out += t[j]
+        return out, pts.shape[:-1]
+
+
+def poly_fns(p: Poly) -> Fns:
+    """f, grad, hess and value_and_grad of the polynomial p."""
+    f0, fx, fy, fxx, fxy, fyy = _jet(p)
+    val, vg, hs = _PolyStack((f0,)), _PolyStack((f0, fx, fy)), _PolyStack((fxx, fxy, fyy))
+
+    def f(pts: Array) -> Array:
+        out, shape = val(pts)
+        return out[0].reshape(shape)
+
+    def value_and_grad(pts: Array) -> tuple[Array, Array]:
+        out, shape = vg(pts)
+        return out[0].reshape(shape), np.stack([out[1], out[2]], -1).reshape(*shape, 2)
+
+    def grad(pts: Array) -> Array:
+        return value_and_grad(pts)[1]
+
+    def hess(pts: Array) -> Array:
+        out, shape = hs(pts)
+        return sym2(out[0], out[1], out[2]).reshape(*shape, 2, 2)
+
+    return f, grad, hess, value_and_grad
+
+
+def lsq_fns(residuals: tuple[Poly, ...]) -> Fns:
+    """f = Σ r_k², ∇f = 2 Σ r_k ∇r_k, ∇²f = 2 Σ (∇r_k ∇r_kᵀ + r_k ∇²r_k) for polynomial r_k."""
+    jets = [_jet(r) for r in residuals]
+    val = _PolyStack(tuple(j[0] for j in jets))
+    first = _PolyStack(tuple(q for j in jets for q in j[:3]))
+    full = _PolyStack(tuple(q for j in jets for q in j))
+    k = len(residuals)
+
+    def f(pts: Array) -> Array:
+        r, shape = val(pts)
+        return (r * r).sum(0).reshape(shape)
+
+    def value_and_grad(pts: Array) -> tuple[Array, Array]:
+        out, shape = first(pts)
+        j = out.reshape(k, 3, -1)
+        r = j[:, 0]
+        g = 2.0 * (r[:, None] * j[:, 1:]).sum(0)
+        return (r * r).sum(0).reshape(shape), np.stack([g[0], g[1]], -1).reshape(*shape, 2)
+
+    def grad(pts: Array) -> Array:
+        return value_and_grad(pts)[1]
+
+    def hess(pts: Array) -> Array:
+        out, shape = full(pts)
+        r, gx, gy, hxx, hxy, hyy = out.reshape(k, 6, -1).transpose(1, 0, 2)
+        h = 2.0 * np.stack([gx * gx + r * hxx, gx * gy + r * hxy, gy * gy + r * hyy]).sum(1)
+        return sym2(h[0], h[1], h[2]).reshape(*shape, 2, 2)
+
+    return f, grad, hess, value_and_grad
+
+
+# --------------------------------------------------------------------------------------------
+# Critical points
+# --------------------------------------------------------------------------------------------
+
+
+class Critical(NamedTuple):
+    minima: tuple[Minimum, ...]
+    saddles: tuple[tuple[float, float], ...]
+
+
+def _newton(grad: Callable, hess: Callable, pts: Array, max_step: float, iters: int) -> Array:
+    """Vectorized Newton iteration x ← x − H⁻¹∇f with each step capped at `max_step`."""
+    with np.errstate(all="ignore"):
+        for _ in range(iters):
+            g, h = grad(pts), hess(pts)
+            a, b, d = h[..., 0, 0], h[..., 0, 1], h[..., 1, 1]
+            det = a * d - b * b
+            step = np.stack([d * g[..., 0] - b * g[..., 1], a * g[..., 1] - b * g[..., 0]], -1)
+            step /= det[..., None]
+            norm = np.linalg.norm(step, axis=-1, keepdims=True)
+            step *= np.minimum(1.0, max_step / norm)
+            pts = np.where(np.isfinite(step), pts - step, np.nan)
+    return pts
+
+
+def _dedupe(pts: Array, tol: float) -> Array:
+    """`pts` without points closer than `tol` to an earlier one (first occurrence kept)."""
+    _, first = np.unique(np.round(pts / tol), axis=0, return_index=True)
+    pts = pts[np.sort(first)]
+    close = np.linalg.norm(pts[:, None] - pts[None], axis=-1) < tol
+    return pts[~np.triu(close, 1).any(axis=0)]
+
+
+def _angle(p: tuple[float, float]) -> float:
+    return float(np.arctan2(p[1], p[0]) % (2 * np.pi))
+
+
+def critical_points(
+    f: Callable, grad: Callable, hess: Callable, box: Box, n: int = 41, iters: int = 60
+) -> Critical:
+    """All non-degenerate minima and saddles found by Newton from an n×n grid over `box`.
+
+    Kept: points that converge (tiny Newton step) inside the box (plus 1% margin), merged when
+    closer than 1e-6 of the box size. Minima are sorted by value (ties to 1e-9 relative by
+    polar angle from 0°), so the global ones come first.
+    """
+    (x0, x1), (y0, y1) = box
+    size = float(np.hypot(x1 - x0, y1 - y0))
+    gx, gy = np.meshgrid(np.linspace(x0, x1, n), np.linspace(y0, y1, n))
+    pts = _newton(grad, hess, np.stack([gx.ravel(), gy.ravel()], -1), 0.05 * size, iters)
+    last = _newton(grad, hess, pts, 0.05 * size, 1)
+    with np.errstate(all="ignore"):
+        moved = np.linalg.norm(last - pts, axis=-1)
+    pad = 0.01 * size
+    keep = (
+        (moved <= 1e-9 * size)
+        & (pts[:, 0] >= x0 - pad)
+        & (pts[:, 0] <= x1 + pad)
+        & (pts[:, 1] >= y0 - pad)
+        & (pts[:, 1] <= y1 + pad)
+    )
+    pts = _dedupe(last[keep], 1e-6 * size)
+    if len(pts) == 0:
+        return Critical((), ())
+    eig = np.linalg.eigvalsh(hess(pts))
+    tol = 1e-9 * max(1.0, float(np.abs(eig).max()))
+    vals = f(pts)
+    minima = [
+        Minimum((float(p[0]), float(p[1])), float(v))
+        for p, v, e in zip(pts, vals, eig, strict=True)
+        if e[0] > tol
+    ]
+    scale = max(1.0, max((abs(m.value) for m in minima), default=1.0))
+    minima.sort(key=lambda m: (round(m.value / scale, 9), _angle(m.point)))
+    saddles = sorted(
+        (
+            (float(p[0]), float(p[1]))
+            for p, e in zip(pts, eig, strict=True)
+            if e[0] < -tol < tol < e[1]
+        ),
+        key=lambda s: (_angle(s), np.hypot(*s)),
+    )
+    return Critical(tuple(minima), tuple(saddles))
+
+
+# --------------------------------------------------------------------------------------------
+# Gaussian wells on a bowl
+# --------------------------------------------------------------------------------------------
+
+
+def wells_fns(
+    curvature: float,
+    centers: tuple[tuple[float, float], ...],
+    depths: tuple[float, ...],
+    widths: tuple[float, ...],
+    base: float = 0.0,
+) -> Fns:
+    """f = base + ½c‖p‖² − Σ d_k e_k with e_k = exp(−‖p − μ_k‖² / 2w_k²).
+
+    ∇f = c p + Σ d_k e_k (p − μ_k) / w_k²,
+    ∇²f = c I + Σ d_k e_k (I − (p − μ_k)(p − μ_k)ᵀ / w_k²) / w_k².
+    """
+    c = float(curvature)
+    wells = [
+        (float(mx), float(my), float(d), float(w) ** 2)
+        for (mx, my), d, w in zip(centers, depths, widths, strict=True)
+    ]
+
+    def terms(p: Array):
+        """x, y and per well (dx, dy, d_k e_k / w_k², w_k²)."""
+        p = np.asarray(p, dtype=np.float64)
+        x, y = p[..., 0], p[..., 1]
+        out = []
+        for mx, my, d, w2 in wells:
+            dx, dy = x - mx, y - my
+            s = (d / w2) * np.exp((dx * dx + dy * dy) * (-0.5 / w2))
+            out.append((dx, dy, s, w2))
+        return x, y, out
+
+    def value(x: Array, y: Array, ws: list) -> Array:
+        val = base + (0.5 * c) * (x * x + y * y)
+        for _, _, s, w2 in ws:
+            val -= s * w2
+        return val
+
+    def f(p: Array) -> Array:
+        return value(*terms(p))
+
+    def value_and_grad(p: Array) -> tuple[Array, Array]:
+        x, y, ws = terms(p)
+        g = np.empty((*x.shape, 2))
+        gx, gy = g[..., 0], g[..., 1]
+        np.multiply(x, c, out=gx)
+        np.multiply(y, c, out=gy)
+        for dx, dy, s, _ in ws:
+            gx += s * dx
+            gy += s * dy
+        return value(x, y, ws), g
+
+    def grad(p: Array) -> Array:
+        return value_and_grad(p)[1]
+
+    def hess(p: Array) -> Array:
+        x, _, ws = terms(p)
+        hxx, hxy, hyy = np.full(x.shape, c), np.zeros(x.shape), np.full(x.shape, c)
+        for dx, dy, s, w2 in ws:
+            t = s / w2
+            hxx += s - t * dx * dx
+            hxy -= t * dx * dy
+            hyy += s - t * dy * dy
+        return sym2(hxx, hxy, hyy)
+
+    return f, grad, hess, value_and_grad
+
+
+def quadratic_fns(a: Array) -> Fns:
+    """f = ½ pᵀAp, ∇f = Ap, ∇²f = A for a symmetric 2×2 matrix A."""
+    a = np.asarray(a, dtype=np.float64)
+
+    def value_and_grad(p: Array) -> tuple[Array, Array]:
+        p = np.asarray(p, dtype=np.float64)
+        g = p @ a
+        return 0.5 * (p[..., 0] * g[..., 0] + p[..., 1] * g[..., 1]), g
+
+    def f(p: Array) -> Array:
+        return value_and_grad(p)[0]
+
+    def grad(p: Array) -> Array:
+        return np.asarray(p, dtype=np.float64) @ a
+
+    def hess(p: Array) -> Array:
+        return np.broadcast_to(a, (*np.shape(p)[:-1], 2, 2)).copy()
+
+    return f, grad, hess, value_and_grad
+
+
+def surface(
+    name: str,
+    title: str,
+    fns: Fns,
+    *,
+    domain: Box,
+    start: tuple[float, float],
+    formula: str,
+    lesson: str,
+    params: tuple[tuple[str, float], ...] = (),
+    minima: tuple[Minimum, ...] | None = None,
+    saddles: tuple[tuple[float, float], ...] | None = None,
+    grid: int = 41,
+) -> Surface:
+    """A Surface from (f, grad, hess, value_and_grad); critical points found unless given."""
+    f, grad, hess, value_and_grad = fns
+    if minima is None or saddles is None:
+        found = critical_points(f, grad, hess, domain, n=grid)
+        minima = found.minima if minima is None else minima
+        saddles = found.saddles if saddles is None else saddles
+    return Surface(
+        name=name,
+        title=title,
+        f=f,
+        grad=grad,
+        hess=hess,
+        domain=domain,
+        minima=minima,
+        start=start,
+        formula=formula,
+        lesson=lesson,
+        saddles=saddles,
+        params=params,
+        value_and_grad=value_and_grad,
+    )
