@@ -1,0 +1,818 @@
+"""Classroom load test: N real browser-like sessions drive Descent Lab over its websocket.
+
+Each simulated student does what a browser does: GET / (sticky cookie behind nginx),
+GET /_stcore/health (XSRF cookie) and /_stcore/host-config, opens /_stcore/stream with
+the subprotocols ["streamlit", <xsrf token>], sends a `rerun_script` BackMsg, and reads
+ForwardMsgs until `script_finished`. Widgets are learnt from the deltas; then every
+`--interval` seconds the student moves the learning-rate widget (sometimes another one)
+and the time until the rerun's `script_finished` is one latency sample.
+
+    python bench/load.py --sessions 30 --duration 60 --interval 3 --json out.json
+    python bench/load.py --sessions 30 --duration 60 --replicas 2 --nginx
+    python bench/load.py --memory-steps 1,10,30 --duration 30
+    python bench/load.py --url http://127.0.0.1:8501 --sessions 5 --duration 15
+
+Without --url the server(s) are started on loopback and stopped at the end. Everything
+is bounded in time; the run stops by itself. `--check` exits 1 when a target is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import random
+import re
+import struct
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psutil
+import websocket
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+import streamlit  # noqa: E402
+from streamlit.proto.BackMsg_pb2 import BackMsg  # noqa: E402
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
+from streamlit.proto.Slider_pb2 import Slider  # noqa: E402
+from streamlit.proto.WidgetStates_pb2 import WidgetState  # noqa: E402
+
+from deploy.replicas import cookie_header, deployment, http_get, is_healthy  # noqa: E402
+
+LR_PATTERN = r"learning.?rate|\blr\b|η|step.?size"
+WIDGET_KINDS = ("slider", "selectbox", "radio", "number_input", "checkbox", "button_group")
+RUN_DONE = {
+    ForwardMsg.FINISHED_SUCCESSFULLY,
+    ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY,
+    ForwardMsg.FINISHED_WITH_COMPILE_ERROR,
+}
+TARGETS = {"errors": 0, "p95_s": 2.0, "peak_rss_mb": 1536}
+
+
+# ----------------------------------------------------------------------------- widgets
+@dataclass
+class Widget:
+    """One widget as the server described it in a delta."""
+
+    id: str
+    label: str
+    kind: str
+    proto: Any
+    fragment_id: str = ""
+
+
+def widget_from_element(element: Any, fragment_id: str) -> Widget | None:
+    """A Widget for an Element proto, or None when it is no widget we can drive."""
+    kind = element.WhichOneof("type")
+    if kind not in WIDGET_KINDS:
+        return None
+    proto = getattr(element, kind)
+    return Widget(proto.id, proto.label, kind, proto, fragment_id)
+
+
+def _option_labels(w: Widget) -> list[str]:
+    if w.kind == "button_group":
+        return [o.content for o in w.proto.options]
+    return list(w.proto.options)
+
+
+def _is_select_slider(w: Widget) -> bool:
+    return w.kind == "slider" and w.proto.type == Slider.SELECT_SLIDER
+
+
+def default_state(w: Widget) -> WidgetState | None:
+    """The state a browser reports for an untouched widget (None: no value)."""
+    p, state = w.proto, WidgetState(id=w.id)
+    if _is_select_slider(w):
+        chosen = list(p.raw_value) if p.set_value else [p.options[i] for i in p.default]
+        state.string_array_value.data.extend(chosen)
+    elif w.kind == "slider":
+        state.double_array_value.data.extend(p.value if p.set_value else p.default)
+    elif w.kind in ("selectbox", "radio"):
+        if p.set_value:
+            state.string_value = p.raw_value
+        elif p.HasField("default") and 0 <= p.default < len(p.options):
+            state.string_value = p.options[p.default]
+        else:
+            return None
+    elif w.kind == "number_input":
+        state.double_value = p.value if p.set_value else p.default
+    elif w.kind == "checkbox":
+        state.bool_value = p.value if p.set_value else p.default
+    else:  # button_group
+        labels = _option_labels(w)
+        state.string_array_value.data.extend(
+            p.raw_values if p.set_value else [labels[i] for i in p.default]
+        )
+    return state
+
+
+def _grid_value(rng: random.Random, lo: float, hi: float, step: float) -> float:
+    if step <= 0 or hi <= lo:
+        return lo
+    return lo + step * rng.randint(0, round((hi - lo) / step))
+
+
+def changed_state(w: Widget, rng: random.Random) -> WidgetState | None:
+    """A new random value for w, like a student's drag or click (None: not changeable)."""
+    p, state = w.proto, WidgetState(id=w.id)
+    if _is_select_slider(w) or w.kind in ("selectbox", "radio", "button_group"):
+        labels = _option_labels(w)
+        if len(labels) < 2:
+            return None
+        count = len(p.default) if _is_select_slider(w) else 1
+        picked = sorted(rng.sample(range(len(labels)), count))
+        if w.kind in ("selectbox", "radio"):
+            state.string_value = labels[picked[0]]
+        else:
+            state.string_array_value.data.extend(labels[i] for i in picked)
+    elif w.kind == "slider":
+        if p.data_type not in (Slider.INT, Slider.FLOAT):
+            return None
+        values = sorted(_grid_value(rng, p.min, p.max, p.step) for _ in p.default)
+        state.double_array_value.data.extend(values)
+    elif w.kind == "number_input":
+        if not (p.has_min and p.has_max):
+            return None
+        state.double_value = _grid_value(rng, p.min, p.max, p.step or 1)
+    elif w.kind == "checkbox":
+        state.bool_value = not (p.value if p.set_value else p.default)
+    return state
+
+
+# ----------------------------------------------------------------------------- session
+@dataclass
+class RunResult:
+    """What one script run sent back."""
+
+    latency: float
+    nbytes: int
+    exceptions: list[str]
+
+
+class Session:
+    """One browser tab: HTTP warm-up, the websocket, widget states, reruns."""
+
+    def __init__(self, base_url: str, query: str = "", timeout: float = 30):
+        self.base_url, self.query, self.timeout = base_url.rstrip("/"), query, timeout
+        self.cookies: dict[str, str] = {}
+        self.upstream = ""
+        self.page_hash = ""
+        self.widgets: dict[str, Widget] = {}
+        self.states: dict[str, WidgetState] = {}
+        self.ws: websocket.WebSocket | None = None
+
+    def open(self) -> None:
+        """Load the page like a browser and open the websocket."""
+        status, headers, _ = http_get(self.base_url, "/", self.cookies, self.timeout)
+        if status != 200:
+            raise ConnectionError(f"GET / answered {status}")
+        self.upstream = headers.get("X-Upstream", "")
+        if not http_get(self.base_url, "/_stcore/health", self.cookies, self.timeout)[0] == 200:
+            raise ConnectionError("/_stcore/health is not 200")
+        http_get(self.base_url, "/_stcore/host-config", self.cookies, self.timeout)
+        token = self.cookies.get("_streamlit_xsrf", "PLACEHOLDER_AUTH_TOKEN")
+        self.ws = websocket.create_connection(
+            "ws" + self.base_url[4:] + "/_stcore/stream",
+            subprotocols=["streamlit", token],
+            cookie=cookie_header(self.cookies),
+            timeout=self.timeout,
+        )
+
+    def close(self) -> None:
+        """Close the websocket (the server keeps the session for its TTL)."""
+        if self.ws is not None:
+            self.ws.close()
+            self.ws = None
+
+    def send_rerun(self, change: Widget | None = None, state: WidgetState | None = None) -> None:
+        """Send a rerun_script BackMsg with every widget's state (as the browser does)."""
+        msg = BackMsg()
+        client = msg.rerun_script
+        client.query_string = self.query
+        client.page_script_hash = self.page_hash
+        if change is not None and state is not None:
+            self.states[change.id] = state
+            client.fragment_id = change.fragment_id
+        client.widget_states.widgets.extend(self.states.values())
+        self.ws.send_binary(msg.SerializeToString())
+
+    def rerun(self, change: Widget | None = None, state: WidgetState | None = None) -> RunResult:
+        """One timed rerun: send it, read until the script finished."""
+        start = time.perf_counter()
+        self.send_rerun(change, state)
+        nbytes, exceptions, seen = self._read_run(start + self.timeout)
+        self._adopt(seen, merge=bool(change is not None and change.fragment_id))
+        return RunResult(time.perf_counter() - start, nbytes, exceptions)
+
+    def _read_run(self, deadline: float) -> tuple[int, list[str], dict[str, Widget]]:
+        nbytes, exceptions, seen = 0, [], {}
+        while True:
+            left = deadline - time.perf_counter()
+            if left <= 0:
+                raise TimeoutError("no script_finished in time")
+            self.ws.settimeout(left)
+            data = self.ws.recv()
+            nbytes += len(data)
+            msg = ForwardMsg.FromString(data)
+            kind = msg.WhichOneof("type")
+            if kind == "new_session":
+                self.page_hash = msg.new_session.page_script_hash
+            elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
+                self._on_element(msg.delta.new_element, msg.delta.fragment_id, seen, exceptions)
+            elif kind == "script_finished" and msg.script_finished in RUN_DONE:
+                if msg.script_finished == ForwardMsg.FINISHED_WITH_COMPILE_ERROR:
+                    exceptions.append("script compile error")
+                return nbytes, exceptions, seen
+
+    @staticmethod
+    def _on_element(element: Any, fragment_id: str, seen: dict, exceptions: list) -> None:
+        if element.WhichOneof("type") == "exception":
+            exc = element.exception
+            exceptions.append(f"{exc.type}: {exc.message}"[:300])
+            return
+        w = widget_from_element(element, fragment_id)
+        if w is not None:
+            seen[w.id] = w
+
+    def _adopt(self, seen: dict[str, Widget], merge: bool) -> None:
+        """Take the widgets of this run; keep our values for widgets still there."""
+        widgets = {**self.widgets, **seen} if merge else seen
+        states = {}
+        for wid, w in widgets.items():
+            keep = wid in self.states and not getattr(w.proto, "set_value", False)
+            state = self.states[wid] if keep else default_state(w)
+            if state is not None:
+                states[wid] = state
+        self.widgets, self.states = widgets, states
+
+    def pick_change(
+        self, rng: random.Random, target: re.Pattern, mix: float
+    ) -> tuple[Widget, WidgetState] | None:
+        """The target widget (learning rate) with a new value; another one with p=mix."""
+        matches = [w for w in self.widgets.values() if target.search(f"{w.label} {w.id}")]
+        others = [w for w in self.widgets.values() if w not in matches]
+        pool = others if (others and (not matches or rng.random() < mix)) else matches
+        for w in rng.sample(pool, len(pool)):
+            state = changed_state(w, rng)
+            if state is not None:
+                return w, state
+        return None
+
+
+# ----------------------------------------------------------------------------- stats
+@dataclass
+class Stats:
+    """Thread-safe results of one load phase."""
+
+    first_paint: list[float] = field(default_factory=list)
+    latencies: list[float] = field(default_factory=list)
+    nbytes: list[int] = field(default_factory=list)
+    errors: list[dict] = field(default_factory=list)
+    upstreams: Counter = field(default_factory=Counter)
+    changed: Counter = field(default_factory=Counter)
+    late: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add_run(self, result: RunResult, who: int, first: bool = False) -> None:
+        with self.lock:
+            (self.first_paint if first else self.latencies).append(result.latency)
+            self.nbytes.append(result.nbytes)
+            for text in result.exceptions:
+                self.errors.append({"session": who, "kind": "app-exception", "detail": text})
+
+    def add_error(self, who: int, kind: str, detail: str) -> None:
+        with self.lock:
+            self.errors.append({"session": who, "kind": kind, "detail": detail[:300]})
+
+    def summary(self) -> dict:
+        with self.lock:
+            kinds = Counter(e["kind"] for e in self.errors)
+            return {
+                "reruns": len(self.latencies),
+                "rerun_latency_s": distribution(self.latencies),
+                "first_paint_s": distribution(self.first_paint),
+                "median_bytes_per_run": int(percentile(self.nbytes, 50)) if self.nbytes else 0,
+                "late_ticks": self.late,
+                "errors": len(self.errors),
+                "error_kinds": dict(kinds),
+                "error_samples": self.errors[:5],
+                "sessions_per_upstream": dict(self.upstreams),
+                "widgets_changed": dict(self.changed.most_common(8)),
+            }
+
+
+def percentile(values: Iterable[float], q: float) -> float:
+    """Linear-interpolated q-th percentile (0..100) of a non-empty sequence."""
+    xs = sorted(values)
+    pos = (len(xs) - 1) * q / 100
+    lo = int(pos)
+    hi = min(lo + 1, len(xs) - 1)
+    return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
+
+
+def distribution(values: list[float]) -> dict:
+    """p50 / p95 / max / mean (seconds, 3 decimals) of latency samples."""
+    if not values:
+        return {"n": 0}
+    stats = {"p50": percentile(values, 50), "p95": percentile(values, 95), "max": max(values)}
+    stats["mean"] = sum(values) / len(values)
+    return {"n": len(values), **{k: round(v, 3) for k, v in stats.items()}}
+
+
+# ----------------------------------------------------------------------------- memory
+def tree_processes(pid: int) -> list[psutil.Process]:
+    """The process and all its descendants (those still alive)."""
+    try:
+        root = psutil.Process(pid)
+        return [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return []
+
+
+def _sum_over(procs: list[psutil.Process], read: Callable[[psutil.Process], float]) -> float:
+    total = 0.0
+    for proc in procs:
+        try:
+            total += read(proc)
+        except psutil.NoSuchProcess:
+            continue
+    return total
+
+
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory (MB) of a process tree."""
+    return _sum_over(tree_processes(pid), lambda p: p.memory_info().rss) / 2**20
+
+
+def tree_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) used so far by a process tree."""
+    return _sum_over(tree_processes(pid), lambda p: sum(p.cpu_times()[:2]))
+
+
+class MemorySampler:
+    """Samples RSS of named process trees in the background; keeps peak and last."""
+
+    def __init__(self, pids: dict[str, int], every: float = 0.25):
+        self.pids, self.every = pids, every
+        self.peak = dict.fromkeys(pids, 0.0)
+        self.last = dict.fromkeys(pids, 0.0)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    def sample(self) -> dict[str, float]:
+        """Take one sample now; returns MB by name."""
+        now = {name: tree_rss_mb(pid) for name, pid in self.pids.items()}
+        for name, mb in now.items():
+            self.peak[name] = max(self.peak[name], mb)
+            self.last[name] = mb
+        return now
+
+    def reset_peak(self) -> None:
+        self.peak = self.sample()
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.every):
+            self.sample()
+
+    def __enter__(self) -> MemorySampler:
+        self.sample()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self.sample()
+
+    def report(self) -> dict:
+        """Peak and last MB per process tree, and the totals."""
+        out = {
+            n: {"peak_mb": round(self.peak[n]), "now_mb": round(self.last[n])} for n in self.pids
+        }
+        out["total"] = {
+            "peak_mb": round(sum(self.peak.values())),
+            "now_mb": round(sum(self.last.values())),
+        }
+        return out
+
+
+# ----------------------------------------------------------------------------- students
+@dataclass
+class LoadOptions:
+    """Knobs shared by every simulated student."""
+
+    interval: float = 3.0
+    timeout: float = 30.0
+    ramp: float = 10.0
+    mix: float = 0.3
+    query: str = ""
+    target: re.Pattern = field(default_factory=lambda: re.compile(LR_PATTERN, re.I))
+
+
+class Student:
+    """A simulated student: joins (first paint), then drags sliders until told to stop."""
+
+    def __init__(self, index: int, base_url: str, opts: LoadOptions):
+        self.index, self.opts = index, opts
+        self.rng = random.Random(index)
+        self.session = Session(base_url, opts.query, opts.timeout)
+        self.alive = False
+
+    def join(self, stats: Stats, delay: float = 0.0) -> None:
+        """Open the page after `delay` s and time the first full run."""
+        time.sleep(delay)
+        try:
+            self.session.open()
+            stats.add_run(self.session.rerun(), self.index, first=True)
+            with stats.lock:
+                stats.upstreams[self.session.upstream or "direct"] += 1
+            self.alive = True
+        except Exception as exc:
+            stats.add_error(self.index, _error_kind(exc), repr(exc))
+            self.session.close()
+
+    def drive(self, until: float, stats: Stats) -> None:
+        """Rerun with a changed widget every ~interval s (random phase, ±20 %) until `until`."""
+        if not self.alive:
+            return
+        tick = time.monotonic() + self.rng.uniform(0, self.opts.interval)
+        while tick < until:
+            time.sleep(max(0.0, tick - time.monotonic()))
+            if not self._one_rerun(stats):
+                return
+            tick += self.opts.interval * self.rng.uniform(0.8, 1.2)
+            if tick < time.monotonic():
+                tick = time.monotonic()
+                with stats.lock:
+                    stats.late += 1
+
+    def _one_rerun(self, stats: Stats) -> bool:
+        change = self.session.pick_change(self.rng, self.opts.target, self.opts.mix)
+        if change is None:
+            stats.add_error(self.index, "no-widget", "no changeable widget on the page")
+            self.alive = False
+            return False
+        try:
+            stats.add_run(self.session.rerun(*change), self.index)
+        except Exception as exc:
+            stats.add_error(self.index, _error_kind(exc), repr(exc))
+            self.leave()
+            return False
+        with stats.lock:
+            stats.changed[change[0].label or change[0].kind] += 1
+        return True
+
+    def leave(self) -> None:
+        self.alive = False
+        self.session.close()
+
+
+def _error_kind(exc: BaseException) -> str:
+    if isinstance(exc, TimeoutError | websocket.WebSocketTimeoutException):
+        return "timeout"
+    if isinstance(exc, websocket.WebSocketConnectionClosedException | ConnectionError):
+        return "connection"
+    return type(exc).__name__
+
+
+def in_parallel(calls: list[Callable[[], None]], timeout: float) -> None:
+    """Run each call in its own thread; wait at most `timeout` s for all."""
+    threads = [threading.Thread(target=c, daemon=True) for c in calls]
+    for t in threads:
+        t.start()
+    deadline = time.monotonic() + timeout
+    for t in threads:
+        t.join(max(0.0, deadline - time.monotonic()))
+
+
+def join_students(students: list[Student], stats: Stats, ramp: float, timeout: float) -> None:
+    """Let students open the page, spread evenly over `ramp` seconds."""
+    step = ramp / max(1, len(students))
+    calls = [lambda s=s, i=i: s.join(stats, i * step) for i, s in enumerate(students)]
+    in_parallel(calls, ramp + 2 * timeout)
+
+
+def drive_students(students: list[Student], stats: Stats, duration: float, timeout: float):
+    """Everyone drags sliders for `duration` seconds."""
+    until = time.monotonic() + duration
+    in_parallel([lambda s=s: s.drive(until, stats) for s in students], duration + 2 * timeout)
+
+
+# ----------------------------------------------------------------------------- scenarios
+def run_classroom(
+    url: str, pids: dict[str, int], sessions: int, duration: float, opts: LoadOptions
+) -> dict:
+    """The whole class joins within `ramp` s, then reruns every `interval` s for `duration`."""
+    students = [Student(i, url, opts) for i in range(sessions)]
+    stats = Stats()
+    with MemorySampler(pids) as mem:
+        baseline = mem.sample()
+        join_students(students, stats, opts.ramp, opts.timeout)
+        cpu0 = {n: tree_cpu_s(p) for n, p in pids.items()}
+        t0 = time.monotonic()
+        drive_students(students, stats, duration, opts.timeout)
+        wall = time.monotonic() - t0
+        cpu = {n: round(tree_cpu_s(p) - cpu0[n], 1) for n, p in pids.items()}
+        alive = sum(s.alive for s in students)
+        for s in students:
+            s.leave()
+    result = stats.summary()
+    result["sessions"] = sessions
+    result["sessions_alive_at_end"] = alive
+    result["memory"] = {"baseline_mb": {n: round(v) for n, v in baseline.items()}, **mem.report()}
+    result["server_cpu_s"] = cpu
+    replica_cpu = sum(v for n, v in cpu.items() if n.startswith("replica"))
+    result["cpu_ms_per_rerun"] = round(1000 * replica_cpu / max(1, result["reruns"]), 1)
+    result["drive_wall_s"] = round(wall, 1)
+    result["healthy_after"] = is_healthy(url)
+    return result
+
+
+def run_memory_steps(
+    url: str, pids: dict[str, int], steps: list[int], duration: float, opts: LoadOptions
+) -> list[dict]:
+    """Grow the class step by step (e.g. 1, 10, 30): RSS idle, then RSS while active."""
+    students: list[Student] = []
+    out = []
+    with MemorySampler(pids) as mem:
+        for n in steps:
+            stats = Stats()
+            new = [Student(i, url, opts) for i in range(len(students), n)]
+            join_students(new, stats, opts.ramp, opts.timeout)
+            students += new
+            time.sleep(2)
+            idle = mem.sample()
+            mem.reset_peak()
+            drive_students(students, stats, duration, opts.timeout)
+            summary = stats.summary()
+            out.append(
+                {
+                    "sessions": n,
+                    "idle_mb": round(sum(idle.values())),
+                    "active_peak_mb": round(sum(mem.peak.values())),
+                    "reruns": summary["reruns"],
+                    "rerun_latency_s": summary["rerun_latency_s"],
+                    "errors": summary["errors"],
+                    "error_samples": summary["error_samples"],
+                }
+            )
+        for s in students:
+            s.leave()
+    return out
+
+
+# ----------------------------------------------------------------------------- abuse
+def _raw_socket(url: str) -> websocket.WebSocket:
+    """A websocket opened like the browser does, with no run yet."""
+    session = Session(url, timeout=10)
+    session.open()
+    return session.ws
+
+
+def _close_code(ws: websocket.WebSocket, wait: float = 5) -> str:
+    """Read until the server closes; its close code, or what happened instead."""
+    ws.settimeout(wait)
+    try:
+        while True:
+            opcode, frame = ws.recv_data_frame(True)
+            if opcode == websocket.ABNF.OPCODE_CLOSE:
+                code = struct.unpack("!H", frame.data[:2])[0] if len(frame.data) >= 2 else None
+                return f"closed {code}"
+    except websocket.WebSocketConnectionClosedException:
+        return "closed"
+    except websocket.WebSocketTimeoutException:
+        return "still open"
+    except OSError as exc:
+        return f"reset ({type(exc).__name__})"
+    finally:
+        ws.close()
+
+
+def _valid_rerun_bytes() -> bytes:
+    msg = BackMsg()
+    msg.rerun_script.query_string = ""
+    msg.rerun_script.widget_states.widgets.add(id="x" * 64).double_array_value.data.extend(
+        [0.5] * 32
+    )
+    return msg.SerializeToString()
+
+
+def abuse_garbage(url: str) -> str:
+    ws = _raw_socket(url)
+    ws.send_binary(os.urandom(4096))
+    return _close_code(ws)
+
+
+def abuse_truncated(url: str) -> str:
+    ws = _raw_socket(url)
+    data = _valid_rerun_bytes()
+    ws.send_binary(data[: len(data) // 2])
+    return _close_code(ws)
+
+
+def abuse_text_frame(url: str) -> str:
+    ws = _raw_socket(url)
+    ws.send("hello, I am not a protobuf")
+    return _close_code(ws)
+
+
+def abuse_huge(url: str, megabytes: float = 4) -> str:
+    ws = _raw_socket(url)
+    try:
+        ws.send_binary(b"\0" * int(megabytes * 2**20))
+    except OSError as exc:
+        return f"send failed ({type(exc).__name__})"
+    return _close_code(ws)
+
+
+def abuse_disconnect_mid_run(url: str) -> str:
+    """Start a run, drop the connection at the first delta (the script keeps running)."""
+    session = Session(url, timeout=10)
+    session.open()
+    session.send_rerun()
+    session.ws.recv()
+    session.ws.sock.close()  # no close frame: like a laptop lid shutting
+    return "dropped mid-run"
+
+
+def abuse_rerun_storm(url: str, count: int = 50) -> str:
+    """One client fires `count` reruns without waiting (a frantic slider drag)."""
+    session = Session(url, timeout=10)
+    session.open()
+    for _ in range(count):
+        session.send_rerun()
+    session.close()
+    return f"sent {count} reruns"
+
+
+def abuse_clear_cache(url: str) -> str:
+    """BackMsg clear_cache: Streamlit clears the GLOBAL caches for every user."""
+    ws = _raw_socket(url)
+    msg = BackMsg()
+    msg.clear_cache = True
+    ws.send_binary(msg.SerializeToString())
+    return _close_code(ws, wait=1)
+
+
+ABUSES: dict[str, Callable[[str], str]] = {
+    "garbage-bytes": abuse_garbage,
+    "truncated-protobuf": abuse_truncated,
+    "text-frame": abuse_text_frame,
+    "huge-message": abuse_huge,
+    "disconnect-mid-run": abuse_disconnect_mid_run,
+    "rerun-storm": abuse_rerun_storm,
+}
+
+
+def run_abuse_loop(url: str, until: float, results: list, names: list[str]) -> None:
+    """Cycle through the abuse clients until `until`; record what the server did."""
+    i = 0
+    while time.monotonic() < until:
+        name = names[i % len(names)]
+        try:
+            outcome = ABUSES[name](url)
+        except Exception as exc:
+            outcome = f"client error {exc!r}"[:200]
+        results.append({"abuse": name, "outcome": outcome, "healthy": is_healthy(url)})
+        i += 1
+        time.sleep(1.0)
+
+
+# ----------------------------------------------------------------------------- CLI
+def meta(args: argparse.Namespace) -> dict:
+    """Where and when this was measured."""
+    return {
+        "date": dt.datetime.now().isoformat(timespec="seconds"),
+        "cpus": os.cpu_count(),
+        "machine": platform.platform(),
+        "python": platform.python_version(),
+        "streamlit": streamlit.__version__,
+        "args": {k: v for k, v in vars(args).items() if k != "json"},
+    }
+
+
+def check_targets(result: dict) -> list[str]:
+    """Which classroom targets a classroom result misses."""
+    missed = []
+    if result["errors"] > TARGETS["errors"]:
+        missed.append(f"errors {result['errors']} > 0")
+    p95 = result["rerun_latency_s"].get("p95", float("inf"))
+    if p95 > TARGETS["p95_s"]:
+        missed.append(f"p95 {p95} s > {TARGETS['p95_s']} s")
+    peak = result["memory"]["total"]["peak_mb"]
+    if peak > TARGETS["peak_rss_mb"]:
+        missed.append(f"peak RSS {peak} MB > {TARGETS['peak_rss_mb']} MB")
+    return missed
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawTextHelpFormatter
+    )
+    where = ap.add_mutually_exclusive_group()
+    where.add_argument("--url", help="drive an already running server (no spawn)")
+    where.add_argument("--spawn", action="store_true", help="start the server(s) (default)")
+    ap.add_argument("--app", type=Path, default=REPO / "streamlit_app.py")
+    ap.add_argument("--replicas", type=int, default=1)
+    ap.add_argument("--nginx", action="store_true", help="put nginx (deploy/nginx.conf) in front")
+    ap.add_argument("--pid", type=int, action="append", default=[], help="server pid with --url")
+    ap.add_argument("--sessions", type=int, default=30)
+    ap.add_argument("--duration", type=float, default=60, help="active seconds (per step)")
+    ap.add_argument("--interval", type=float, default=3, help="seconds between reruns")
+    ap.add_argument("--ramp", type=float, default=10, help="seconds over which sessions join")
+    ap.add_argument("--timeout", type=float, default=30, help="max seconds for one rerun")
+    ap.add_argument("--mix", type=float, default=0.3, help="share of reruns on other widgets")
+    ap.add_argument("--widget", default=LR_PATTERN, help="regex for the main widget's label/key")
+    ap.add_argument("--query", default="", help="query string of the page, e.g. surface=ravine")
+    ap.add_argument("--memory-steps", help="e.g. 1,10,30: memory at growing class sizes")
+    ap.add_argument("--abuse", action="store_true", help="hostile clients run alongside")
+    ap.add_argument("--json", type=Path, help="write the full result here")
+    ap.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
+    return ap.parse_args(argv)
+
+
+def measure(args: argparse.Namespace, url: str, pids: dict[str, int]) -> dict:
+    """Run the chosen scenario against url; the result dict."""
+    opts = LoadOptions(
+        interval=args.interval,
+        timeout=args.timeout,
+        ramp=args.ramp,
+        mix=args.mix,
+        query=args.query,
+        target=re.compile(args.widget, re.I),
+    )
+    if args.memory_steps:
+        steps = [int(n) for n in args.memory_steps.split(",")]
+        return {"memory_steps": run_memory_steps(url, pids, steps, args.duration, opts)}
+    abuse: list[dict] = []
+    abuser = None
+    if args.abuse:
+        until = time.monotonic() + opts.ramp + args.duration
+        abuser = threading.Thread(
+            target=run_abuse_loop, args=(url, until, abuse, list(ABUSES)), daemon=True
+        )
+        abuser.start()
+    result = run_classroom(url, pids, args.sessions, args.duration, opts)
+    if abuser is not None:
+        abuser.join(timeout=30)
+        result["abuse"] = abuse
+    return result
+
+
+def print_summary(result: dict) -> None:
+    """A few human lines; the JSON has everything."""
+    if "memory_steps" in result:
+        for step in result["memory_steps"]:
+            lat = step["rerun_latency_s"]
+            print(
+                f"{step['sessions']:>3} sessions: idle {step['idle_mb']} MB, active peak "
+                f"{step['active_peak_mb']} MB, {step['reruns']} reruns, p50 {lat.get('p50')} s, "
+                f"p95 {lat.get('p95')} s, errors {step['errors']}"
+            )
+        return
+    lat, fp = result["rerun_latency_s"], result["first_paint_s"]
+    print(
+        f"{result['sessions']} sessions, {result['reruns']} reruns, errors {result['errors']} "
+        f"{result['error_kinds']}\n"
+        f"rerun latency p50 {lat.get('p50')} s  p95 {lat.get('p95')} s  max {lat.get('max')} s\n"
+        f"first paint   p50 {fp.get('p50')} s  p95 {fp.get('p95')} s  max {fp.get('max')} s\n"
+        f"server CPU {result['server_cpu_s']} s -> {result['cpu_ms_per_rerun']} ms/rerun; "
+        f"{result['median_bytes_per_run']} bytes/run; late ticks {result['late_ticks']}\n"
+        f"memory {result['memory']}\nsessions per upstream {result['sessions_per_upstream']}"
+    )
+    for item in result.get("abuse", []):
+        print(f"abuse {item['abuse']}: {item['outcome']} (healthy: {item['healthy']})")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.url:
+        result = measure(args, args.url, {f"pid-{p}": p for p in args.pid})
+    else:
+        with deployment(args.app.resolve(), args.replicas, args.nginx) as dep:
+            pids = {name: proc.pid for name, proc in dep.processes.items()}
+            result = measure(args, dep.url, pids)
+    result = {"meta": meta(args), **result}
+    print_summary(result)
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2, default=str))
+    missed = check_targets(result) if args.check and "memory_steps" not in result else []
+    for line in missed:
+        print("MISSED:", line)
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
