@@ -29,11 +29,14 @@ diverging run is the caller's business: the simulator wraps its loop in `np.errs
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import Any, NamedTuple
 
 import numpy as np
+from surfaces.base import ParamSpec
 
 from .base import Array, Optimizer, lr_column
+from .registry import OptimizerSpec, flag, lookup, resolve
 
 # ----------------------------------------------------------------------------- validation
 
@@ -207,9 +210,10 @@ def gd() -> Optimizer:
 
 
 def momentum(momentum: float = 0.9, dampening: float = 0.0) -> Optimizer:
-    """Heavy ball (torch SGD): b ← μb + (1 − τ)g, b = g at the first step; x ← x − lr·b."""
-    if float(momentum) <= 0.0:
-        raise ValueError(f"Invalid momentum value: {momentum} (heavy ball needs momentum > 0)")
+    """Heavy ball (torch SGD): b ← μb + (1 − τ)g, b = g at the first step; x ← x − lr·b.
+
+    μ = 0 is plain gradient descent (and is named "gd").
+    """
     return sgd(momentum=momentum, dampening=dampening)
 
 
@@ -537,3 +541,110 @@ def newton(damping: float = 1e-3) -> Optimizer:
         return delta, NewtonState(shift, state.step + 1)
 
     return Optimizer("newton", init, update, needs_hessian=True)
+
+
+# ----------------------------------------------------------------------------- registry
+# Default learning rates for a 2-D demo whose domain is a few units wide: plain GD 0.1 (stable on
+# curvature up to 20); heavy ball / Nesterov 0.05 (μ = 0.9 multiplies the effective rate by
+# 1/(1 − μ) = 10); Adagrad 0.5 (its first step moves each coordinate by lr, then shrinks like
+# 1/√t); RMSprop 0.01 (without bias correction its first steps are lr/√(1 − α) = 10·lr); the Adam
+# family 0.1 (steps of about lr per coordinate); Newton 1 (the pure Newton step).
+
+_WEIGHT_DECAY = ParamSpec(
+    "weight_decay", "Weight decay", 0.0, 0.0, 1.0, help="L2 pull toward the origin: g + wd·x"
+)
+_MOMENTUM = ParamSpec("momentum", "Momentum μ", 0.9, 0.0, 0.99, help="b ← μb + g")
+_BETA1 = ParamSpec("beta1", "β1 (gradient average)", 0.9, 0.0, 0.99)
+_BETA2 = ParamSpec("beta2", "β2 (squared-gradient average)", 0.999, 0.9, 0.9999)
+_ADAM_EPS = ParamSpec("eps", "ε", 1e-8, 1e-12, 1.0, log=True, help="added outside the √")
+_AMSGRAD = flag("amsgrad", "AMSGrad", help="divide by the largest second moment seen so far")
+_ADAM_PARAMS = (_BETA1, _BETA2, _ADAM_EPS, _WEIGHT_DECAY, _AMSGRAD)
+
+OPTIMIZERS: dict[str, OptimizerSpec] = {
+    spec.name: spec
+    for spec in (
+        OptimizerSpec("gd", "Gradient descent", (_WEIGHT_DECAY,), sgd, 0.1),
+        OptimizerSpec(
+            "momentum",
+            "Momentum (heavy ball)",
+            (
+                _MOMENTUM,
+                ParamSpec("dampening", "Dampening τ", 0.0, 0.0, 1.0, help="b ← μb + (1 − τ)g"),
+                _WEIGHT_DECAY,
+            ),
+            sgd,
+            0.05,
+        ),
+        OptimizerSpec(
+            "nesterov",
+            "Nesterov momentum",
+            (replace(_MOMENTUM, low=0.01, help="b ← μb + g; step along g + μb"), _WEIGHT_DECAY),
+            lambda **hyper: sgd(nesterov=True, **hyper),
+            0.05,
+        ),
+        OptimizerSpec(
+            "adagrad",
+            "Adagrad",
+            (
+                ParamSpec("lr_decay", "lr decay", 0.0, 0.0, 1.0, help="lr/(1 + (t − 1)·decay)"),
+                ParamSpec("initial_accumulator_value", "Initial accumulator", 0.0, 0.0, 10.0),
+                replace(_ADAM_EPS, default=1e-10),
+                _WEIGHT_DECAY,
+            ),
+            adagrad,
+            0.5,
+        ),
+        OptimizerSpec(
+            "rmsprop",
+            "RMSprop",
+            (
+                ParamSpec("alpha", "α (squared-gradient average)", 0.99, 0.5, 0.9999),
+                _ADAM_EPS,
+                replace(_MOMENTUM, default=0.0),
+                flag("centered", "Centered", help="divide by the gradient's variance instead"),
+                _WEIGHT_DECAY,
+            ),
+            rmsprop,
+            0.01,
+        ),
+        OptimizerSpec("adam", "Adam", _ADAM_PARAMS, adam, 0.1),
+        OptimizerSpec(
+            "adamw",
+            "AdamW (decoupled weight decay)",
+            tuple(
+                replace(p, default=1e-2, help="x ← x·(1 − lr·wd) before the Adam step")
+                if p is _WEIGHT_DECAY
+                else p
+                for p in _ADAM_PARAMS
+            ),
+            adamw,
+            0.1,
+        ),
+        OptimizerSpec(
+            "nadam",
+            "NAdam",
+            (
+                _BETA1,
+                _BETA2,
+                _ADAM_EPS,
+                _WEIGHT_DECAY,
+                ParamSpec("momentum_decay", "Momentum decay ψ", 4e-3, 0.0, 0.1),
+            ),
+            nadam,
+            0.1,
+        ),
+        OptimizerSpec(
+            "newton",
+            "Damped Newton (uses curvature)",
+            (ParamSpec("damping", "Damping δ", 1e-3, 1e-8, 10.0, log=True, help="H + δI"),),
+            newton,
+            1.0,
+        ),
+    )
+}
+
+
+def make_optimizer(name: str, **hyper: float) -> Optimizer:
+    """Build optimizer `name`; missing hyperparameters take their defaults, bad ones ValueError."""
+    spec = lookup("optimizer", OPTIMIZERS, name)
+    return spec.build(**resolve("optimizer", name, spec.params, hyper, spec.choices))

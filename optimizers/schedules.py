@@ -18,11 +18,14 @@ from __future__ import annotations
 import bisect
 import math
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import Any, NamedTuple
 
 import numpy as np
+from surfaces.base import ParamSpec
 
 from .base import Array, LRPolicy, from_schedule
+from .registry import PolicySpec, choice, flag, lookup, resolve
 
 Rate = float | Array  # a float, or a read-only (B,) array: one rate per trajectory
 
@@ -381,3 +384,154 @@ def reduce_on_plateau(
         return new_lr, PlateauState(new_lr, best, num_bad, cooldown_left)
 
     return LRPolicy("plateau", init, lr_at)
+
+
+# ----------------------------------------------------------------------------- registry
+# Period-like parameters default to 0 = "derived from the run length", so every policy shows its
+# shape within a 100–1000-step demo; nonzero values are torch's own parameters, in steps.
+# Rates scale with the chosen lr (cyclic peaks at lr·max_factor, one-cycle peaks at lr), so a
+# learning-rate sweep keeps working.
+
+
+def _auto(value: int, total_steps: int, fraction: float) -> int:
+    """`value`, or (when 0) `fraction` of the run, at least 1 step."""
+    return value or max(1, round(total_steps * fraction))
+
+
+def _steps(name: str, label: str, fraction: float) -> ParamSpec:
+    return ParamSpec(
+        name, label, 0, 0, 100_000, integer=True, help=f"in steps; 0 = {fraction:g} of the run"
+    )
+
+
+_GAMMA = ParamSpec("gamma", "Decay factor γ", 0.5, 0.01, 1.0)
+_ETA_MIN = ParamSpec("eta_min", "Floor η_min", 0.0, 0.0, 1.0, help="the lowest rate")
+
+POLICIES: dict[str, PolicySpec] = {
+    spec.name: spec
+    for spec in (
+        PolicySpec("constant", "Constant", (), lambda lr, total_steps: constant(lr)),
+        PolicySpec(
+            "step",
+            "Step decay",
+            (_steps("step_size", "Decay every", 0.25), _GAMMA),
+            lambda lr, total_steps, step_size, gamma: step_lr(
+                lr, _auto(step_size, total_steps, 0.25), gamma
+            ),
+        ),
+        PolicySpec(
+            "multistep",
+            "Drops at milestones",
+            (
+                _steps("milestone1", "First drop at", 0.5),
+                _steps("milestone2", "Second drop at", 0.75),
+                replace(_GAMMA, default=0.1),
+            ),
+            lambda lr, total_steps, milestone1, milestone2, gamma: multistep(
+                lr,
+                [_auto(milestone1, total_steps, 0.5), _auto(milestone2, total_steps, 0.75)],
+                gamma,
+            ),
+        ),
+        PolicySpec(
+            "exponential",
+            "Exponential decay",
+            (replace(_GAMMA, default=0.99, low=0.5, help="lr·γ^t"),),
+            lambda lr, total_steps, gamma: exponential(lr, gamma),
+        ),
+        PolicySpec(
+            "inverse_time",
+            "Inverse-time decay (1/t)",
+            (
+                ParamSpec("decay_rate", "Decay rate", 1.0, 0.0, 100.0, help="lr/(1 + rate·t/T)"),
+                _steps("decay_steps", "Decay steps T", 0.1),
+                flag("staircase", "Staircase", help="decay in whole steps of T"),
+            ),
+            lambda lr, total_steps, decay_rate, decay_steps, staircase: inverse_time(
+                lr, decay_rate, _auto(decay_steps, total_steps, 0.1), staircase
+            ),
+        ),
+        PolicySpec(
+            "cosine",
+            "Cosine annealing",
+            (_steps("T_max", "Period T_max", 1.0), _ETA_MIN),
+            lambda lr, total_steps, T_max, eta_min: cosine(
+                lr, _auto(T_max, total_steps, 1.0), eta_min
+            ),
+        ),
+        PolicySpec(
+            "cosine_restarts",
+            "Cosine with warm restarts (SGDR)",
+            (
+                _steps("T_0", "First period T_0", 0.25),
+                ParamSpec("T_mult", "Period growth", 1, 1, 4, integer=True, help="T_i+1 = m·T_i"),
+                _ETA_MIN,
+            ),
+            lambda lr, total_steps, T_0, T_mult, eta_min: cosine_warm_restarts(
+                lr, _auto(T_0, total_steps, 0.25), T_mult, eta_min
+            ),
+        ),
+        PolicySpec(
+            "cyclic",
+            "Cyclic (triangular)",
+            (
+                ParamSpec("max_factor", "Peak / lr", 5.0, 1.0, 1000.0, log=True),
+                _steps("step_size_up", "Half cycle", 0.125),
+                choice("mode", "Mode", CYCLIC_MODES),
+                replace(_GAMMA, default=0.99, low=0.5, help="exp_range: amplitude·γ^t"),
+            ),
+            lambda lr, total_steps, max_factor, step_size_up, mode, gamma: cyclic(
+                lr,
+                _rate(lr) * max_factor,
+                _auto(step_size_up, total_steps, 0.125),
+                mode=mode,
+                gamma=gamma,
+            ),
+            choices={"mode": CYCLIC_MODES},
+        ),
+        PolicySpec(
+            "one_cycle",
+            "One cycle (peak = lr)",
+            (
+                ParamSpec("pct_start", "Rising part", 0.3, 0.0, 1.0),
+                ParamSpec("div_factor", "lr / start", 25.0, 1.0, 1e4, log=True),
+                ParamSpec("final_div_factor", "start / end", 1e4, 1.0, 1e6, log=True),
+                choice("anneal", "Anneal", ANNEALS),
+                flag("three_phase", "Three phases", help="come back down to the start rate first"),
+            ),
+            lambda lr, total_steps, **params: one_cycle(lr, total_steps, **params),
+            choices={"anneal": ANNEALS},
+        ),
+        PolicySpec(
+            "plateau",
+            "Reduce on plateau",
+            (
+                replace(_GAMMA, name="factor", label="Factor", default=0.5, low=0.0, high=0.99),
+                ParamSpec("patience", "Patience", 10, 0, 1000, integer=True),
+                ParamSpec("threshold", "Threshold", 1e-4, 0.0, 0.5, help="needed improvement"),
+                choice("threshold_mode", "Threshold is", THRESHOLD_MODES),
+                ParamSpec("cooldown", "Cooldown", 0, 0, 1000, integer=True),
+                ParamSpec("min_lr", "Minimum lr", 0.0, 0.0, 1.0),
+            ),
+            lambda lr, total_steps, **params: reduce_on_plateau(lr, **params),
+            choices={"threshold_mode": THRESHOLD_MODES},
+        ),
+    )
+}
+
+
+def make_policy(
+    name: str, lr: Any, total_steps: int, warmup_steps: int = 0, **params: float
+) -> LRPolicy:
+    """Build policy `name` for a run of `total_steps`, after `warmup_steps` of linear warmup.
+
+    The inner policy is built for the steps left after the warmup (it starts at its own step 0
+    then). Missing parameters take their defaults; bad names or values raise ValueError.
+    """
+    spec = lookup("policy", POLICIES, name)
+    total_steps = _positive_int("total_steps", total_steps)
+    warmup_steps = _nonnegative_int("warmup_steps", warmup_steps)
+    if warmup_steps >= total_steps:
+        raise ValueError(f"warmup_steps ({warmup_steps}) must be less than total_steps")
+    values = resolve("policy", name, spec.params, params, spec.choices)
+    return warmup(spec.build(lr, total_steps - warmup_steps, **values), warmup_steps)

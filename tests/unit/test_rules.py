@@ -79,6 +79,7 @@ def test_sgd_names():
     assert rules.gd().name == "gd"
     assert rules.momentum().name == "momentum"
     assert rules.nesterov().name == "nesterov"
+    assert rules.momentum(0.0).name == "gd"  # μ = 0 is plain gradient descent
 
 
 # ----------------------------------------------------------------------------- Adagrad
@@ -302,7 +303,8 @@ def test_update_does_not_mutate_its_inputs(name):
         (rules.sgd, {"momentum": 0.9, "dampening": 2}, "Invalid dampening value"),
         (rules.sgd, {"nesterov": True}, "Nesterov momentum requires a momentum"),
         (rules.sgd, {"momentum": 0.9, "dampening": 0.1, "nesterov": True}, "zero dampening"),
-        (rules.momentum, {"momentum": 0}, "Invalid momentum value: 0"),
+        (rules.momentum, {"momentum": -0.5}, "Invalid momentum value: -0.5"),
+        (rules.nesterov, {"momentum": 0}, "Nesterov momentum requires a momentum"),
         (rules.adagrad, {"lr_decay": -1}, "Invalid lr_decay value"),
         (rules.adagrad, {"initial_accumulator_value": -1}, "initial_accumulator_value"),
         (rules.adagrad, {"eps": float("nan")}, "Invalid epsilon value"),
@@ -319,3 +321,46 @@ def test_update_does_not_mutate_its_inputs(name):
 def test_bad_hyperparameters_raise(factory, kwargs, message):
     with pytest.raises(ValueError, match=message):
         factory(**kwargs)
+
+
+# ----------------------------------------------------------------------------- registry
+
+
+def test_registry_lists_every_optimizer_with_defaults_that_build():
+    expected = ["gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw", "nadam"]
+    assert list(rules.OPTIMIZERS) == [*expected, "newton"]
+    for name, spec in rules.OPTIMIZERS.items():
+        opt = rules.make_optimizer(name)
+        assert spec.default_lr > 0
+        assert opt.needs_hessian == (name == "newton")
+        for p in spec.params:
+            assert p.check(p.default) == p.default
+
+
+def test_make_optimizer_converts_flags_and_applies_hyperparameters():
+    # nesterov through the registry, μ = 0.5: first step along g1 + 0.5·g1 = (1.5, −3)
+    deltas, _ = run(rules.make_optimizer("nesterov", momentum=0.5), [G1], lr=0.1)
+    check(deltas, [(-0.15, 0.3)])
+    # amsgrad = 1.0 (a URL float) -> AMSGrad state; centered = 1 -> RMSprop keeps ḡ
+    ams = rules.make_optimizer("adam", amsgrad=1.0)
+    assert hasattr(ams.init(np.zeros((1, 2))), "max_exp_avg_sq")
+    assert rules.make_optimizer("rmsprop", centered=1).init(np.zeros((1, 2))).grad_avg is not None
+    # AdamW's registry default weight decay is torch's 1e-2: −0.1·0.01·x0 + (−0.1, 0.1)
+    deltas, _ = run(rules.make_optimizer("adamw", eps=1e-12), [G1], lr=0.1)
+    check(deltas, [(-0.101, 0.098)], rtol=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("name", "hyper", "message"),
+    [
+        ("sgdx", {}, "unknown optimizer 'sgdx'; choose one of gd, momentum"),
+        ("adam", {"beta3": 0.5}, "has no parameter 'beta3'"),
+        ("adam", {"beta1": 1.0}, "between 0 and 0.99"),
+        ("adam", {"amsgrad": 0.5}, "whole number"),
+        ("nesterov", {"momentum": 0.0}, "between 0.01 and 0.99"),
+        ("newton", {"damping": float("nan")}, "Damping"),
+    ],
+)
+def test_make_optimizer_rejects_bad_input(name, hyper, message):
+    with pytest.raises(ValueError, match=message):
+        rules.make_optimizer(name, **hyper)

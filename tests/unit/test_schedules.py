@@ -220,3 +220,61 @@ def test_policies_do_not_mutate_a_per_trajectory_base():
 def test_bad_parameters_raise(build, message):
     with pytest.raises(ValueError, match=message):
         build()
+
+
+# ----------------------------------------------------------------------------- registry
+
+POLICY_NAMES = [
+    "constant", "step", "multistep", "exponential", "inverse_time",
+    "cosine", "cosine_restarts", "cyclic", "one_cycle", "plateau",
+]  # fmt: skip
+
+
+def test_registry_lists_every_policy_and_each_changes_the_rate_in_a_short_run():
+    assert list(sch.POLICIES) == POLICY_NAMES
+    for name in POLICY_NAMES:
+        got = rates(sch.make_policy(name, 0.1, 100), range(100), losses=np.ones((100, 1)))
+        distinct = {round(float(np.ravel(r)[0]), 12) for r in got}
+        assert (len(distinct) == 1) == (name == "constant"), name
+
+
+def test_make_policy_derives_periods_from_the_run_length():
+    # step: step_size 0 -> 100/4 = 25, registry γ 0.5
+    assert rates(sch.make_policy("step", 1.0, 100), [24, 25, 50]) == approx([1.0, 0.5, 0.25])
+    # multistep: drops at 50 and 75 of 100 (γ 0.1)
+    assert rates(sch.make_policy("multistep", 1.0, 100), [49, 50, 75]) == approx([1, 0.1, 0.01])
+    # cosine: T_max = total_steps, so the floor is reached at the end; explicit T_max honoured
+    assert rates(sch.make_policy("cosine", 1.0, 40), [20, 40]) == approx([0.5, 0.0])
+    assert rates(sch.make_policy("cosine", 1.0, 40, T_max=10), [5]) == approx([0.5])
+    # cyclic: peak lr·5 after 100/8 = 12.5 -> 12 steps (round half to even)
+    assert rates(sch.make_policy("cyclic", 0.1, 100), [0, 12]) == approx([0.1, 0.5])
+
+
+def test_make_policy_choices_and_warmup_shrink_the_inner_run():
+    # anneal index 1 = linear; one-cycle over 100 − 10 = 90 inner steps: peak at 0.3·90 − 1 = 26
+    policy = sch.make_policy("one_cycle", 1.0, 100, warmup_steps=10, anneal=1)
+    assert policy.name == "warmup+one_cycle"
+    # warmup: 0.04·(1/3 + (2/3)·t/10); inner step 0 at t = 10; peak at t = 36; final at t = 99
+    got = rates(policy, [0, 5, 10, 36, 99])
+    assert got == approx([0.04 / 3, 0.04 * 2 / 3, 0.04, 1.0, 4e-6])
+    plateau = sch.make_policy("plateau", 1.0, 10, threshold_mode=1, threshold=0.5, patience=0)
+    assert [float(r[0]) for r in rates(plateau, range(3), [[10], [9.6], [9.6]])] == approx(
+        [1.0, 0.5, 0.25]
+    )
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"name": "linear"}, "unknown policy 'linear'; choose one of constant"),
+        ({"name": "step", "gamma": 2.0}, "between 0.01 and 1"),
+        ({"name": "step", "step": 3}, "has no parameter 'step'"),
+        ({"name": "cyclic", "mode": 3}, "between 0 and 2"),
+        ({"name": "cosine", "total_steps": 0}, "total_steps"),
+        ({"name": "cosine", "warmup_steps": 100}, "warmup_steps"),
+    ],
+)
+def test_make_policy_rejects_bad_input(kwargs, message):
+    args = {"lr": 0.1, "total_steps": 100, **kwargs}
+    with pytest.raises(ValueError, match=message):
+        sch.make_policy(**args)
