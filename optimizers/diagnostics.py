@@ -1,0 +1,298 @@
+"""What happened to each trajectory of a run, as data (vectorized over the batch) and in words.
+
+Definitions (T steps, domain's larger side `span`, r = tol·span, window W = min(T, max(10, T//5))):
+
+- converged from step k: positions[k:] all lie within r of the same listed minimum (the one
+  nearest to the final point); `steps` = the smallest such k. CONVERGED if that minimum is a
+  global one (value within 1e-6·(1 + |f*|) of the global value f*: Himmelblau has four), else
+  TRAPPED.
+- DIVERGED: simulate flagged it (`diverged_at` ≥ 0); `steps` = that step.
+- For the rest (`steps` = −1), over the last W steps:
+  descending  = the mean loss of the window's second half is below that of its first half;
+  moving      = the path length travelled in the window is at least r;
+  OSCILLATING = moving but not descending (bouncing: overshoots cancel the progress);
+  STALLED     = otherwise, if the final gradient norm ≤ gtol (a plateau, or a saddle when one of
+                surface.saddles lies within 5% of span) or the point neither moves nor descends;
+  CRAWLING    = otherwise: still descending when the budget ran out.
+- zigzag: over the first min(20, T) step pairs, the steps s_k = x_{k+1} − x_k that are reversed
+  by the next one (cos(s_k, s_{k+1}) < −0.5) carry at least half of the path length Σ‖s_k‖.
+
+A surface without listed minima only gets DIVERGED, OSCILLATING, STALLED or CRAWLING.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from .simulate import Trajectory
+from .stability import analyze
+
+Array = np.ndarray
+
+TOL = 1e-3
+GRAD_TOL = 1e-3
+ZIGZAG_PAIRS = 20
+SADDLE_RADIUS = 0.05
+_BLOCK = 256  # time rows per chunk when scanning the history (bounds temporary memory)
+
+
+class Outcome(IntEnum):
+    CONVERGED = 0
+    TRAPPED = 1
+    DIVERGED = 2
+    OSCILLATING = 3
+    STALLED = 4
+    CRAWLING = 5
+
+
+class Diagnosis(NamedTuple):
+    """Struct of (B,) arrays; see the module docstring for the definitions.
+
+    kind: Outcome codes; minimum: index into surface.minima nearest to the final point (−1 if
+    diverged or none listed); steps: steps to converge / the diverged step / −1; final_loss;
+    distance: from the final point to that minimum (NaN if none); zigzag; saddle: index into
+    surface.saddles of a saddle within reach of a STALLED point (−1 otherwise); grad_norm: final
+    ‖∇f‖; budget: the number of steps T that was run.
+    """
+
+    kind: Array
+    minimum: Array
+    steps: Array
+    final_loss: Array
+    distance: Array
+    zigzag: Array
+    saddle: Array
+    grad_norm: Array
+    budget: Array
+
+
+def diagnose(
+    surface: Any, traj: Trajectory, *, tol: float = TOL, gtol: float = GRAD_TOL
+) -> Diagnosis:
+    """Classify every trajectory of `traj` (see the module docstring); no loop over the batch."""
+    pos = traj.positions
+    total, batch = pos.shape[0] - 1, pos.shape[1]
+    span = _span(surface.domain)
+    radius = tol * span
+    final = pos[-1]
+    diverged = traj.diverged_at >= 0
+
+    kind = np.full(batch, Outcome.CRAWLING, dtype=np.int64)
+    steps = np.where(diverged, traj.diverged_at, -1)
+    nearest, distance = _nearest_minimum(surface, final)
+    converged = np.zeros(batch, dtype=bool)
+    if nearest is not None:
+        points = np.array([m.point for m in surface.minima], dtype=np.float64)
+        since = _converged_since(pos, points[nearest], radius)
+        converged = (since >= 0) & ~diverged
+        values = np.array([m.value for m in surface.minima], dtype=np.float64)
+        is_global = values - values.min() <= 1e-6 * (1.0 + abs(values.min()))
+        kind[converged] = np.where(
+            is_global[nearest[converged]], Outcome.CONVERGED, Outcome.TRAPPED
+        )
+        steps = np.where(converged, since, steps)
+
+    rest = ~converged & ~diverged
+    descending, moving = _late_progress(traj.loss, pos, radius)
+    tiny = traj.grad_norm[-1] <= gtol
+    kind[rest & moving & ~descending] = Outcome.OSCILLATING
+    stalled = rest & ~(moving & ~descending) & (tiny | ~descending)
+    kind[stalled] = Outcome.STALLED
+    kind[diverged] = Outcome.DIVERGED
+
+    minimum = np.full(batch, -1) if nearest is None else np.where(diverged, -1, nearest)
+    return Diagnosis(
+        kind=kind,
+        minimum=minimum,
+        steps=steps,
+        final_loss=traj.loss[-1].copy(),
+        distance=distance,
+        zigzag=_zigzag(pos),
+        saddle=np.where(stalled, _near_saddle(surface, final, SADDLE_RADIUS * span), -1),
+        grad_norm=traj.grad_norm[-1].copy(),
+        budget=np.full(batch, total),
+    )
+
+
+def _span(domain: Any) -> float:
+    (x0, x1), (y0, y1) = domain
+    return float(max(x1 - x0, y1 - y0))
+
+
+def _nearest_minimum(surface: Any, points: Array) -> tuple[Array | None, Array]:
+    """(index of the nearest listed minimum, distance to it) per point; (None, NaN) if none."""
+    if not surface.minima:
+        return None, np.full(len(points), np.nan)
+    mins = np.array([m.point for m in surface.minima], dtype=np.float64)
+    d = np.linalg.norm(points[:, None, :] - mins[None, :, :], axis=-1)  # (B, M)
+    idx = d.argmin(axis=1)
+    return idx, d[np.arange(len(points)), idx]
+
+
+def _converged_since(pos: Array, target: Array, radius: float) -> Array:
+    """(B,) first step k with ‖pos[j] − target‖ ≤ radius for every j ≥ k; −1 if not at the end."""
+    last_out = np.full(pos.shape[1], -1)
+    r2 = radius * radius
+    for start in range(0, pos.shape[0], _BLOCK):
+        block = pos[start : start + _BLOCK] - target
+        outside = np.einsum("tbi,tbi->tb", block, block) > r2
+        hit = outside.any(axis=0)
+        last = start + len(block) - 1 - outside[::-1].argmax(axis=0)
+        last_out = np.where(hit, last, last_out)
+    return np.where(last_out == pos.shape[0] - 1, -1, last_out + 1)
+
+
+def _late_progress(loss: Array, pos: Array, radius: float) -> tuple[Array, Array]:
+    """(descending, moving) over the last W steps, as defined in the module docstring."""
+    total = pos.shape[0] - 1
+    window = min(total, max(10, total // 5))
+    if window == 0:
+        none = np.zeros(pos.shape[1], dtype=bool)
+        return none, none
+    half = (window + 1) // 2
+    first = loss[total - window : total - window + half].mean(axis=0)
+    second = loss[total + 1 - half :].mean(axis=0)
+    descending = second < first - 1e-12 * (1.0 + np.abs(first))
+    tail = np.diff(pos[total - window :], axis=0)
+    path = np.sqrt(np.einsum("tbi,tbi->tb", tail, tail)).sum(axis=0)
+    return descending, path >= radius
+
+
+def _zigzag(pos: Array) -> Array:
+    """(B,) bool: reversed steps carry ≥ half the path length of the first ZIGZAG_PAIRS pairs."""
+    s = np.diff(pos[: ZIGZAG_PAIRS + 2], axis=0)
+    if len(s) < 2:
+        return np.zeros(pos.shape[1], dtype=bool)
+    length = np.sqrt(np.einsum("tbi,tbi->tb", s, s))
+    dot = np.einsum("tbi,tbi->tb", s[:-1], s[1:])
+    reversed_ = dot < -0.5 * length[:-1] * length[1:]  # cos < −0.5 (false for zero steps)
+    weight = length[:-1]
+    total = weight.sum(axis=0)
+    return (total > 0) & ((weight * reversed_).sum(axis=0) >= 0.5 * total)
+
+
+def _near_saddle(surface: Any, points: Array, reach: float) -> Array:
+    """(B,) index of a listed saddle within `reach` of each point, −1 if none."""
+    saddles = np.array(getattr(surface, "saddles", ()), dtype=np.float64).reshape(-1, 2)
+    if len(saddles) == 0:
+        return np.full(len(points), -1)
+    d = np.linalg.norm(points[:, None, :] - saddles[None, :, :], axis=-1)
+    idx = d.argmin(axis=1)
+    return np.where(d[np.arange(len(points)), idx] <= reach, idx, -1)
+
+
+# ----------------------------------------------------------------------------- in words
+
+
+def _num(v: float) -> str:
+    """A short human number: 3 significant digits, thousands spaced, a real minus sign."""
+    v, a = float(v), abs(float(v))
+    if v == 0:
+        return "0"
+    text = _count(round(v)) if a >= 1000 else f"{v:.3g}" if a >= 0.01 else f"{v:.1e}"
+    return text.replace("-", "−")
+
+
+def _coord(v: float) -> str:
+    text = f"{round(float(v), 2):g}"
+    return "0" if text == "-0" else text.replace("-", "−")
+
+
+def _point(p: Any) -> str:
+    return f"({_coord(p[0])}, {_coord(p[1])})"
+
+
+def _count(n: int) -> str:
+    """1000 -> '1 000'."""
+    return f"{int(n):,}".replace(",", " ")
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{_count(n)} {word}{'' if n == 1 else 's'}"
+
+
+def _rate(lr: Any, traj: Trajectory, i: int, step: int) -> float:
+    """The rate of trajectory i at `step`: from the caller's lr if given, else as recorded."""
+    if lr is None:
+        return float(traj.lr[step, i])
+    return float(np.ravel(lr)[i]) if np.ndim(lr) else float(lr)
+
+
+def _why_diverged(surface: Any, traj: Trajectory | None, lr: Any, i: int, k: int) -> str:
+    """' (lr·λ_max = … > 2 …)' when the quadratic model explains the blow-up, else ''."""
+    if traj is None:
+        return ""
+    for step, where in ((0, "at the start"), (k - 1, "where it blew up")):
+        rate = _rate(lr, traj, i, step)
+        try:
+            lam = analyze(surface, traj.positions[step, i]).eigenvalues[1]
+        except ValueError:
+            return ""
+        if rate * lam > 2:
+            return f" (lr·λ_max = {_num(rate)} × {_num(lam)} = {_num(rate * lam)} > 2 {where})"
+    return ""
+
+
+def describe(
+    diag: Diagnosis,
+    i: int,
+    surface: Any,
+    *,
+    traj: Trajectory | None = None,
+    lr: Any = None,
+    gtol: float = GRAD_TOL,
+) -> str:
+    """One plain sentence with numbers about trajectory i.
+
+    With `traj` (and optionally the `lr` of the run) a divergence is explained by the quadratic
+    model: lr·λ_max > 2 at the start or at the last finite point.
+    """
+    kind, k, f = Outcome(int(diag.kind[i])), int(diag.steps[i]), float(diag.final_loss[i])
+    budget = int(diag.budget[i])
+    m = int(diag.minimum[i])
+    if kind is Outcome.DIVERGED:
+        why = _why_diverged(surface, traj, lr, i, k)
+        return f"Diverged at step {k}: every step overshoots further{why}."
+    if kind is Outcome.CONVERGED:
+        where = _point(surface.minima[m].point)
+        if diag.zigzag[i]:
+            return f"Zig-zags across the valley but converges to {where} in {_plural(k, 'step')}."
+        return f"Converged to the global minimum {where} in {_plural(k, 'step')}."
+    if kind is Outcome.TRAPPED:
+        return (
+            f"Trapped in a local minimum at {_point(surface.minima[m].point)} after "
+            f"{_plural(k, 'step')}: f = {_num(f)} vs the global {_num(surface.f_min)}."
+        )
+    if kind is Outcome.OSCILLATING:
+        near = "" if m < 0 else f", still {_num(diag.distance[i])} away from the minimum"
+        return (
+            f"Bounces without settling: after {_plural(budget, 'step')} the loss has stopped "
+            f"falling (f = {_num(f)}{near}) — try a smaller rate."
+        )
+    if kind is Outcome.STALLED:
+        g = _num(diag.grad_norm[i])
+        s = int(diag.saddle[i])
+        if s >= 0:
+            return (
+                f"Stalled near the saddle point {_point(surface.saddles[s])}: the gradient is "
+                f"almost zero there (‖∇f‖ = {g}, f = {_num(f)}) — a little momentum or noise "
+                "pushes it off."
+            )
+        if diag.grad_norm[i] <= gtol:
+            return (
+                f"Stalled on a plateau: the gradient is almost zero (‖∇f‖ = {g}, f = {_num(f)}) "
+                "— momentum or a larger rate can carry it across."
+            )
+        return f"Stalled: after {_plural(budget, 'step')} it has barely moved (f = {_num(f)})."
+    if diag.zigzag[i]:
+        return (
+            f"Zig-zags across the valley and is still descending after "
+            f"{_plural(budget, 'step')} (f = {_num(f)}) — momentum damps the zig-zag."
+        )
+    return (
+        f"Still crawling after {_plural(budget, 'step')} (f = {_num(f)}, falling) — "
+        "try a larger rate."
+    )

@@ -1,0 +1,167 @@
+"""diagnose()/describe(): the reference facts, read back as outcomes and sentences."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from optimizers import rules
+from optimizers.diagnostics import TOL, Outcome, describe, diagnose
+from optimizers.simulate import simulate
+from surfaces import make_surface
+from surfaces.base import Surface
+
+
+def run(name, optimizer, lr, starts, steps, **params):
+    surface = make_surface(name, **params)
+    traj = simulate(surface, optimizer, lr, np.atleast_2d(starts), steps)
+    return surface, traj, diagnose(surface, traj)
+
+
+# ----------------------------------------------------------------------------- d2l's ravine
+
+
+def test_d2l_gd_04_zigzags_and_converges():
+    surface, _traj, d = run("ravine", rules.gd(), 0.4, (-5.0, -2.0), 150)
+    assert d.kind[0] == Outcome.CONVERGED and d.zigzag[0]
+    # x_k = −5·0.92^k dominates: first k with |x_k| ≤ r (y has died out long before)
+    radius = TOL * 12.0
+    assert d.steps[0] == math.ceil(math.log(radius / 5) / math.log(0.92))
+    text = describe(d, 0, surface)
+    assert text == f"Zig-zags across the valley but converges to (0, 0) in {d.steps[0]} steps."
+
+
+def test_d2l_gd_06_diverges_and_says_why():
+    surface, traj, d = run("ravine", rules.gd(), 0.6, (-5.0, -2.0), 150)
+    assert d.kind[0] == Outcome.DIVERGED and d.steps[0] == traj.diverged_at[0] > 0
+    assert d.minimum[0] == -1
+    text = describe(d, 0, surface, traj=traj)
+    assert text.startswith(f"Diverged at step {d.steps[0]}: every step overshoots further")
+    assert "lr·λ_max = 0.6 × 4 = 2.4 > 2 at the start" in text
+
+
+def test_d2l_heavy_ball_converges():
+    _surface, _traj, d = run("ravine", rules.momentum(0.5), 0.6, (-5.0, -2.0), 150)
+    assert d.kind[0] == Outcome.CONVERGED and 0 < d.steps[0] < 73  # faster than GD at 0.4
+    assert d.distance[0] <= TOL * 12.0
+
+
+def test_gd_at_the_edge_oscillates():
+    """lr·λ_max = 2 exactly: the steep coordinate flips ±2 forever, the loss stops falling."""
+    surface, _traj, d = run("ravine", rules.gd(), 0.5, (-5.0, -2.0), 150)
+    assert d.kind[0] == Outcome.OSCILLATING and d.steps[0] == -1
+    assert d.distance[0] == pytest.approx(2.0, abs=1e-3)
+    assert describe(d, 0, surface).startswith("Bounces without settling: after 150 steps")
+
+
+def test_tiny_rate_crawls():
+    surface, traj, d = run("ravine", rules.gd(), 1e-3, (-5.0, -2.0), 1000)
+    assert d.kind[0] == Outcome.CRAWLING and not d.zigzag[0]
+    text = describe(d, 0, surface)
+    assert text.startswith("Still crawling after 1 000 steps (f = ")
+    assert text.endswith("falling) — try a larger rate.")
+    assert d.final_loss[0] == pytest.approx(traj.loss[-1, 0])
+
+
+def test_steps_to_converge_on_a_bowl():
+    """f = ½(x² + y²), GD lr 0.1: ‖x_k‖ = 0.9^k‖x_0‖ enters radius r at a known step."""
+    surface, _traj, d = run("bowl", rules.gd(), 0.1, (-2.5, 2.0), 200)
+    radius = TOL * max(hi - lo for lo, hi in surface.domain)
+    assert d.kind[0] == Outcome.CONVERGED and not d.zigzag[0]
+    assert d.steps[0] == math.ceil(math.log(radius / math.hypot(2.5, 2.0)) / math.log(0.9))
+    assert (
+        describe(d, 0, surface) == f"Converged to the global minimum (0, 0) in {d.steps[0]} steps."
+    )
+
+
+# ----------------------------------------------------------------------------- several minima
+
+
+def test_wells_trapped_vs_escape():
+    surface = make_surface("wells")
+    starts = np.tile(surface.start, (2, 1))
+    gd = diagnose(surface, simulate(surface, rules.gd(), 0.1, starts, 500))
+    hb = diagnose(surface, simulate(surface, rules.momentum(0.9), 0.1, starts, 500))
+    assert (gd.kind == Outcome.TRAPPED).all() and (gd.minimum > 0).all()
+    assert (hb.kind == Outcome.CONVERGED).all() and (hb.minimum == 0).all()
+    trapped = surface.minima[gd.minimum[0]]
+    assert gd.final_loss[0] == pytest.approx(trapped.value, abs=1e-4)
+    text = describe(gd, 0, surface)
+    assert text.startswith("Trapped in a local minimum at (")
+    assert f"vs the global {surface.f_min:.3g}".replace("-", "−") in text
+
+
+def test_six_hump_camel_trapped_and_global():
+    surface, _traj, d = run("six_hump_camel", rules.gd(), 0.01, [[2.0, -1.0], [0.5, -0.5]], 1000)
+    assert d.kind.tolist() == [Outcome.TRAPPED, Outcome.CONVERGED]
+    assert surface.minima[d.minimum[0]].point == pytest.approx((1.7036, -0.7961), abs=1e-4)
+    assert surface.minima[d.minimum[1]].value == pytest.approx(-1.0316, abs=1e-4)
+    assert describe(d, 0, surface).startswith("Trapped in a local minimum at (1.7, −0.8)")
+
+
+def test_himmelblau_has_four_global_minima():
+    _surface, _traj, d = run(
+        "himmelblau", rules.gd(), 0.01, [[1, 1], [-1, 1], [-1, -1], [1, -1]], 300
+    )
+    assert (d.kind == Outcome.CONVERGED).all()
+    assert sorted(d.minimum.tolist()) == [0, 1, 2, 3]
+
+
+def test_basin_map_is_vectorized_and_row_consistent():
+    surface = make_surface("himmelblau")
+    axis = np.linspace(-4.5, 4.5, 60)
+    starts = np.stack(np.meshgrid(axis, axis), axis=-1).reshape(-1, 2)
+    traj = simulate(surface, rules.gd(), 0.01, starts, 200)
+    d = diagnose(surface, traj)
+    assert len(d.kind) == 3600 and set(np.unique(d.minimum[d.kind == Outcome.CONVERGED])) == {
+        0,
+        1,
+        2,
+        3,
+    }
+    for i in (0, 1234, 3599):
+        single = diagnose(surface, simulate(surface, rules.gd(), 0.01, starts[i], 200))
+        for field in d._fields:
+            np.testing.assert_array_equal(getattr(d, field)[i], getattr(single, field)[0])
+
+
+# ----------------------------------------------------------------------------- flat places
+
+
+def test_stalls_at_the_saddle():
+    surface, _traj, d = run("saddle", rules.gd(), 0.1, [[-2.5, 0.0], [-2.5, 0.01]], 200)
+    assert d.kind.tolist() == [Outcome.STALLED, Outcome.CONVERGED]
+    assert d.saddle.tolist() == [0, -1]
+    text = describe(d, 0, surface)
+    assert text.startswith("Stalled near the saddle point (0, 0): the gradient is almost zero")
+
+
+def test_stalls_on_the_plateau_adam_crosses():
+    surface = make_surface("plateau")
+    starts = np.array([[-3.5, 2.5]])
+    gd = diagnose(surface, simulate(surface, rules.gd(), 0.1, starts, 300))
+    adam = diagnose(surface, simulate(surface, rules.adam(), 0.1, starts, 300))
+    assert gd.kind[0] == Outcome.STALLED and gd.saddle[0] == -1 and gd.grad_norm[0] < 1e-3
+    assert describe(gd, 0, surface).startswith("Stalled on a plateau")
+    assert adam.kind[0] == Outcome.CONVERGED
+
+
+def test_surface_without_minima():
+    known = make_surface("ravine")
+    custom = Surface(
+        "custom", "custom", known.f, known.grad, known.hess, known.domain, (), (0.0, 0.0), "", ""
+    )
+    starts = np.array([[-5.0, -2.0]] * 3)
+    traj = simulate(custom, rules.gd(), np.array([0.4, 0.6, 1e-3]), starts, 300)
+    d = diagnose(custom, traj)
+    assert d.kind.tolist() == [Outcome.STALLED, Outcome.DIVERGED, Outcome.CRAWLING]
+    assert (d.minimum == -1).all() and np.isnan(d.distance).all()
+    assert all(describe(d, i, custom) for i in range(3))
+
+
+def test_describe_without_steps():
+    surface, _traj, d = run("bowl", rules.gd(), 0.1, (1.0, 1.0), 0)
+    assert d.kind[0] == Outcome.STALLED
+    assert describe(d, 0, surface) == "Stalled: after 0 steps it has barely moved (f = 1)."
