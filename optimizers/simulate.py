@@ -86,7 +86,7 @@ def simulate(
         rates = np.broadcast_to(np.asarray(fixed_lr, dtype=np.float64), (total, batch))
     else:
         rates = np.empty((total, batch))
-    squares = np.empty((batch, 2))
+    norm_into = _row_norm(batch)
     cap = RUNAWAY_LOSS
 
     update, f_and_grad = optimizer.update, surface.f_and_grad
@@ -99,7 +99,7 @@ def simulate(
         if not np.isfinite(f).all():
             raise ValueError("the loss is not finite at some start point")
         loss[0] = f
-        _norm_into(g, squares, grad_norm[0])
+        norm_into(g, grad_norm[0])
         state = optimizer.init(x)
         recorder = _StateRecorder(total, batch) if record_state else None
         if recorder is not None:
@@ -139,7 +139,7 @@ def simulate(
                     new_state = _keep_rows(bad, state, new_state, batch)
                     dead = bad
             loss[t + 1] = f_new
-            _norm_into(g_new, squares, grad_norm[t + 1])
+            norm_into(g_new, grad_norm[t + 1])
             x, f, g, state = x_new, f_new, g_new, new_state
             if recorder is not None:
                 recorder.record(t + 1, state)
@@ -196,11 +196,17 @@ def _runaway(f: Array, x: Array, low: float, high: float) -> Array:
     return ~((np.abs(f) <= RUNAWAY_LOSS) & inside[:, 0] & inside[:, 1])
 
 
-def _norm_into(g: Array, squares: Array, out: Array) -> None:
-    """out = ‖g‖ per row of a (B, 2) array, through the (B, 2) scratch `squares`."""
-    np.square(g, out=squares)
-    np.add(squares[:, 0], squares[:, 1], out=out)
-    np.sqrt(out, out=out)
+def _row_norm(batch: int) -> Callable[[Array, Array], None]:
+    """norm_into(g, out): out = ‖g‖ per row of a (B, 2) array, through a reused scratch."""
+    squares = np.empty((batch, 2))
+    sx, sy = squares[:, 0], squares[:, 1]
+
+    def norm_into(g: Array, out: Array) -> None:
+        np.square(g, out=squares)
+        np.add(sx, sy, out=out)
+        np.sqrt(out, out=out)
+
+    return norm_into
 
 
 def _keep_rows(rows: Array, old: Any, new: Any, batch: int) -> Any:

@@ -9,6 +9,7 @@ import pytest
 
 from optimizers import rules
 from optimizers.base import LRPolicy, Optimizer, from_schedule
+from optimizers.rules import OPTIMIZERS, make_optimizer
 from optimizers.simulate import RUNAWAY_FACTOR, simulate
 from surfaces import make_surface
 
@@ -168,6 +169,16 @@ def test_diverged_state_stays_finite():
     v = traj.states["velocity"]
     assert np.isfinite(v).all()
     np.testing.assert_array_equal(v[k:, 0], np.broadcast_to(v[k - 1, 0], v[k:, 0].shape))
+
+
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
+def test_every_optimizer_is_finite_next_to_a_blow_up(name):
+    """Row 0 (tiny rate) is untouched by row 1 (lr 50, overflows for most rules)."""
+    surface, opt = make_surface("rosenbrock"), make_optimizer(name)
+    traj = simulate(surface, opt, np.array([1e-4, 50.0]), [[-1.5, 2.0]] * 2, 60, record_state=True)
+    assert np.isfinite(traj.positions).all() and np.isfinite(traj.loss).all()
+    assert all(np.isfinite(h).all() for h in traj.states.values())
+    rows_equal(traj, simulate(surface, opt, 1e-4, (-1.5, 2.0), 60), 0)
 
 
 def test_record_state_history():
