@@ -7,15 +7,22 @@ import math
 import numpy as np
 import pytest
 
+from optimizers.diagnostics import Outcome
+from optimizers.lab_compare import choose_rate, fair_race, lr_sweep
 from optimizers.lab_grid import DEFAULT_LRS, decade_grid, parse_lr_grid
+from optimizers.lab_maps import DIVERGED, NOT_CONVERGED, basin_map, phase_diagram
 from optimizers.lab_range import (
     explain_disagreement,
     exponential_rates,
     lr_range_test,
     smooth_loss,
+    valley,
 )
-from optimizers.rules import gd
+from optimizers.lab_sgd import sgd_fan
+from optimizers.rules import adam, gd, momentum
+from optimizers.simulate import simulate
 from surfaces import make_surface
+from surfaces.data import make_regression_data, regression_surface
 
 
 @pytest.fixture(scope="module")
@@ -133,7 +140,6 @@ def test_range_test_stops_within_a_decade_after_the_rate_crosses_2_over_lambda_m
 
 def test_valley_matches_fastai_on_awkward_curves():
     rng = np.random.default_rng(0)
-    from optimizers.lab_range import valley
 
     for n in (1, 2, 3, 7, 40):
         for _ in range(30):
@@ -165,3 +171,187 @@ def test_explanation_names_each_rule_and_the_stability_limit(ravine):
     text = " ".join(explain_disagreement(result))
     for word in ("valley", "steep", "minimum/10", "2/λ_max", "0.5"):
         assert word in text
+
+
+# ----------------------------------------------------------------------------- sweep
+
+
+def test_sweep_on_the_ravine_diverges_exactly_above_2_over_lambda_max(ravine):
+    lrs = [1.0, 0.6, 0.51, 0.5, 0.49, 0.45, 0.1, 0.01]
+    sweep = lr_sweep(ravine, gd(), lrs, ravine.start, steps=500)
+    assert sweep.lr_max_stable == pytest.approx(0.5)
+    assert sweep.lr_best == pytest.approx(2 / (0.2 + 4))
+    kind = sweep.diagnosis.kind
+    diverged = kind == Outcome.DIVERGED
+    np.testing.assert_array_equal(diverged, sweep.lrs > 0.5)
+    assert (sweep.trajectory.diverged_at[sweep.lrs > 0.5] > 0).all()
+    # lr = 0.5 exactly: y ← (1 − 0.5·4)y = −y, a two-cycle forever on the stiff axis.
+    at_limit = int(np.flatnonzero(sweep.lrs == 0.5)[0])
+    assert kind[at_limit] == Outcome.OSCILLATING
+    assert np.abs(sweep.trajectory.positions[-5:, at_limit, 1]).min() == pytest.approx(2.0)
+    for lr in (0.49, 0.45, 0.1):
+        i = int(np.flatnonzero(sweep.lrs == lr)[0])
+        assert kind[i] == Outcome.CONVERGED and sweep.steps_to_converge[i] > 0
+    assert sweep.steps_to_converge[sweep.lrs > 0.5].tolist() == [-1, -1, -1]
+    np.testing.assert_array_equal(sweep.final_loss, sweep.trajectory.loss[-1])
+
+
+def test_sweep_with_a_policy_gets_the_grid_as_base_rates(ravine):
+    lrs = np.array([0.4, 0.2, 0.02])
+    halved = lr_sweep(ravine, gd(), lrs, steps=50, policy=lambda r: lambda t: 0.5 * r)
+    direct = lr_sweep(ravine, gd(), lrs / 2, steps=50)
+    np.testing.assert_array_equal(halved.trajectory.positions, direct.trajectory.positions)
+    np.testing.assert_array_equal(halved.lrs, lrs)
+
+
+# ----------------------------------------------------------------------------- basin map
+
+
+@pytest.fixture(scope="module")
+def himmelblau():
+    return make_surface("himmelblau")
+
+
+@pytest.fixture(scope="module")
+def himmelblau_map(himmelblau):
+    """GD at lr 0.01 (below 2/λ_max ≈ 0.024 at every minimum), 61 × 61 starts, small chunks."""
+    return basin_map(himmelblau, gd(), 0.01, n=61, steps=400, chunk=1000)
+
+
+def test_basin_map_sends_every_start_to_one_of_the_four_minima(himmelblau, himmelblau_map):
+    m = himmelblau_map
+    assert m.label.shape == (61, 61) and m.chunk == 1000
+    labels = np.unique(m.label)
+    assert set(labels.tolist()) <= {0, 1, 2, 3, NOT_CONVERGED}
+    assert set(labels.tolist()) >= {0, 1, 2, 3}
+    # Starts that reach no minimum are labelled honestly: diagnose did not call them converged.
+    stuck = m.label == NOT_CONVERGED
+    assert not np.isin(m.kind[stuck], (Outcome.CONVERGED, Outcome.TRAPPED)).any()
+    assert stuck.mean() < 0.01
+    assert ((m.steps >= 0) == (m.label >= 0)).all()
+
+
+def test_basin_map_start_next_to_each_minimum_ends_in_it(himmelblau, himmelblau_map):
+    m = himmelblau_map
+    for index, minimum in enumerate(himmelblau.minima):
+        j = int(np.argmin(np.abs(m.xs - minimum.point[0])))
+        i = int(np.argmin(np.abs(m.ys - minimum.point[1])))
+        assert m.label[i, j] == index
+
+
+def test_basin_map_cells_match_single_runs(himmelblau, himmelblau_map):
+    """Row i ↔ ys[i], column j ↔ xs[j]; chunking changes nothing."""
+    m = himmelblau_map
+    rng = np.random.default_rng(0)
+    cells = rng.integers(0, 61, (12, 2))
+    starts = np.array([[m.xs[j], m.ys[i]] for i, j in cells])
+    traj = simulate(himmelblau, gd(), 0.01, starts, 400)
+    for (i, j), end in zip(cells, traj.positions[-1], strict=True):
+        if m.label[i, j] >= 0:
+            target = himmelblau.minima[m.label[i, j]].point
+            assert np.hypot(*(end - target)) < 1e-2
+
+
+def test_basin_map_chunking_does_not_change_the_answer(himmelblau):
+    small = basin_map(himmelblau, gd(), 0.01, n=12, steps=200, chunk=7)
+    whole = basin_map(himmelblau, gd(), 0.01, n=12, steps=200, chunk=144)
+    np.testing.assert_array_equal(small.label, whole.label)
+    np.testing.assert_array_equal(small.steps, whole.steps)
+
+
+def test_basin_map_marks_divergence(himmelblau):
+    m = basin_map(himmelblau, gd(), 0.05, n=10, steps=100)
+    assert (m.label == DIVERGED).any()
+    assert (m.kind[m.label == DIVERGED] == Outcome.DIVERGED).all()
+
+
+# ----------------------------------------------------------------------------- phase diagram
+
+
+def heavy_ball_contraction(lr, mu, lams=(0.2, 4.0)):
+    """Largest root modulus of z² − (1 + μ − lr·λ)z + μ over the ravine's eigenvalues."""
+    return max(np.abs(np.roots([1.0, -(1 + mu - lr * lam), mu])).max() for lam in lams)
+
+
+def test_phase_diagram_follows_the_heavy_ball_stability_boundary(ravine):
+    lrs, mus, steps = np.geomspace(0.03, 2.0, 15), np.array([0.0, 0.3, 0.6, 0.9]), 400
+    pd = phase_diagram(ravine, ravine.start, lrs, mus, steps=steps, tol=1e-6)
+    assert pd.lam_max == pytest.approx(4.0) and pd.gd_boundary == pytest.approx(0.5)
+    np.testing.assert_allclose(pd.boundary_lr, (2 + 2 * mus) / 4)
+    product = lrs[None, :] * 4.0
+    limit = 2 + 2 * mus[:, None]
+    outside, inside = product > 1.1 * limit, product < 0.9 * limit
+    assert outside.sum() >= 10 and pd.diverged[outside].all()
+    assert not pd.diverged[inside].any()
+    rho = np.array([[heavy_ball_contraction(lr, mu) for lr in lrs] for mu in mus])
+    fast = steps * np.log(rho) < np.log(1e-8)  # predicted error shrink over the run
+    assert (inside & fast).sum() >= 10
+    assert (pd.steps_to_converge[inside & fast] > 0).all()
+    assert (pd.steps_to_converge[outside] == -1).all()
+
+
+# ----------------------------------------------------------------------------- fair race
+
+
+def brute_force_choice(surface, optimizer, rates, start, steps, tol):
+    """Run each rate on its own; pick by (steps to reach-and-stay, final loss, larger rate)."""
+    keys = []
+    for lr in rates:
+        traj = simulate(surface, optimizer, float(lr), start, steps)
+        loss = traj.loss[:, 0] - surface.f_min
+        diverged = traj.diverged_at[0] >= 0
+        reached = [k for k in range(len(loss)) if (loss[k:] < tol).all()]
+        first = reached[0] if reached and not diverged else math.inf
+        keys.append((first, math.inf if diverged else loss[-1], -lr))
+    return rates[min(range(len(rates)), key=keys.__getitem__)]
+
+
+def test_fair_race_picks_the_best_rate_of_the_grid_for_each_optimizer(ravine):
+    grid = decade_grid(1.0, 1e-3, (1, 3))
+    specs = ["gd", ("momentum", {"momentum": 0.5}), "adam"]
+    race = fair_race(ravine, specs, ravine.start, grid, steps=300, tol=1e-6)
+    assert [row.name for row in race.rows] == ["gd", "momentum(momentum=0.5)", "adam"]
+    assert race.steps_table.shape == (3, len(grid))
+    optimizers = [gd(), momentum(momentum=0.5), adam()]
+    for row, optimizer in zip(race.rows, optimizers, strict=True):
+        assert row.lr in grid
+        expected = brute_force_choice(ravine, optimizer, grid, ravine.start, 300, 1e-6)
+        assert row.lr == expected
+        traj = race.trajectories[row.name]
+        assert traj.positions.shape == (301, 1, 2)
+        assert row.final_loss == traj.loss[-1, 0]
+        assert row.reached == (row.steps >= 0)
+    assert race.rows[0].reached and race.rows[1].steps < race.rows[0].steps
+
+
+def test_race_at_one_rate_is_a_same_rate_race(ravine):
+    race = fair_race(ravine, ["gd", "momentum"], ravine.start, [0.1], steps=100)
+    assert [row.lr for row in race.rows] == [0.1, 0.1]
+
+
+def test_choose_rate_breaks_ties_by_final_loss_then_larger_rate():
+    steps = np.array([-1, 40, 40, 40, -1])
+    final = np.array([5.0, 1e-9, 1e-10, 1e-10, 0.0])
+    diverged = np.array([True, False, False, False, False])
+    assert choose_rate(steps, final, diverged) == 2
+    assert choose_rate(np.full(3, -1), np.array([3.0, 1.0, 2.0]), np.array([0, 0, 0], bool)) == 1
+
+
+# ----------------------------------------------------------------------------- SGD fan
+
+
+def test_a_decaying_rate_calms_the_minibatch_noise():
+    data = make_regression_data(n=200, seed=1, noise=1.0)
+    constant = sgd_fan(data, 0.2, batch_size=4, runs=40, steps=400, seed=0)
+    decaying = sgd_fan(data, lambda t: 0.2 / (1 + t / 25), batch_size=4, runs=40, steps=400, seed=0)
+    assert constant.band.shape == (3, 401) and constant.mean.shape == (401,)
+    assert (np.diff(constant.band, axis=0) >= 0).all()  # 10 % ≤ 50 % ≤ 90 %
+    assert decaying.final_spread < 0.5 * constant.final_spread
+    f_star = regression_surface(data).f_min
+    assert decaying.mean[-1] - f_star < constant.mean[-1] - f_star
+
+
+def test_full_batch_fan_has_no_spread():
+    data = make_regression_data(n=30, seed=2)
+    fan = sgd_fan(data, 0.1, batch_size=30, runs=5, steps=50)
+    assert fan.final_spread == pytest.approx(0.0, abs=1e-12)

@@ -1,0 +1,167 @@
+"""Maps over a plane of settings: where each start ends up (basin map) and which (lr, μ) pairs
+converge (phase diagram). Each is many `simulate` rows read by `diagnose` / `steps_to_tolerance`.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from .base import LRPolicy, Optimizer
+from .diagnostics import Outcome, diagnose
+from .lab_compare import as_rates, repeat_start, stability_at_minimum, steps_to_tolerance
+from .rules import sgd
+from .simulate import simulate
+
+Array = np.ndarray
+
+DIVERGED, NOT_CONVERGED = -1, -2
+MEMORY_BUDGET = 48 * 2**20  # bytes of trajectory history alive at once in a basin map
+BYTES_PER_ROW_STEP = 8 * (2 + 1 + 1 + 1)  # positions (2) + loss + grad_norm + lr, float64
+MAX_GRID = 400
+
+
+class BasinMap(NamedTuple):
+    """Where each start of an n × n grid ends up; row i ↔ ys[i], column j ↔ xs[j].
+
+    label (n, n): index into surface.minima of the minimum reached, DIVERGED (−1), or
+    NOT_CONVERGED (−2: oscillating, stalled or still crawling — see `kind`);
+    steps (n, n): diagnose's steps to converge (−1 where it did not); kind (n, n): Outcome codes.
+    """
+
+    xs: Array
+    ys: Array
+    label: Array
+    steps: Array
+    kind: Array
+    lr: float
+    chunk: int
+
+
+def grid_starts(domain: Any, n: int) -> tuple[Array, Array, Array]:
+    """xs (n,), ys (n,) spanning the box and the (n·n, 2) starts in row-major (y, x) order."""
+    if int(n) != n or not (2 <= n <= MAX_GRID):
+        raise ValueError(f"grid size must be a whole number in 2…{MAX_GRID}, got {n!r}")
+    (x0, x1), (y0, y1) = domain
+    xs, ys = np.linspace(x0, x1, int(n)), np.linspace(y0, y1, int(n))
+    gx, gy = np.meshgrid(xs, ys)
+    return xs, ys, np.stack([gx.ravel(), gy.ravel()], axis=-1)
+
+
+def chunk_size(steps: int, budget: int = MEMORY_BUDGET) -> int:
+    """Rows per simulate call so that one chunk's (T+1)-step history fits in `budget` bytes."""
+    return max(1, budget // ((int(steps) + 1) * BYTES_PER_ROW_STEP))
+
+
+def basin_labels(kind: Array, minimum: Array) -> Array:
+    """Label per run: the minimum's index if it converged to one, else DIVERGED / NOT_CONVERGED."""
+    settled = np.isin(kind, (Outcome.CONVERGED, Outcome.TRAPPED)) & (minimum >= 0)
+    return np.where(settled, minimum, np.where(kind == Outcome.DIVERGED, DIVERGED, NOT_CONVERGED))
+
+
+def basin_map(
+    surface: Any,
+    optimizer: Optimizer,
+    lr: float | LRPolicy,
+    n: int = 100,
+    steps: int = 500,
+    policy: LRPolicy | None = None,
+    domain: Any = None,
+    chunk: int | None = None,
+) -> BasinMap:
+    """Run from every start of an n × n grid over `domain` (default surface.domain).
+
+    The n² rows go through the same `simulate` + `diagnose` in chunks of `chunk` rows (default:
+    `chunk_size(steps)`, about MEMORY_BUDGET of history at a time); only the per-row results are
+    kept, so memory stays flat however fine the grid. `policy`, if given, replaces the rate.
+    """
+    xs, ys, starts = grid_starts(surface.domain if domain is None else domain, n)
+    rows = chunk_size(steps) if chunk is None else int(chunk)
+    rate = lr if policy is None else policy
+    label = np.empty(len(starts), dtype=np.int64)
+    steps_out = np.empty(len(starts), dtype=np.int64)
+    kind = np.empty(len(starts), dtype=np.int8)
+    for lo in range(0, len(starts), rows):
+        part = slice(lo, lo + rows)
+        traj = simulate(surface, optimizer, rate, starts[part], steps)
+        diag = diagnose(surface, traj)
+        del traj
+        label[part] = basin_labels(diag.kind, diag.minimum)
+        steps_out[part] = np.where(label[part] >= 0, diag.steps, -1)
+        kind[part] = diag.kind
+    shape = (len(ys), len(xs))
+    return BasinMap(
+        xs,
+        ys,
+        label.reshape(shape),
+        steps_out.reshape(shape),
+        kind.reshape(shape),
+        float(lr) if policy is None and np.ndim(lr) == 0 else math.nan,
+        rows,
+    )
+
+
+# ----------------------------------------------------------------------------- phase diagram
+
+
+class PhaseDiagram(NamedTuple):
+    """Heavy-ball runs from one start over a (μ, lr) grid; cell [i, j] ↔ (mus[i], lrs[j]).
+
+    steps_to_converge (M, L): steps until f − f* < tol for good (−1: never / diverged);
+    final_loss (M, L); diverged (M, L) bool; lam_max: largest Hessian eigenvalue at the global
+    minimum; boundary_lr (M,) = (2 + 2μ)/λ_max, the heavy-ball stability limit of that local
+    quadratic (0 < lr·λ < 2 + 2μ); gd_boundary = 2/λ_max (the μ = 0 limit).
+    """
+
+    lrs: Array
+    mus: Array
+    steps_to_converge: Array
+    final_loss: Array
+    diverged: Array
+    lam_max: float
+    boundary_lr: Array
+    gd_boundary: float
+    tol: float
+
+
+def phase_diagram(
+    surface: Any,
+    start: Any,
+    lrs: Any,
+    mus: Any,
+    steps: int = 200,
+    tol: float = 1e-6,
+) -> PhaseDiagram:
+    """Heavy ball (torch SGD with momentum μ, no dampening; μ = 0 is plain GD) from `start`:
+    one simulate per μ, batched over all rates.
+    """
+    rates = as_rates(lrs)
+    momenta = np.atleast_1d(np.asarray(mus, dtype=np.float64))
+    if momenta.ndim != 1 or not ((momenta >= 0) & (momenta < 1)).all():
+        raise ValueError("momentum values must lie in [0, 1)")
+    if surface.global_min is None:
+        raise ValueError("a phase diagram needs a landscape with a known global minimum")
+    x0 = repeat_start(surface.start if start is None else start, len(rates))
+    shape = (len(momenta), len(rates))
+    steps_k, final = np.empty(shape, dtype=np.int64), np.empty(shape)
+    diverged = np.empty(shape, dtype=bool)
+    for i, mu in enumerate(momenta):
+        traj = simulate(surface, sgd(momentum=float(mu)), rates, x0, steps)
+        steps_k[i] = steps_to_tolerance(traj.loss, surface.f_min, tol, traj.diverged_at)
+        final[i] = traj.loss[-1]
+        diverged[i] = traj.diverged_at >= 0
+    stab = stability_at_minimum(surface)
+    lam_max, gd_limit = float(stab.eigenvalues[1]), float(stab.lr_max_stable)
+    return PhaseDiagram(
+        rates,
+        momenta,
+        steps_k,
+        final,
+        diverged,
+        lam_max,
+        (1.0 + momenta) * gd_limit,
+        gd_limit,
+        float(tol),
+    )
