@@ -18,7 +18,7 @@ from .simulate import simulate
 Array = np.ndarray
 
 DIVERGED, NOT_CONVERGED = -1, -2
-MEMORY_BUDGET = 48 * 2**20  # bytes of trajectory history alive at once in a basin map
+MEMORY_BUDGET = 64 * 2**20  # bytes of trajectory history alive at once in a basin map
 BYTES_PER_ROW_STEP = 8 * (2 + 1 + 1 + 1)  # positions (2) + loss + grad_norm + lr, float64
 MAX_GRID = 400
 
