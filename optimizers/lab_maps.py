@@ -98,7 +98,7 @@ def basin_map(
         label.reshape(shape),
         steps_out.reshape(shape),
         kind.reshape(shape),
-        float(lr) if policy is None and np.ndim(lr) == 0 else math.nan,
+        float(lr) if policy is None and np.isscalar(lr) else math.nan,
         rows,
     )
 
