@@ -21,8 +21,7 @@ from .base import Array, Box, Minimum
 
 FGH = Callable[[Array], tuple[Array, Array, Array]]
 
-DESCENT_ITERS = 120
-NEWTON_ITERS = 40
+MAX_EVALS = 160  # batched (f, ∇f, H) evaluations: 3/4 for the descent, 1/4 for Newton
 
 
 def _grid(domain: Box, n: int) -> Array:
@@ -39,9 +38,8 @@ def _solve(H: Array, g: Array, shift: Array) -> Array:
     b = H[:, 0, 1]
     c = H[:, 1, 1] + shift
     det = a * c - b * b
-    with np.errstate(all="ignore"):
-        dx = -(c * g[:, 0] - b * g[:, 1]) / det
-        dy = -(a * g[:, 1] - b * g[:, 0]) / det
+    dx = -(c * g[:, 0] - b * g[:, 1]) / det
+    dy = -(a * g[:, 1] - b * g[:, 0]) / det
     return np.stack([dx, dy], -1)
 
 
@@ -56,44 +54,55 @@ def _eig(H: Array) -> tuple[Array, Array]:
 
 def _limit_step(d: Array, max_len: float) -> Array:
     length = np.linalg.norm(d, axis=-1, keepdims=True)
-    with np.errstate(all="ignore"):
-        return np.where(length > max_len, d * (max_len / length), d)
+    return np.where(length > max_len, d * (max_len / length), d)
 
 
-def _descend(fgh: FGH, X: Array, lo: Array, hi: Array, max_step: float, curv0: float) -> Array:
+def _descend(
+    fgh: FGH, X: Array, lo: Array, hi: Array, max_step: float, curv0: float, iters: int
+) -> Array:
     """Damped Newton descent of every point of the batch, kept in [lo, hi].
 
     The shift is the damping times the Hessian's scale (or `curv0` where f is flat or kinked,
-    which makes the step a gradient step)."""
+    which makes the step a gradient step). Settled points leave the batch."""
+    X = X.copy()
     f, g, H = fgh(X)
     damp = np.full(len(X), 1e-3)
-    for _ in range(DESCENT_ITERS):
-        lmin, lmax = _eig(H)
-        curv = np.where(np.isfinite(lmin), np.abs(lmin) + np.abs(lmax), 0.0) + curv0
-        shift = np.where(np.isfinite(lmin), np.maximum(0.0, -lmin), 0.0) + damp * curv
-        d = _limit_step(_solve(H, g, shift), max_step)
-        Xn = np.clip(X + np.where(np.isfinite(d), d, 0.0), lo, hi)
-        fn, gn, Hn = fgh(Xn)
-        ok = np.isfinite(fn) & (fn <= f) & np.isfinite(gn).all(-1)
-        moved = np.abs(Xn - X).max(-1)
-        X, f = np.where(ok[:, None], Xn, X), np.where(ok, fn, f)
-        g, H = np.where(ok[:, None], gn, g), np.where(ok[:, None, None], Hn, H)
-        damp = np.clip(np.where(ok, damp / 4, damp * 8), 1e-12, 1e12)
-        settled = (ok & (moved <= 1e-12 * max_step)) | (damp >= 1e12)
-        if settled.all():
+    active = np.arange(len(X))
+    for _ in range(iters):
+        if active.size == 0:
             break
+        Xa, fa, ga, Ha, da = X[active], f[active], g[active], H[active], damp[active]
+        lmin, lmax = _eig(Ha)
+        curv = np.where(np.isfinite(lmin), np.abs(lmin) + np.abs(lmax), 0.0) + curv0
+        shift = np.where(np.isfinite(lmin), np.maximum(0.0, -lmin), 0.0) + da * curv
+        d = _limit_step(_solve(Ha, ga, shift), max_step)
+        Xn = np.clip(Xa + np.where(np.isfinite(d), d, 0.0), lo, hi)
+        fn, gn, Hn = fgh(Xn)
+        ok = np.isfinite(fn) & (fn <= fa) & np.isfinite(gn).all(-1)
+        moved = np.abs(Xn - Xa).max(-1)
+        X[active] = np.where(ok[:, None], Xn, Xa)
+        f[active] = np.where(ok, fn, fa)
+        g[active] = np.where(ok[:, None], gn, ga)
+        H[active] = np.where(ok[:, None, None], Hn, Ha)
+        damp[active] = da = np.clip(np.where(ok, da / 4, da * 8), 1e-12, 1e12)
+        settled = (ok & (moved <= 1e-12 * max_step)) | (da >= 1e12)
+        active = active[~settled]
     return X
 
 
-def _newton(fgh: FGH, X: Array, lo: Array, hi: Array, max_step: float) -> Array:
+def _newton(fgh: FGH, X: Array, lo: Array, hi: Array, max_step: float, iters: int) -> Array:
     """Newton's method on ∇f = 0 (finds saddles as well as minima), kept in [lo, hi]."""
-    for _ in range(NEWTON_ITERS):
-        _, g, H = fgh(X)
-        d = _limit_step(_solve(H, g, np.zeros(len(X))), max_step)
-        Xn = np.clip(X + np.where(np.isfinite(d), d, 0.0), lo, hi)
-        moved, X = np.abs(Xn - X).max(), Xn
-        if moved <= 1e-12 * max_step:
+    X = X.copy()
+    active = np.arange(len(X))
+    for _ in range(iters):
+        if active.size == 0:
             break
+        _, g, H = fgh(X[active])
+        d = _limit_step(_solve(H, g, np.zeros(len(active))), max_step)
+        Xn = np.clip(X[active] + np.where(np.isfinite(d), d, 0.0), lo, hi)
+        moved = np.abs(Xn - X[active]).max(-1)
+        X[active] = Xn
+        active = active[moved > 1e-12 * max_step]
     return X
 
 
@@ -105,8 +114,7 @@ def _rises_all_around(fgh: FGH, X: Array, f: Array, size: float) -> Array:
     ring = 1e-4 * size * np.stack([np.cos(angles), np.sin(angles)], -1)
     around = fgh((X[:, None, :] + ring).reshape(-1, 2))[0].reshape(len(X), 8)
     fp = f[:, None]
-    with np.errstate(invalid="ignore"):
-        rise = around - fp > 8 * np.finfo(float).eps * np.maximum(np.abs(fp), np.abs(around))
+    rise = around - fp > 8 * np.finfo(float).eps * np.maximum(np.abs(fp), np.abs(around))
     return rise.all(-1)
 
 
@@ -120,12 +128,22 @@ def _dedupe(points: Array, values: Array, tol: float) -> list[int]:
 
 
 def find_critical_points(
-    fgh: FGH, domain: Box, n: int = 6
+    fgh: FGH, domain: Box, n: int = 6, max_evals: int = MAX_EVALS
 ) -> tuple[tuple[Minimum, ...], tuple[tuple[float, float], ...]]:
     """(minima sorted lowest first, saddles) of f inside `domain`, searched from an n×n grid.
 
-    `fgh(X)` returns (f, ∇f, H) for points X of shape (B, 2). Either tuple may be empty.
+    `fgh(X)` returns (f, ∇f, H) for points X of shape (B, 2). Either tuple may be empty. At most
+    `max_evals` (+3) batched calls of `fgh` (an expensive f gets a smaller budget from its
+    caller). Overflow and invalid values are expected (inf/nan points are discarded): no
+    warnings.
     """
+    with np.errstate(all="ignore"):
+        return _find(fgh, domain, n, max(8, max_evals))
+
+
+def _find(
+    fgh: FGH, domain: Box, n: int, max_evals: int
+) -> tuple[tuple[Minimum, ...], tuple[tuple[float, float], ...]]:
     (x0, x1), (y0, y1) = domain
     size = max(x1 - x0, y1 - y0)
     margin = 0.05 * np.array([x1 - x0, y1 - y0])
@@ -138,8 +156,10 @@ def find_critical_points(
     htol = 1e-6 * f_scale / size**2
 
     starts = _grid(domain, n)
-    descended = _descend(fgh, starts, lo, hi, size / 4, htol * 1e4)
-    ends = np.concatenate([descended, _newton(fgh, starts, lo, hi, size / 4)])
+    descent_iters = 3 * max_evals // 4
+    descended = _descend(fgh, starts, lo, hi, size / 4, htol * 1e4, descent_iters)
+    newtoned = _newton(fgh, starts, lo, hi, size / 4, max_evals - descent_iters)
+    ends = np.concatenate([descended, newtoned])
     f, g, H = fgh(ends)
     lmin, lmax = _eig(H)
     inside = np.all((ends >= np.array([x0, y0])) & (ends <= np.array([x1, y1])), axis=-1)

@@ -40,7 +40,7 @@ import numpy as np
 import sympy
 
 from .base import Array, Box, Surface
-from .critical import find_critical_points
+from .critical import MAX_EVALS, find_critical_points
 
 MAX_LENGTH = 300
 MAX_NODES = 200
@@ -49,6 +49,7 @@ MAX_CONSTANT = 1e12
 MAX_EXPONENT = 100
 DEFAULT_DOMAIN: Box = ((-3.0, 3.0), (-3.0, 3.0))
 MAX_DOMAIN_COORD = 1e4
+SEARCH_BUDGET = 24_000  # node evaluations (of a 36-point batch) for the minima search
 
 FUNCTIONS_1 = ("sin", "cos", "tan", "exp", "log", "sqrt", "abs", "sinh", "cosh", "tanh")
 FUNCTIONS_N = ("min", "max")
@@ -268,8 +269,8 @@ class _Graph:
             terms.append(o("mul", o("mul", n, o("log", base)), dexpo))
         return functools.reduce(lambda p, q: o("add", p, q), terms, self.zero)
 
-    def compile(self, outputs: tuple[int, ...]) -> Callable[[Array, Array], list]:
-        """A function (x, y) -> [value of each output], each node computed once."""
+    def _needed(self, outputs: tuple[int, ...]) -> list[int]:
+        """The nodes the outputs depend on, in evaluation order."""
         needed: set[int] = set()
         stack = list(outputs)
         while stack:
@@ -279,7 +280,15 @@ class _Graph:
                 op, args = self.nodes[i]
                 if op not in ("const", "var"):
                     stack.extend(args)
-        order = sorted(needed)
+        return sorted(needed)
+
+    def cost(self, outputs: tuple[int, ...]) -> int:
+        """Number of array operations to evaluate the outputs."""
+        return sum(self.nodes[i][0] not in ("const", "var") for i in self._needed(outputs))
+
+    def compile(self, outputs: tuple[int, ...]) -> Callable[[Array, Array], list]:
+        """A function (x, y) -> [value of each output], each node computed once."""
+        order = self._needed(outputs)
         slot = {i: k for k, i in enumerate(order)}
         init: list = [None] * len(order)
         program = []
@@ -653,6 +662,7 @@ class _Compiled:
     hess: Callable[[Array], Array]
     value_and_grad: Callable[[Array], tuple[Array, Array]]
     fgh: Callable[[Array], tuple[Array, Array, Array]]
+    fgh_size: int  # operations per fgh call (the cost of one search step)
 
 
 def _as_output(value: Array, shape: tuple[int, ...], X: Array) -> Array:
@@ -701,6 +711,7 @@ def _compile(graph: _Graph, root: int) -> _Compiled:
         hess=lambda X: hess_of(*h_run(X)),
         value_and_grad=value_and_grad,
         fgh=fgh,
+        fgh_size=graph.cost((root, gx, gy, hxx, hxy, hyy)),
     )
 
 
@@ -736,11 +747,17 @@ def _start_point(f: Callable[[Array], Array], anchor: np.ndarray, domain: Box) -
     return (float(anchor[0]), float(anchor[1]))
 
 
+def _search(fn: _Compiled, domain: Box) -> tuple[tuple, tuple]:
+    """Minima and saddles, with fewer search steps for a costly formula (bounded CPU)."""
+    evals = min(MAX_EVALS, SEARCH_BUDGET // max(fn.fgh_size, 1))
+    return find_critical_points(fn.fgh, domain, max_evals=evals)
+
+
 @functools.lru_cache(maxsize=64)
 def _build_surface(text: str, domain: Box) -> Surface:
     builder, term = _parse(text)
     fn = _compile(builder.graph, term.node)
-    minima, saddles = find_critical_points(fn.fgh, domain)
+    minima, saddles = _search(fn, domain)
     (x0, x1), (y0, y1) = domain
     center = np.array([(x0 + x1) / 2, (y0 + y1) / 2])
     anchor = np.array(minima[0].point) if minima else center

@@ -1,0 +1,343 @@
+"""User formula surfaces: parsing, exact derivatives, compiled evaluation, minima search."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+import sympy
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from surfaces.formula import FormulaError, make_formula_surface, parse_formula
+
+X, Y = sympy.symbols("x y", real=True)
+HIMMELBLAU_MINIMA = [
+    (3.0, 2.0),
+    (-2.805118, 3.131312),
+    (-3.779310, -3.283186),
+    (3.584428, -1.848126),
+]
+
+
+def points(n: int = 40, seed: int = 0, scale: float = 2.5) -> np.ndarray:
+    return np.random.default_rng(seed).uniform(-scale, scale, size=(n, 2))
+
+
+# --- known formulas ---------------------------------------------------------------------------
+
+
+def test_quadratic_bowl_value_gradient_hessian_and_minimum():
+    s = make_formula_surface("x**2 + 3*y**2")
+    P = points()
+    np.testing.assert_allclose(s.f(P), P[:, 0] ** 2 + 3 * P[:, 1] ** 2)
+    np.testing.assert_allclose(s.grad(P), np.stack([2 * P[:, 0], 6 * P[:, 1]], -1))
+    np.testing.assert_allclose(s.hess(P), np.broadcast_to(np.diag([2.0, 6.0]), (len(P), 2, 2)))
+    assert len(s.minima) == 1
+    np.testing.assert_allclose(s.minima[0].point, (0, 0), atol=1e-9)
+    assert s.minima[0].value == pytest.approx(0, abs=1e-12)
+    assert s.saddles == ()
+    assert (s.name, s.title, s.formula) == ("custom", "Your formula", "x^{2} + 3 y^{2}")
+    assert "x**2 + 3*y**2" in s.lesson
+
+
+def test_shapes_follow_the_last_axis_convention():
+    s = make_formula_surface("sin(x)*y + 2")
+    for shape in [(2,), (5, 2), (3, 4, 2), (2, 3, 4, 2)]:
+        Xs = np.ones(shape)
+        assert s.f(Xs).shape == shape[:-1]
+        assert s.grad(Xs).shape == shape
+        assert s.hess(Xs).shape == (*shape, 2)
+        f, g = s.f_and_grad(Xs)
+        np.testing.assert_array_equal(f, s.f(Xs))
+        np.testing.assert_array_equal(g, s.grad(Xs))
+
+
+def test_constants_and_linear_terms_broadcast_to_fresh_arrays():
+    s = make_formula_surface("3")
+    P = points(7)
+    np.testing.assert_array_equal(s.f(P), np.full(7, 3.0))
+    np.testing.assert_array_equal(s.grad(P), np.zeros((7, 2)))
+    np.testing.assert_array_equal(s.hess(P), np.zeros((7, 2, 2)))
+    lin = make_formula_surface("x")
+    out = lin.f(P)
+    out[:] = 99.0  # must not write through to the input
+    assert not (P == 99.0).any()
+    np.testing.assert_array_equal(lin.grad(P), np.tile([1.0, 0.0], (7, 1)))
+
+
+def test_rosenbrock_typed_in_finds_its_minimum():
+    s = make_formula_surface("(1 - x)^2 + 100*(y - x^2)^2", ((-2, 2), (-1, 3)))
+    assert len(s.minima) == 1
+    np.testing.assert_allclose(s.minima[0].point, (1, 1), atol=1e-7)
+    np.testing.assert_allclose(s.hess(np.array([1.0, 1.0])), [[802, -400], [-400, 200]])
+    assert np.isfinite(s.f(np.array(s.start)))
+    assert np.hypot(s.start[0] - 1, s.start[1] - 1) > 1  # an interesting run, not at the minimum
+
+
+def test_himmelblau_typed_in_finds_four_minima_and_its_saddles():
+    s = make_formula_surface("(x^2 + y - 11)^2 + (x + y^2 - 7)^2", ((-5, 5), (-5, 5)))
+    found = sorted(m.point for m in s.minima)
+    assert len(found) == 4
+    np.testing.assert_allclose(found, sorted(HIMMELBLAU_MINIMA), atol=1e-5)
+    assert all(m.value == pytest.approx(0, abs=1e-10) for m in s.minima)
+    assert len(s.saddles) == 4  # and the local maximum near (-0.27, -0.92) is neither
+    # on the default box only (3, 2) is inside
+    inner = make_formula_surface("(x^2 + y - 11)^2 + (x + y^2 - 7)^2")
+    assert [tuple(np.round(m.point, 6)) for m in inner.minima] == [(3.0, 2.0)]
+
+
+def test_minima_are_sorted_global_first():
+    s = make_formula_surface("(x^2 - 1)^2 + 0.3*x + y^2")
+    values = [m.value for m in s.minima]
+    assert len(values) == 2 and values == sorted(values)
+    assert s.minima[0].point[0] < 0 < s.minima[1].point[0]
+
+
+def test_saddle_and_no_minimum():
+    s = make_formula_surface("x^2 - y^2")
+    assert s.minima == () and s.global_min is None
+    np.testing.assert_allclose(s.saddles, [(0, 0)], atol=1e-9)
+    for text in ["x + y", "tanh(x) + y"]:
+        assert make_formula_surface(text).minima == ()
+
+
+def test_kinked_and_flat_bottomed_minima_are_found():
+    for text, where in [("abs(x - 1) + 2*abs(y + 0.5)", (1, -0.5)), ("x^4 + y^4", (0, 0))]:
+        s = make_formula_surface(text)
+        assert len(s.minima) == 1
+        np.testing.assert_allclose(s.minima[0].point, where, atol=1e-3)
+
+
+def test_caret_and_typographic_characters_are_mapped():
+    assert parse_formula("x^2+y^2") == X**2 + Y**2
+    assert parse_formula("x² − 2·y × 3 ÷ 4 + π") == X**2 - sympy.Rational(3, 2) * Y + sympy.pi
+    assert parse_formula("  x\t+ 1 ") == X + 1
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("sin(x) + cos(y)", lambda x, y: np.sin(x) + np.cos(y)),
+        ("exp(-x^2 - y^2)", lambda x, y: np.exp(-(x**2) - y**2)),
+        ("log(1 + x^2 + y^2)", lambda x, y: np.log(1 + x**2 + y**2)),
+        ("sqrt(1 + x^2) * abs(y)", lambda x, y: np.sqrt(1 + x**2) * np.abs(y)),
+        (
+            "tan(x/4) + sinh(y) - cosh(x) * tanh(y)",
+            lambda x, y: np.tan(x / 4) + np.sinh(y) - np.cosh(x) * np.tanh(y),
+        ),
+        (
+            "max(x, y, 0.5) - min(x, -y)",
+            lambda x, y: np.maximum(np.maximum(x, y), 0.5) - np.minimum(x, -y),
+        ),
+        ("e^x * pi", lambda x, y: np.exp(x) * np.pi),
+        ("x^y", lambda x, y: np.power(x, y)),
+    ],
+)
+def test_functions_evaluate_like_numpy(text, expected):
+    P = points(50, seed=1, scale=1.5) + np.array([1.6, 0.0])  # x > 0 so x^y is real
+    np.testing.assert_allclose(
+        make_formula_surface(text).f(P), expected(P[:, 0], P[:, 1]), rtol=1e-12
+    )
+
+
+def test_derivatives_of_abs_and_max_are_subgradients():
+    s = make_formula_surface("abs(x) + max(x, y)")
+    np.testing.assert_allclose(
+        s.grad(np.array([[2.0, 1.0], [-2.0, 1.0], [0.0, 0.0]])), [[2, 0], [-1, 1], [0.5, 0.5]]
+    )
+    np.testing.assert_array_equal(s.hess(np.array([[2.0, 1.0], [0.0, 0.0]])), np.zeros((2, 2, 2)))
+
+
+def test_explosive_but_allowed_formulas_give_inf_or_nan_without_warnings():
+    cases = [
+        ("exp(100*x)", [10.0, 0.0], np.inf),
+        ("1/x", [0.0, 1.0], np.inf),
+        ("log(x)", [-1.0, 0.0], np.nan),
+        ("sqrt(x)", [-4.0, 0.0], np.nan),
+        ("exp(exp(exp(x)))", [5.0, 0.0], np.inf),
+        ("x^0.5 + y", [-1.0, 0.0], np.nan),
+    ]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for text, point, value in cases:
+            s = make_formula_surface(text)
+            P = np.array([point])
+            np.testing.assert_array_equal(s.f(P), [value])
+            s.grad(P), s.hess(P), s.f_and_grad(P)  # no warning either
+            assert np.isfinite(s.f(np.array(s.start)))
+
+
+def test_results_are_cached_per_text_and_domain():
+    a = make_formula_surface("x^2 + y^4")
+    assert make_formula_surface("x^2 + y^4") is a
+    assert make_formula_surface("x^2 + y^4", ((-1, 1), (-2, 2))) is not a
+
+
+@pytest.mark.parametrize(
+    "domain, needle",
+    [
+        (((1, -1), (-1, 1)), "min < max"),
+        (((0, np.inf), (-1, 1)), "finite"),
+        (((0, np.nan), (-1, 1)), "finite"),
+        (((-1e6, 1), (-1, 1)), "within"),
+        (((0, 1e-6), (-1, 1)), "wide"),
+        ((1, 2), "domain must be"),
+        ((("a", "b"), (0, 1)), "domain must be"),
+    ],
+)
+def test_bad_domains_are_refused(domain, needle):
+    with pytest.raises(FormulaError, match=needle):
+        make_formula_surface("x^2", domain)
+
+
+def test_formula_error_carries_message_and_column():
+    with pytest.raises(FormulaError) as info:
+        parse_formula("x + z")
+    err = info.value
+    assert (err.message, err.column, str(err)) == (
+        "unknown name 'z'",
+        5,
+        "unknown name 'z' at column 5",
+    )
+    assert isinstance(err, ValueError)
+    with pytest.raises(FormulaError) as info:
+        parse_formula("x + yℵ")
+    assert str(info.value) == "character 'ℵ' at column 6 is not allowed"
+
+
+def test_undefined_everywhere_is_refused():
+    for text in ["x/(y - y)", "sqrt(y - y - 1)", "log(x - x)"]:
+        with pytest.raises(FormulaError, match="undefined"):
+            parse_formula(text)
+
+
+# --- property test: random trees, rendered to text, against a direct NumPy evaluation --------
+
+FUNCS_1 = {
+    "sin": np.sin,
+    "cos": np.cos,
+    "tan": np.tan,
+    "exp": np.exp,
+    "log": np.log,
+    "sqrt": np.sqrt,
+    "abs": np.abs,
+    "sinh": np.sinh,
+    "cosh": np.cosh,
+    "tanh": np.tanh,
+}
+BINOPS = {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.divide}
+
+leaves = st.one_of(
+    st.sampled_from([("var", "x"), ("var", "y"), ("name", "pi"), ("name", "e")]),
+    st.integers(0, 5).map(lambda k: ("num", k)),
+    st.sampled_from([0.5, 1.25, 2.5]).map(lambda v: ("num", v)),
+)
+
+
+def extend(children):
+    return st.one_of(
+        st.tuples(st.sampled_from(sorted(BINOPS)), children, children).map(lambda t: ("bin", *t)),
+        st.tuples(st.sampled_from(sorted(FUNCS_1)), children).map(lambda t: ("call", *t)),
+        st.tuples(st.sampled_from(["max", "min"]), children, children).map(lambda t: ("call", *t)),
+        st.tuples(children, st.sampled_from([2, 3, -1, 0.5])).map(lambda t: ("pow", *t)),
+        children.map(lambda t: ("neg", t)),
+    )
+
+
+trees = st.recursive(leaves, extend, max_leaves=8)
+
+
+def render(t) -> str:
+    kind = t[0]
+    if kind in ("var", "name"):
+        return t[1]
+    if kind == "num":
+        return repr(t[1])
+    if kind == "neg":
+        return f"-({render(t[1])})"
+    if kind == "bin":
+        return f"({render(t[2])}) {t[1]} ({render(t[3])})"
+    if kind == "pow":
+        return f"({render(t[1])})^({t[2]})"
+    return f"{t[1]}({', '.join(render(a) for a in t[2:])})"
+
+
+def direct(t, x, y):
+    """The tree evaluated straight with NumPy (the test's own evaluator; no eval)."""
+    kind = t[0]
+    if kind == "var":
+        return x if t[1] == "x" else y
+    if kind == "name":
+        return np.full_like(x, np.pi if t[1] == "pi" else np.e)
+    if kind == "num":
+        return np.full_like(x, float(t[1]))
+    if kind == "neg":
+        return -direct(t[1], x, y)
+    if kind == "bin":
+        return BINOPS[t[1]](direct(t[2], x, y), direct(t[3], x, y))
+    if kind == "pow":
+        return np.power(direct(t[1], x, y), float(t[2]))
+    if t[1] in ("max", "min"):
+        fn = np.maximum if t[1] == "max" else np.minimum
+        return fn(direct(t[2], x, y), direct(t[3], x, y))
+    return FUNCS_1[t[1]](direct(t[2], x, y))
+
+
+def surface_or_skip(text: str):
+    try:
+        return make_formula_surface(text)
+    except FormulaError as exc:  # constant sub-trees like log(0) or (0)^(-1) are refused
+        assert any(w in exc.message for w in ("undefined", "division", "not real", "larger"))
+        assume(False)
+
+
+def smooth_fd(fn, P, h):
+    """Central differences with steps h and h/2 per coordinate, shape (N, k, 2)."""
+    out = []
+    for step in (h, h / 2):
+        cols = []
+        for i in range(2):
+            e = np.zeros(2)
+            e[i] = step
+            cols.append((fn(P + e) - fn(P - e)) / (2 * step))
+        out.append(np.stack(cols, -1))
+    return out
+
+
+def assert_matches_fd(exact, fd_h, fd_h2):
+    """Where the two difference quotients agree (f smooth there), the exact value matches."""
+    scale = 1 + np.abs(fd_h2)
+    smooth = np.isfinite(exact) & np.isfinite(fd_h) & np.isfinite(fd_h2)
+    smooth &= np.abs(fd_h - fd_h2) < 1e-5 * scale
+    smooth &= np.abs(fd_h2) < 1e6
+    np.testing.assert_allclose(exact[smooth], fd_h2[smooth], rtol=1e-4, atol=1e-4)
+
+
+PROPERTY = settings(
+    max_examples=100,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+
+
+@PROPERTY
+@given(trees)
+def test_random_formulas_value_gradient_and_hessian(tree):
+    text = render(tree)
+    assume(len(text) <= 300)
+    s = surface_or_skip(text)
+    P = points(30, seed=2, scale=2.0)
+    with np.errstate(all="ignore"):
+        want = direct(tree, P[:, 0], P[:, 1])
+    got = s.f(P)
+    both = np.isfinite(want) & np.isfinite(got)
+    np.testing.assert_allclose(got[both], want[both], rtol=1e-9, atol=1e-12)
+
+    with np.errstate(all="ignore"):
+        assert_matches_fd(s.grad(P), *smooth_fd(s.f, P, 1e-4))
+        H = s.hess(P)
+        assert_matches_fd(H[..., 0, :], *smooth_fd(lambda Q: s.grad(Q)[..., 0], P, 1e-4))
+        assert_matches_fd(H[..., 1, :], *smooth_fd(lambda Q: s.grad(Q)[..., 1], P, 1e-4))
+    np.testing.assert_array_equal(H[..., 0, 1], H[..., 1, 0])

@@ -1,0 +1,139 @@
+"""Hostile formulas: each is refused with a message naming the construct (and its column), fast.
+
+Timing bound: every refusal must take < 50 ms. Measured (bench/formula.py) the slowest refusal
+of this corpus takes ~1 ms, so the bound has a margin of more than 10x; each input is timed as
+the best of 3 runs so one scheduler hiccup on a shared machine cannot fail the test.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from surfaces.formula import FormulaError, make_formula_surface, parse_formula
+
+# (text, words the message must contain, column or None)
+HOSTILE: list[tuple[object, tuple[str, ...], int | None]] = [
+    ("().__class__.__bases__[0]", ("indexing",), 23),
+    ("x.__class__", ("attribute", "__class__"), 3),
+    ("__import__('os').system('ls')", ("attribute", "system"), 18),
+    ("__import__('os')", ("unknown function", "__import__"), 1),
+    ("open('x')", ("unknown function", "open"), 1),
+    ("getattr(x,'y')", ("unknown function", "getattr"), 1),
+    ("lambda: 1", ("lambda",), 1),
+    ("(lambda: 1)()", ("lambda",), 2),
+    ("[x for x in y]", ("comprehension",), 1),
+    ("sum(x for x in y)", ("unknown function", "sum"), 1),
+    ("f'{x}'", ("f-string",), 1),
+    ("sin(x=1)", ("keyword argument", "x="), 5),
+    ("sin(**x)", ("argument unpacking",), 5),
+    ("sin(*x)", ("starred",), 5),
+    ("(x:=1)", ("assignment", ":="), 2),
+    ("x < y", ("comparison",), 1),
+    ("x and y", ("boolean", "and"), 1),
+    ("not x", ("not",), 1),
+    ("x if y else 1", ("if ... else",), 1),
+    ("True", ("True",), 1),
+    ("'abc'", ("text",), 1),
+    ("b'x'", ("bytes",), 1),
+    ("1j", ("complex", "1j"), 1),
+    ("x % 2", ("operator", "%"), 3),
+    ("x @ y", ("operator", "@"), 3),
+    ("~x", ("operator", "~"), 1),
+    ("x[0]", ("indexing",), 2),
+    ("{x}", ("set",), 1),
+    ("x, y", ("tuple",), 1),
+    ("(x)(y)", ("unknown function", "'x'"), 2),
+    ("x+y;import os", ("syntax error",), 4),
+    # huge numbers and exponents: refused before SymPy sees them
+    ("9**9**9", ("exponent", "too large"), 4),
+    ("x**10**10", ("exponent", "too large"), 4),
+    ("2**99999", ("exponent", "99999"), 4),
+    ("x**-200", ("exponent", "-200"), 4),
+    ("(((((2*x)**99)**99)**99)**99)**99", ("nested powers",), 14),
+    ("((7/9)**100)**2", ("nested powers",), 12),
+    ("exp(1000)", ("larger than",), 1),
+    ("9" * 299, ("larger than",), 1),
+    ("1e400*x", ("1e400", "larger than"), 1),
+    ("log(-1)", ("log", "undefined"), 1),
+    ("sqrt(-4)", ("square root",), 1),
+    ("1/0", ("division by zero",), 2),
+    ("0**-1", ("division by zero",), 2),
+    ("(-8)**(1/3)", ("not real",), 4),
+    # size and nesting
+    ("(" * 200 + "x" + ")" * 200, ("longer than 300",), None),
+    ("sin(" * 60 + "x" + ")" * 60, ("longer than 300",), None),
+    ("sin(" * 40 + "x" + ")" * 40, ("nested more than 30",), 121),
+    ("-" * 250 + "x", ("nested more than 30",), 31),
+    ("((((((((((" * 1000 + "x", ("longer than 300",), None),
+    ("x+" * 5000 + "x", ("longer than 300",), None),
+    ("+".join(["x*y"] * 70), ("more than 200 parts",), None),
+    # characters
+    ("１+x", ("character '１'",), 1),
+    ("x\u200b+1", ("U+200B", "zero width space"), 2),
+    ("x\u202e+1", ("U+202E", "right-to-left override"), 2),
+    ("x+😀", ("character '😀'",), 3),
+    ("ｘ", ("character 'ｘ'",), 1),
+    ("x\x00", ("U+0000",), 2),
+    ("x\ny", ("U+000A",), 2),
+    # empty, non-text, syntax
+    ("", ("empty",), None),
+    ("   \t ", ("empty",), None),
+    (None, ("must be text", "NoneType"), None),
+    (b"x", ("must be text", "bytes"), None),
+    (["x"], ("must be text", "list"), None),
+    ("(x+1", ("syntax error", "never closed"), 1),
+    ("x+1)", ("syntax error", "unmatched"), 4),
+    ("x y", ("syntax error",), 3),
+    ("x +", ("syntax error",), None),
+    # names and calls
+    ("z", ("unknown name 'z'",), 1),
+    ("X^2", ("unknown name 'X'", "did you mean 'x'"), 1),
+    ("sin", ("needs parentheses",), 1),
+    ("sin(x, y)", ("exactly 1 argument",), 1),
+    ("max(x)", ("2 or more",), 1),
+    ("x/(y-y)", ("undefined",), None),
+]
+
+
+def refusal(text: object) -> FormulaError:
+    with pytest.raises(FormulaError) as info:
+        parse_formula(text)  # type: ignore[arg-type]
+    return info.value
+
+
+@pytest.mark.parametrize("text, words, column", HOSTILE, ids=lambda v: repr(v)[:30])
+def test_hostile_input_is_refused_with_a_precise_message(text, words, column):
+    err = refusal(text)
+    for word in words:
+        assert word in err.message
+    if column is not None:
+        assert err.column == column
+        assert f"at column {column}" in str(err)
+    with pytest.raises(FormulaError):  # and the surface factory refuses it the same way
+        make_formula_surface(text)  # type: ignore[arg-type]
+
+
+def test_every_hostile_input_is_refused_within_50_ms():
+    parse_formula("sin(x) + y^2")  # one-time SymPy warm-up is not a refusal cost
+    slowest = 0.0
+    for text, _, _ in HOSTILE:
+        best = float("inf")
+        for _ in range(3):
+            t0 = time.perf_counter()
+            refusal(text)
+            best = min(best, time.perf_counter() - t0)
+        slowest = max(slowest, best)
+    assert slowest < 0.050
+
+
+def test_sympy_never_sees_a_huge_power():
+    # 9**(9**9) would make SymPy compute a 370-million-digit integer: refused in the walk
+    err = refusal("x + 9**9**9")
+    assert err.column == 8
+
+
+def test_allowed_explosive_formula_builds():
+    s = make_formula_surface("exp(exp(exp(x)))")
+    assert s.minima == ()
