@@ -31,6 +31,7 @@ GradientFn = Callable[[Array, int, np.random.Generator], Array]
 
 RUNAWAY_LOSS = 1e12
 RUNAWAY_FACTOR = 1e3
+SMALL_BATCH = 64  # up to this B, keep per-step arrays in lists (fewer NumPy calls per step)
 
 
 class Trajectory(NamedTuple):
@@ -77,29 +78,23 @@ def simulate(
         raise ValueError(f"noise must be a finite number ≥ 0, got {noise!r}")
     low, high = _runaway_box(surface.domain)
     rng = np.random.default_rng(seed)
-
-    positions = np.empty((total + 1, batch, 2))
-    loss = np.empty((total + 1, batch))
-    grad_norm = np.empty((total + 1, batch))
+    history = (_Stacked if batch <= SMALL_BATCH else _Preallocated)(total, batch, low, high)
     diverged_at = np.full(batch, -1, dtype=np.int64)
     if policy is None:
         rates = np.broadcast_to(np.asarray(fixed_lr, dtype=np.float64), (total, batch))
     else:
         rates = np.empty((total, batch))
-    norm_into = _row_norm(batch)
-    cap = RUNAWAY_LOSS
 
-    update, f_and_grad = optimizer.update, surface.f_and_grad
+    update, f_and_grad = optimizer.update, _fused(surface)
     needs_hessian, hess = optimizer.needs_hessian, surface.hess
-    vmax, vmin = np.maximum.reduce, np.minimum.reduce  # NaN-propagating reductions
+    slot, put, all_ok = history.slot, history.put, history.all_ok
     with np.errstate(all="ignore"):
-        x = positions[0]
+        x = slot(0)
         x[...] = x0
         f, g = f_and_grad(x)
         if not np.isfinite(f).all():
             raise ValueError("the loss is not finite at some start point")
-        loss[0] = f
-        norm_into(g, grad_norm[0])
+        put(f, g)
         state = optimizer.init(x)
         recorder = _StateRecorder(total, batch) if record_state else None
         if recorder is not None:
@@ -118,16 +113,10 @@ def simulate(
                 delta, new_state = update(seen, state, rate, x, hess=hess(x))
             else:
                 delta, new_state = update(seen, state, rate, x)
-            x_new = positions[t + 1]
+            x_new = slot(t + 1)
             np.add(x, delta, out=x_new)
             f_new, g_new = f_and_grad(x_new)
-            # fast whole-batch test (a NaN anywhere fails it); the per-row test only if it fails
-            if dead is not None or not (
-                -cap <= vmin(f_new)
-                and vmax(f_new) <= cap
-                and low <= vmin(x_new, axis=None)
-                and vmax(x_new, axis=None) <= high
-            ):
+            if dead is not None or not all_ok(f_new, x_new):
                 bad = _runaway(f_new, x_new, low, high)
                 if dead is not None:
                     bad |= dead
@@ -138,11 +127,11 @@ def simulate(
                     g_new = np.where(bad[:, None], g, g_new)
                     new_state = _keep_rows(bad, state, new_state, batch)
                     dead = bad
-            loss[t + 1] = f_new
-            norm_into(g_new, grad_norm[t + 1])
+            put(f_new, g_new)
             x, f, g, state = x_new, f_new, g_new, new_state
             if recorder is not None:
                 recorder.record(t + 1, state)
+        positions, loss, grad_norm = history.finish()
     states = recorder.history if recorder is not None else None
     return Trajectory(positions, loss, rates, grad_norm, diverged_at, states)
 
@@ -196,17 +185,79 @@ def _runaway(f: Array, x: Array, low: float, high: float) -> Array:
     return ~((np.abs(f) <= RUNAWAY_LOSS) & inside[:, 0] & inside[:, 1])
 
 
-def _row_norm(batch: int) -> Callable[[Array, Array], None]:
-    """norm_into(g, out): out = ‖g‖ per row of a (B, 2) array, through a reused scratch."""
-    squares = np.empty((batch, 2))
-    sx, sy = squares[:, 0], squares[:, 1]
+def _fused(surface: Any) -> Callable[[Array], tuple[Array, Array]]:
+    """The surface's fused (f, ∇f) if it has one (skips a method call per step)."""
+    return getattr(surface, "value_and_grad", None) or surface.f_and_grad
 
-    def norm_into(g: Array, out: Array) -> None:
-        np.square(g, out=squares)
-        np.add(sx, sy, out=out)
+
+class _Preallocated:
+    """History for large batches: every step writes into the preallocated (T+1, …) outputs.
+
+    all_ok(f, x) is the cheap whole-batch test (NaN-propagating reductions: a NaN anywhere fails
+    it); only when it fails does the loop run the per-row `_runaway` test.
+    """
+
+    def __init__(self, total: int, batch: int, low: float, high: float) -> None:
+        self.positions = np.empty((total + 1, batch, 2))
+        self.loss = np.empty((total + 1, batch))
+        self.grad_norm = np.empty((total + 1, batch))
+        self.t = 0
+        self.squares = np.empty((batch, 2))
+        self.sx, self.sy = self.squares[:, 0], self.squares[:, 1]
+        self.low, self.high = low, high
+
+    def slot(self, t: int) -> Array:
+        return self.positions[t]
+
+    def put(self, f: Array, g: Array) -> None:
+        """Record the loss and ‖g‖ of the newest position."""
+        out = self.grad_norm[self.t]
+        self.loss[self.t] = f
+        np.square(g, out=self.squares)
+        np.add(self.sx, self.sy, out=out)
         np.sqrt(out, out=out)
+        self.t += 1
 
-    return norm_into
+    def all_ok(self, f: Array, x: Array) -> bool:
+        return bool(
+            np.minimum.reduce(f) >= -RUNAWAY_LOSS
+            and np.maximum.reduce(f) <= RUNAWAY_LOSS
+            and self.low <= np.minimum.reduce(x, axis=None)
+            and np.maximum.reduce(x, axis=None) <= self.high
+        )
+
+    def finish(self) -> tuple[Array, Array, Array]:
+        return self.positions, self.loss, self.grad_norm
+
+
+class _Stacked:
+    """History for small batches, where each NumPy call costs more than its work: keep the
+    per-step arrays in lists and stack them once at the end; test runaways on Python floats."""
+
+    def __init__(self, total: int, batch: int, low: float, high: float) -> None:
+        self.batch, self.low, self.high = batch, low, high
+        self.xs: list[Array] = []
+        self.fs: list[Array] = []
+        self.gs: list[Array] = []
+
+    def slot(self, t: int) -> Array:
+        x = np.empty((self.batch, 2))
+        self.xs.append(x)
+        return x
+
+    def put(self, f: Array, g: Array) -> None:
+        self.fs.append(f)
+        self.gs.append(g)
+
+    def all_ok(self, f: Array, x: Array) -> bool:
+        low, high, cap = self.low, self.high, RUNAWAY_LOSS
+        return all(-cap <= v <= cap for v in f.tolist()) and all(
+            low <= v <= high for v in x.ravel().tolist()
+        )
+
+    def finish(self) -> tuple[Array, Array, Array]:
+        sq = np.square(np.stack(self.gs))  # the same operations as _Preallocated.put
+        return np.stack(self.xs), np.stack(self.fs), np.sqrt(sq[..., 0] + sq[..., 1])
 
 
 def _keep_rows(rows: Array, old: Any, new: Any, batch: int) -> Any:
