@@ -50,7 +50,8 @@ from streamlit.proto.WidgetStates_pb2 import WidgetState  # noqa: E402
 
 from deploy.replicas import cookie_header, deployment, http_get, is_healthy  # noqa: E402
 
-LR_PATTERN = r"learning.?rate|\blr\b|η|step.?size"
+LR_PATTERN = r"learning.?rate(?!.?policy)|\blr\b|η|step.?size"
+AVOID_PATTERN = r"presentation"  # widgets a load test should not touch (hide the controls)
 WIDGET_KINDS = ("slider", "selectbox", "radio", "number_input", "checkbox", "button_group")
 RUN_DONE = {
     ForwardMsg.FINISHED_SUCCESSFULLY,
@@ -95,7 +96,7 @@ def default_state(w: Widget) -> WidgetState | None:
     """The state a browser reports for an untouched widget (None: no value)."""
     p, state = w.proto, WidgetState(id=w.id)
     if _is_select_slider(w):
-        chosen = list(p.raw_value) if p.set_value else [p.options[i] for i in p.default]
+        chosen = list(p.raw_value) if p.set_value else [p.options[int(i)] for i in p.default]
         state.string_array_value.data.extend(chosen)
     elif w.kind == "slider":
         state.double_array_value.data.extend(p.value if p.set_value else p.default)
@@ -258,11 +259,12 @@ class Session:
         self.widgets, self.states = widgets, states
 
     def pick_change(
-        self, rng: random.Random, target: re.Pattern, mix: float
+        self, rng: random.Random, target: re.Pattern, mix: float, avoid: re.Pattern | None = None
     ) -> tuple[Widget, WidgetState] | None:
         """The target widget (learning rate) with a new value; another one with p=mix."""
-        matches = [w for w in self.widgets.values() if target.search(f"{w.label} {w.id}")]
-        others = [w for w in self.widgets.values() if w not in matches]
+        usable = [w for w in self.widgets.values() if not (avoid and avoid.search(w.label))]
+        matches = [w for w in usable if target.search(f"{w.label} {w.id}")]
+        others = [w for w in usable if w not in matches]
         pool = others if (others and (not matches or rng.random() < mix)) else matches
         for w in rng.sample(pool, len(pool)):
             state = changed_state(w, rng)
@@ -285,12 +287,13 @@ class Stats:
     late: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def add_run(self, result: RunResult, who: int, first: bool = False) -> None:
+    def add_run(self, result: RunResult, who: int, first: bool = False, after: str = "") -> None:
         with self.lock:
             (self.first_paint if first else self.latencies).append(result.latency)
             self.nbytes.append(result.nbytes)
             for text in result.exceptions:
-                self.errors.append({"session": who, "kind": "app-exception", "detail": text})
+                error = {"session": who, "kind": "app-exception", "detail": text, "after": after}
+                self.errors.append(error)
 
     def add_error(self, who: int, kind: str, detail: str) -> None:
         with self.lock:
@@ -419,6 +422,7 @@ class LoadOptions:
     mix: float = 0.3
     query: str = ""
     target: re.Pattern = field(default_factory=lambda: re.compile(LR_PATTERN, re.I))
+    avoid: re.Pattern = field(default_factory=lambda: re.compile(AVOID_PATTERN, re.I))
 
 
 class Student:
@@ -459,13 +463,14 @@ class Student:
                     stats.late += 1
 
     def _one_rerun(self, stats: Stats) -> bool:
-        change = self.session.pick_change(self.rng, self.opts.target, self.opts.mix)
+        opts = self.opts
+        change = self.session.pick_change(self.rng, opts.target, opts.mix, opts.avoid)
         if change is None:
             stats.add_error(self.index, "no-widget", "no changeable widget on the page")
             self.alive = False
             return False
         try:
-            stats.add_run(self.session.rerun(*change), self.index)
+            stats.add_run(self.session.rerun(*change), self.index, after=describe(*change))
         except Exception as exc:
             stats.add_error(self.index, _error_kind(exc), repr(exc))
             self.leave()
@@ -477,6 +482,14 @@ class Student:
     def leave(self) -> None:
         self.alive = False
         self.session.close()
+
+
+def describe(w: Widget, state: WidgetState) -> str:
+    """`label = value` of a widget change, to reproduce an app error by hand."""
+    kind = state.WhichOneof("value")
+    value = getattr(state, kind)
+    shown = list(value.data) if hasattr(value, "data") else value
+    return f"{w.label or w.id} = {shown}"
 
 
 def _error_kind(exc: BaseException) -> str:
@@ -691,14 +704,16 @@ def run_abuse_loop(url: str, until: float, results: list, names: list[str]) -> N
 
 
 # ----------------------------------------------------------------------------- CLI
-def meta(args: argparse.Namespace) -> dict:
-    """Where and when this was measured."""
+def meta(args: argparse.Namespace, loadavg_at_start: float) -> dict:
+    """Where and when this was measured (load average: the machine may be shared)."""
     return {
         "date": dt.datetime.now().isoformat(timespec="seconds"),
         "cpus": os.cpu_count(),
         "machine": platform.platform(),
         "python": platform.python_version(),
         "streamlit": streamlit.__version__,
+        "loadavg_1m_at_start": round(loadavg_at_start, 2),
+        "loadavg_1m_at_end": round(os.getloadavg()[0], 2),
         "args": {k: v for k, v in vars(args).items() if k != "json"},
     }
 
@@ -735,10 +750,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--timeout", type=float, default=30, help="max seconds for one rerun")
     ap.add_argument("--mix", type=float, default=0.3, help="share of reruns on other widgets")
     ap.add_argument("--widget", default=LR_PATTERN, help="regex for the main widget's label/key")
+    ap.add_argument("--avoid", default=AVOID_PATTERN, help="regex: labels never to touch")
     ap.add_argument("--query", default="", help="query string of the page, e.g. surface=ravine")
     ap.add_argument("--memory-steps", help="e.g. 1,10,30: memory at growing class sizes")
-    ap.add_argument("--abuse", action="store_true", help="hostile clients run alongside")
+    ap.add_argument(
+        "--abuse",
+        nargs="?",
+        const=",".join(ABUSES),
+        help="hostile clients run alongside (all, or a comma list of: " + ", ".join(ABUSES) + ")",
+    )
     ap.add_argument("--json", type=Path, help="write the full result here")
+    ap.add_argument("--logs", type=Path, help="keep the servers' logs in this directory")
     ap.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     return ap.parse_args(argv)
 
@@ -752,6 +774,7 @@ def measure(args: argparse.Namespace, url: str, pids: dict[str, int]) -> dict:
         mix=args.mix,
         query=args.query,
         target=re.compile(args.widget, re.I),
+        avoid=re.compile(args.avoid, re.I),
     )
     if args.memory_steps:
         steps = [int(n) for n in args.memory_steps.split(",")]
@@ -761,7 +784,7 @@ def measure(args: argparse.Namespace, url: str, pids: dict[str, int]) -> dict:
     if args.abuse:
         until = time.monotonic() + opts.ramp + args.duration
         abuser = threading.Thread(
-            target=run_abuse_loop, args=(url, until, abuse, list(ABUSES)), daemon=True
+            target=run_abuse_loop, args=(url, until, abuse, args.abuse.split(",")), daemon=True
         )
         abuser.start()
     result = run_classroom(url, pids, args.sessions, args.duration, opts)
@@ -798,13 +821,14 @@ def print_summary(result: dict) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    loadavg = os.getloadavg()[0]
     if args.url:
         result = measure(args, args.url, {f"pid-{p}": p for p in args.pid})
     else:
-        with deployment(args.app.resolve(), args.replicas, args.nginx) as dep:
+        with deployment(args.app.resolve(), args.replicas, args.nginx, args.logs) as dep:
             pids = {name: proc.pid for name, proc in dep.processes.items()}
             result = measure(args, dep.url, pids)
-    result = {"meta": meta(args), **result}
+    result = {"meta": meta(args, loadavg), **result}
     print_summary(result)
     if args.json:
         args.json.write_text(json.dumps(result, indent=2, default=str))

@@ -1,0 +1,104 @@
+"""Small classroom load against the real app, over Streamlit's own websocket protocol.
+
+A few simulated students drag the learning rate for some seconds: no errors, every rerun
+finishes, memory stays bounded. Hostile clients (garbage bytes, a truncated or huge
+message, a text frame, a drop mid-run, a rerun storm) must not hurt the others. The full
+30-student measurement is `python bench/load.py` (see docs/HOSTING.md).
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+
+import pytest
+
+from bench.load import (
+    ABUSES,
+    LoadOptions,
+    Session,
+    Stats,
+    Student,
+    drive_students,
+    join_students,
+    run_classroom,
+)
+from deploy.replicas import REPO, deployment, http_get, is_healthy
+
+APP = REPO / "streamlit_app.py"
+OPTS = LoadOptions(interval=1.5, timeout=30, ramp=2)
+MEMORY_LIMIT_MB = 1024  # one server process with a handful of sessions
+
+
+@pytest.fixture(scope="module")
+def server():
+    """One real Streamlit server (the repo's config) on a free loopback port."""
+    with deployment(APP) as dep:
+        yield dep
+
+
+def test_five_students_for_fifteen_seconds(server):
+    result = run_classroom(server.url, server.replica_pids, 5, 15, OPTS)
+    assert result["errors"] == 0, result["error_samples"]
+    assert result["first_paint_s"]["n"] == 5
+    assert result["sessions_alive_at_end"] == 5
+    # ~10 ticks each at 1.5 s; even on a busy 2-core machine most of them must happen.
+    assert result["reruns"] >= 5 * 4
+    assert result["widgets_changed"], "the learning-rate widget was never found"
+    assert result["memory"]["total"]["peak_mb"] < MEMORY_LIMIT_MB
+    assert result["healthy_after"]
+
+
+EXPECTED_CLOSE = {
+    "garbage-bytes": "closed 1002",  # protocol error, traceback only in the server log
+    "truncated-protobuf": "closed 1002",
+    "huge-message": "closed 1009",  # message too big: server.maxWidgetStateSize = 1 MB
+}
+
+
+def test_hostile_clients_do_not_hurt_other_sessions(server):
+    students = [Student(100 + i, server.url, OPTS) for i in range(3)]
+    stats = Stats()
+    join_students(students, stats, OPTS.ramp, OPTS.timeout)
+    outcomes: dict[str, str] = {}
+
+    def attack() -> None:
+        for name, abuse in ABUSES.items():
+            outcomes[name] = abuse(server.url)
+            time.sleep(0.5)
+
+    attacker = threading.Thread(target=attack, daemon=True)
+    attacker.start()
+    drive_students(students, stats, 15, OPTS.timeout)
+    attacker.join(timeout=60)
+    for s in students:
+        s.leave()
+
+    summary = stats.summary()
+    assert summary["errors"] == 0, summary["error_samples"]
+    assert summary["reruns"] >= 3 * 4
+    assert set(outcomes) == set(ABUSES), outcomes
+    for name, expected in EXPECTED_CLOSE.items():
+        assert outcomes[name] == expected, outcomes
+    assert outcomes["text-frame"].startswith("closed"), outcomes
+    assert is_healthy(server.url)
+    fresh = Session(server.url)
+    fresh.open()
+    try:
+        assert fresh.rerun().exceptions == []
+    finally:
+        fresh.close()
+
+
+@pytest.mark.skipif(shutil.which("nginx") is None, reason="nginx is not installed")
+def test_two_replicas_behind_nginx_spread_and_stick():
+    with deployment(APP, replicas=2, nginx=True) as dep:
+        first_visits = {http_get(dep.url, "/", {})[1]["X-Upstream"] for _ in range(16)}
+        assert len(first_visits) == 2, "cookie hashing should spread new browsers"
+        jar: dict[str, str] = {}
+        visits = {http_get(dep.url, "/", jar)[1]["X-Upstream"] for _ in range(8)}
+        assert len(visits) == 1 and "dl_sticky" in jar, "one browser must stay on one replica"
+        result = run_classroom(dep.url, dep.replica_pids, 4, 8, OPTS)
+        assert result["errors"] == 0, result["error_samples"]
+        assert result["reruns"] >= 4 * 2
