@@ -1,0 +1,166 @@
+"""Cached calls into the core, keyed on primitive arguments only (shared by every view).
+
+Every cache is bounded (`max_entries`) so memory stays flat with 30+ sessions. Objects that
+hold functions (surfaces) or are only read (figures) live in `cache_resource`, the rest in
+`cache_data`.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+from _plotly_utils.utils import convert_to_base64
+
+from optimizers import make_optimizer, make_policy
+from optimizers.diagnostics import describe, diagnose
+from optimizers.simulate import simulate
+from optimizers.stability import analyze
+from surfaces import Surface, make_surface
+
+from .plots import Landscape, Run, sample_landscape
+from .settings import FORMULA, Settings
+
+SurfaceKey = tuple  # (name, params pairs, formula, domain): primitives only
+
+
+def surface_key(s: Settings) -> SurfaceKey:
+    if s.surface == FORMULA:
+        return (FORMULA, (), s.formula, s.domain)
+    return (s.surface, s.surface_params, "", ())
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def get_surface(key: SurfaceKey) -> Surface:
+    """The Surface for a key; a user formula may raise FormulaError (a ValueError)."""
+    name, params, formula, domain = key
+    if name == FORMULA:
+        from surfaces.formula import make_formula_surface
+
+        x0, x1, y0, y1 = domain
+        return make_formula_surface(formula, ((x0, x1), (y0, y1)))
+    return make_surface(name, **dict(params))
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def get_landscape(key: SurfaceKey) -> Landscape:
+    """The surface sampled on the plotting grid (once per surface)."""
+    surface = get_surface(key)
+    return sample_landscape(
+        surface.f,
+        surface.domain,
+        minima=[m.point for m in surface.minima],
+        saddles=surface.saddles,
+        f_min=surface.f_min,
+    )
+
+
+class Outcome(NamedTuple):
+    """One racer's run: the trajectory (B = 1) and what happened, in words."""
+
+    positions: np.ndarray
+    loss: np.ndarray
+    lr: np.ndarray
+    grad_norm: np.ndarray
+    diverged_at: int
+    kind: int
+    sentence: str
+    states: dict[str, np.ndarray]
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def run_racer(
+    key: SurfaceKey,
+    optimizer: str,
+    lr: float,
+    hyper: tuple,
+    policy: str,
+    policy_params: tuple,
+    warmup: int,
+    steps: int,
+    start: tuple[float, float],
+    noise: float,
+    seed: int,
+) -> Outcome:
+    """Simulate one optimizer from `start` and describe the run (cached per racer)."""
+    surface = get_surface(key)
+    opt = make_optimizer(optimizer, **dict(hyper))
+    rate = make_policy(policy, lr, steps, warmup_steps=warmup, **dict(policy_params))
+    traj = simulate(
+        surface,
+        opt,
+        rate,
+        np.array([start], dtype=np.float64),
+        steps,
+        noise=noise,
+        seed=seed,
+        record_state=True,
+    )
+    diag = diagnose(surface, traj)
+    sentence = describe(diag, 0, surface, traj=traj, lr=traj.lr[:, 0])
+    states = {k: v[:, 0] for k, v in (traj.states or {}).items()}
+    return Outcome(
+        traj.positions[:, 0],
+        traj.loss[:, 0],
+        traj.lr[:, 0],
+        traj.grad_norm[:, 0],
+        int(traj.diverged_at[0]),
+        int(diag.kind[0]),
+        sentence,
+        states,
+    )
+
+
+def run_race(s: Settings, key: SurfaceKey, start) -> list[Outcome]:
+    return [
+        run_racer(
+            key,
+            r.optimizer,
+            r.lr,
+            r.hyper,
+            s.policy,
+            s.policy_params,
+            s.warmup,
+            s.steps,
+            tuple(start),
+            s.noise,
+            s.seed,
+        )
+        for r in s.racers
+    ]
+
+
+def as_run(label: str, colour: str, out: Outcome) -> Run:
+    return Run(label, colour, out.positions, out.loss, out.lr, out.grad_norm, out.diverged_at)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def stability_at(key: SurfaceKey, point: tuple[float, float]):
+    """The quadratic model at a point (None if the Hessian there is not finite)."""
+    try:
+        return analyze(get_surface(key), point)
+    except ValueError:
+        return None
+
+
+class PlainFigure(go.Figure):
+    """A go.Figure that hands Streamlit a prebuilt dict spec.
+
+    `st.plotly_chart` turns a go.Figure into a dict with `to_dict()` (a deep copy) and a dict
+    into a fully validated go.Figure first; for an animated race with hundreds of frame traces
+    either costs 100–600 ms per rerun. This wrapper builds once (base64 arrays, as plotly
+    itself sends them) and returns the same dict, so a cached figure costs only its JSON.
+    """
+
+    def __init__(self, spec: dict) -> None:
+        super().__init__()
+        convert_to_base64(spec)
+        self._spec = spec
+
+    def to_dict(self) -> dict:
+        return self._spec
+
+    def to_plotly_json(self) -> dict:
+        return self._spec

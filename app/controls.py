@@ -1,0 +1,445 @@
+"""The sidebar: widgets seeded from `Settings`, read back into `Settings`.
+
+Widget values live in `st.session_state` under the keys below. `seed(settings)` writes a whole
+scene into them (first visit from a URL, a lesson, leaving presentation mode); the widgets
+never get a `value=` argument, so Streamlit has one source of truth. Callbacks keep linked
+widgets consistent (a new landscape resets its start and parameters; the log slider and the
+exact number of a learning rate follow each other).
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Sequence
+
+import numpy as np
+import streamlit as st
+
+from optimizers import OPTIMIZERS, POLICIES, is_flag
+from surfaces import SURFACES, ParamSpec, make_surface
+
+from . import settings as cfg
+from .lessons import LESSONS
+from .plots import colours_for
+from .settings import FORMULA, MAX_RACERS, Racer, Settings
+
+# 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 per decade from 1e-4 to 10: round, readable rates.
+_MANTISSAS = (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8)
+LR_GRID = tuple(
+    float(f"{m * 10.0**e:.6g}") for e in range(-4, 2) for m in _MANTISSAS if m * 10.0**e <= 10
+)
+SURFACE_NAMES = (*SURFACES, FORMULA)
+
+
+def surface_label(name: str) -> str:
+    return "✎ Your formula" if name == FORMULA else SURFACES[name].title
+
+
+def optimizer_label(name: str) -> str:
+    return OPTIMIZERS[name].label
+
+
+def nearest_grid_lr(lr: float) -> float:
+    """The log-grid rate closest to `lr` (in log distance)."""
+    i = bisect.bisect_left(LR_GRID, lr)
+    near = LR_GRID[max(i - 1, 0) : i + 1]
+    return min(near, key=lambda g: abs(np.log(g / lr)))
+
+
+def fmt_lr(lr: float) -> str:
+    return f"{lr:g}"
+
+
+# --------------------------------------------------------------------------- seeding
+
+
+def _param_key(prefix: str, owner: str, name: str) -> str:
+    return f"{prefix}:{owner}:{name}"
+
+
+def _seed_params(prefix: str, owner: str, specs: Sequence[ParamSpec], values: dict) -> None:
+    for p in specs:
+        st.session_state[_param_key(prefix, owner, p.name)] = _widget_value(p, values[p.name])
+
+
+def _widget_value(spec: ParamSpec, value: float):
+    if is_flag(spec):
+        return bool(value)
+    return int(value) if spec.integer else float(value)
+
+
+def _seed_racer(i: int, racer: Racer) -> None:
+    st.session_state[f"r{i}:opt"] = racer.optimizer
+    st.session_state[f"r{i}:lr"] = float(racer.lr)
+    st.session_state[f"r{i}:lrs"] = nearest_grid_lr(racer.lr)
+    _seed_params(f"r{i}", racer.optimizer, OPTIMIZERS[racer.optimizer].params, racer.hyper_values())
+
+
+def seed(s: Settings) -> None:
+    """Write every widget value of scene `s` into the session state."""
+    state = st.session_state
+    state["surface"] = s.surface
+    if s.surface != FORMULA:
+        _seed_params("sp", s.surface, SURFACES[s.surface].params, s.surface_values())
+    state["formula"] = s.formula
+    for key, value in zip(("dom_x0", "dom_x1", "dom_y0", "dom_y1"), s.domain, strict=True):
+        state[key] = float(value)
+    _seed_start(s.start if s.start is not None else _default_start(s))
+    state["n_racers"] = len(s.racers)
+    for i, racer in enumerate(s.racers):
+        _seed_racer(i, racer)
+    state["policy"] = s.policy
+    _seed_params("pp", s.policy, POLICIES[s.policy].params, s.policy_values())
+    for key in ("warmup", "steps", "noise", "seed", "map", "present", "view"):
+        state[key] = getattr(s, key)
+    state["lesson"] = s.lesson
+    state["inspect"] = s.inspect if s.inspect is not None else s.steps
+    state["extra"] = s.extra
+
+
+def _seed_start(point) -> None:
+    st.session_state["start_x"] = float(point[0])
+    st.session_state["start_y"] = float(point[1])
+
+
+def _default_start(s: Settings) -> tuple[float, float]:
+    if s.surface == FORMULA:
+        x0, x1, y0, y1 = s.domain
+        return (x0 + 0.8 * (x1 - x0), y0 + 0.8 * (y1 - y0))
+    return make_surface(s.surface, **s.surface_values()).start
+
+
+# --------------------------------------------------------------------------- callbacks
+
+
+def on_surface_change() -> None:
+    """A new landscape starts from its own start point with default parameters."""
+    name = st.session_state["surface"]
+    s = Settings(surface=name)
+    if name != FORMULA:
+        _seed_params("sp", name, SURFACES[name].params, s.surface_values())
+    _seed_start(_default_start(_current_formula_settings() if name == FORMULA else s))
+
+
+def _current_formula_settings() -> Settings:
+    state = st.session_state
+    box = tuple(
+        float(state.get(k, d))
+        for k, d in zip(("dom_x0", "dom_x1", "dom_y0", "dom_y1"), cfg.DEFAULT_DOMAIN, strict=True)
+    )
+    return Settings(surface=FORMULA, domain=box)  # type: ignore[arg-type]
+
+
+def on_optimizer_change(i: int) -> None:
+    """A new optimizer in slot i starts from its own default rate and hyperparameters."""
+    name = st.session_state[f"r{i}:opt"]
+    _seed_racer(i, Racer(name, float(OPTIMIZERS[name].default_lr)))
+
+
+def on_lr_slider(i: int) -> None:
+    st.session_state[f"r{i}:lr"] = float(st.session_state[f"r{i}:lrs"])
+
+
+def on_lr_number(i: int) -> None:
+    st.session_state[f"r{i}:lrs"] = nearest_grid_lr(st.session_state[f"r{i}:lr"])
+
+
+def on_policy_change() -> None:
+    name = st.session_state["policy"]
+    s = Settings(policy=name)
+    _seed_params("pp", name, POLICIES[name].params, s.policy_values())
+
+
+def add_racer() -> None:
+    n = st.session_state["n_racers"]
+    if n < MAX_RACERS:
+        taken = {st.session_state.get(f"r{i}:opt") for i in range(n)}
+        name = next(
+            (
+                o
+                for o in ("momentum", "adam", "nesterov", "rmsprop", "adagrad", "gd")
+                if o not in taken
+            ),
+            "gd",
+        )
+        _seed_racer(n, Racer(name, float(OPTIMIZERS[name].default_lr)))
+        st.session_state["n_racers"] = n + 1
+
+
+def remove_racer(i: int) -> None:
+    n = st.session_state["n_racers"]
+    racers = [read_racer(j) for j in range(n) if j != i]
+    for j, racer in enumerate(racers):
+        _seed_racer(j, racer)
+    st.session_state["n_racers"] = max(n - 1, 1)
+
+
+def apply_lesson() -> None:
+    name = st.session_state.get("lesson")
+    if name:
+        seed(LESSONS[name].settings)
+
+
+def set_start(point: tuple[float, float]) -> None:
+    _seed_start(point)
+
+
+# --------------------------------------------------------------------------- widgets
+
+
+def param_widget(spec: ParamSpec, key: str, choices=None, container=st) -> float:
+    """A checkbox for a flag, a select box for named modes, a number box for whole or
+    log-scaled values, a slider for the rest."""
+    helptext = spec.help or None
+    if choices and spec.name in choices:
+        options = choices[spec.name]
+        return container.selectbox(
+            spec.label,
+            range(len(options)),
+            key=key,
+            help=helptext,
+            format_func=lambda i: options[i],
+        )
+    if is_flag(spec):
+        return container.checkbox(spec.label, key=key, help=helptext)
+    if spec.integer:
+        return container.number_input(
+            spec.label,
+            min_value=int(spec.low),
+            max_value=int(spec.high),
+            step=1,
+            key=key,
+            help=helptext,
+        )
+    if spec.log:
+        return container.number_input(
+            spec.label,
+            min_value=float(spec.low),
+            max_value=float(spec.high),
+            format="%g",
+            step=float(spec.default) / 10 or 0.1,
+            key=key,
+            help=helptext,
+        )
+    step = float(f"{(spec.high - spec.low) / 200:.1g}")
+    return container.slider(
+        spec.label,
+        min_value=float(spec.low),
+        max_value=float(spec.high),
+        step=step,
+        key=key,
+        help=helptext,
+    )
+
+
+def read_params(prefix: str, owner: str, specs: Sequence[ParamSpec]) -> dict[str, float]:
+    return {p.name: float(st.session_state[_param_key(prefix, owner, p.name)]) for p in specs}
+
+
+def read_racer(i: int) -> Racer:
+    name = st.session_state[f"r{i}:opt"]
+    specs = OPTIMIZERS[name].params
+    values = {
+        p.name: float(st.session_state.get(_param_key(f"r{i}", name, p.name), p.default))
+        for p in specs
+    }
+    return Racer(name, float(st.session_state[f"r{i}:lr"]), cfg.canonical(specs, values))
+
+
+def lesson_picker(container=st) -> None:
+    container.selectbox(
+        "Lesson",
+        ["", *LESSONS],
+        key="lesson",
+        on_change=apply_lesson,
+        format_func=lambda n: LESSONS[n].title if n else "— free exploration —",
+        help="Classroom presets: each sets a scene and asks you to predict before you play.",
+    )
+
+
+def landscape_controls() -> tuple[str, tuple, str, tuple]:
+    st.selectbox(
+        "Landscape",
+        SURFACE_NAMES,
+        key="surface",
+        format_func=surface_label,
+        on_change=on_surface_change,
+    )
+    name = st.session_state["surface"]
+    if name == FORMULA:
+        st.text_input(
+            "f(x, y) =",
+            key="formula",
+            max_chars=cfg.MAX_FORMULA_CHARS,
+            help="Use x, y, numbers, + − * / ** and sin cos exp log sqrt abs tanh …",
+        )
+        c1, c2 = st.columns(2)
+        c1.number_input("x from", key="dom_x0", format="%g", step=0.5)
+        c2.number_input("x to", key="dom_x1", format="%g", step=0.5)
+        c1.number_input("y from", key="dom_y0", format="%g", step=0.5)
+        c2.number_input("y to", key="dom_y1", format="%g", step=0.5)
+        box = tuple(float(st.session_state[k]) for k in ("dom_x0", "dom_x1", "dom_y0", "dom_y1"))
+        return name, (), st.session_state["formula"], box
+    specs = SURFACES[name].params
+    for p in specs:
+        param_widget(p, _param_key("sp", name, p.name))
+    return name, cfg.canonical(specs, read_params("sp", name, specs)), "", cfg.DEFAULT_DOMAIN
+
+
+def start_controls() -> tuple[float, float]:
+    st.caption("Start point — type it, or click on the map")
+    c1, c2 = st.columns(2)
+    c1.number_input("x₀", key="start_x", format="%g", step=0.1)
+    c2.number_input("y₀", key="start_y", format="%g", step=0.1)
+    return float(st.session_state["start_x"]), float(st.session_state["start_y"])
+
+
+def lr_controls(i: int, container=st) -> None:
+    """The learning rate: a log slider for feel plus the exact number."""
+    container.select_slider(
+        "Learning rate (log scale)",
+        LR_GRID,
+        key=f"r{i}:lrs",
+        format_func=fmt_lr,
+        on_change=on_lr_slider,
+        args=(i,),
+    )
+    container.number_input(
+        "exact learning rate",
+        min_value=cfg.LR_MIN,
+        max_value=cfg.LR_MAX,
+        key=f"r{i}:lr",
+        format="%g",
+        step=0.01,
+        on_change=on_lr_number,
+        args=(i,),
+    )
+
+
+def racer_controls(i: int, colour: str, removable: bool) -> Racer:
+    name = st.session_state[f"r{i}:opt"]
+    title = f":material/circle: {optimizer_label(name)} · lr {fmt_lr(st.session_state[f'r{i}:lr'])}"
+    with st.expander(title, expanded=i == 0):
+        st.markdown(
+            f"<span style='color:{colour};font-size:1.6em'>━━</span>", unsafe_allow_html=True
+        )
+        st.selectbox(
+            "Optimizer",
+            tuple(OPTIMIZERS),
+            key=f"r{i}:opt",
+            format_func=optimizer_label,
+            on_change=on_optimizer_change,
+            args=(i,),
+        )
+        lr_controls(i)
+        for p in OPTIMIZERS[name].params:
+            param_widget(p, _param_key(f"r{i}", name, p.name), OPTIMIZERS[name].choices)
+        if removable:
+            st.button(
+                "Remove",
+                key=f"r{i}:remove",
+                on_click=remove_racer,
+                args=(i,),
+                icon=":material/delete:",
+            )
+    return read_racer(i)
+
+
+def race_controls() -> tuple[Racer, ...]:
+    n = int(st.session_state["n_racers"])
+    names = [st.session_state[f"r{i}:opt"] for i in range(n)]
+    colours = colours_for(names)
+    racers = tuple(racer_controls(i, colours[i], n > 1) for i in range(n))
+    st.button(
+        "Add an optimizer to the race",
+        on_click=add_racer,
+        disabled=n >= MAX_RACERS,
+        icon=":material/add:",
+        width="stretch",
+    )
+    return racers
+
+
+def schedule_controls() -> tuple[str, tuple, int]:
+    st.selectbox(
+        "Learning-rate policy",
+        tuple(POLICIES),
+        key="policy",
+        format_func=lambda n: POLICIES[n].label,
+        on_change=on_policy_change,
+    )
+    name = st.session_state["policy"]
+    specs = POLICIES[name].params
+    for p in specs:
+        param_widget(p, _param_key("pp", name, p.name), POLICIES[name].choices)
+    st.number_input(
+        "Warm-up steps",
+        min_value=0,
+        max_value=cfg.MAX_STEPS,
+        step=1,
+        key="warmup",
+        help="Ramp the rate up linearly over the first steps.",
+    )
+    return (
+        name,
+        cfg.canonical(specs, read_params("pp", name, specs)),
+        int(st.session_state["warmup"]),
+    )
+
+
+def run_controls() -> tuple[int, float, int]:
+    st.number_input("Steps", min_value=1, max_value=cfg.MAX_STEPS, step=10, key="steps")
+    c1, c2 = st.columns(2)
+    c1.number_input(
+        "Gradient noise σ",
+        min_value=0.0,
+        max_value=cfg.MAX_NOISE,
+        step=0.1,
+        format="%g",
+        key="noise",
+        help="Adds σ·N(0, I) to every gradient (SGD).",
+    )
+    c2.number_input("Seed", min_value=0, max_value=cfg.MAX_SEED, step=1, key="seed")
+    return (
+        int(st.session_state["steps"]),
+        float(st.session_state["noise"]),
+        int(st.session_state["seed"]),
+    )
+
+
+def sidebar() -> Settings:
+    """Draw every control in the sidebar and return the scene they describe."""
+    with st.sidebar:
+        lesson_picker()
+        st.subheader("Landscape", divider="gray")
+        surface, params, formula, domain = landscape_controls()
+        start = start_controls()
+        st.subheader("Optimizers", divider="gray")
+        racers = race_controls()
+        st.subheader("Schedule & run", divider="gray")
+        policy, policy_params, warmup = schedule_controls()
+        steps, noise, seed_ = run_controls()
+        st.toggle("Presentation mode", key="present", help="Hide the controls for a projector.")
+    state = st.session_state
+    return cfg.clamp(
+        Settings(
+            view=state.get("view") or "explore",
+            surface=surface,
+            surface_params=params,
+            formula=formula or cfg.DEFAULT_FORMULA,
+            domain=domain,  # type: ignore[arg-type]
+            start=start,
+            racers=racers,
+            policy=policy,
+            policy_params=policy_params,
+            warmup=warmup,
+            steps=steps,
+            noise=noise,
+            seed=seed_,
+            inspect=None if state.get("inspect") in (None, steps) else state["inspect"],
+            map=state.get("map") or "contour",
+            present=bool(state.get("present")),
+            lesson=state.get("lesson") or "",
+            extra=state.get("extra", ()),
+        )
+    )

@@ -1,0 +1,311 @@
+"""Descent Lab's page: settings → cached core calls → figures, one view at a time.
+
+Adding a view is one entry in VIEWS (label, render function taking the Settings); views are
+rendered only when chosen, so heavy ones cost nothing until opened.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import plotly.io as pio
+import streamlit as st
+
+from surfaces import Surface
+
+from . import compute, controls, narration, plots
+from . import settings as cfg
+from .lessons import LESSONS
+from .settings import Settings
+
+PAGE_CSS = """
+<style>
+  .block-container {padding: 1.2rem 2rem 1rem 2rem;}
+  h1 {font-size: 1.7rem !important; padding: 0 !important;}
+</style>
+"""
+PRESENT_CSS = """
+<style>
+  [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
+  [data-testid="stExpandSidebarButton"] {display: none !important;}
+  html, body, [data-testid="stAppViewContainer"] {font-size: 20px;}
+  .block-container {max-width: 100% !important; padding-left: 2rem; padding-right: 2rem;}
+</style>
+"""
+MAP_HEIGHT = 620
+
+
+# --------------------------------------------------------------------------- settings <-> URL
+
+
+def load_scene_from_url() -> None:
+    """On a session's first run, the URL sets the scene; bad values become warnings."""
+    if st.session_state.get("seeded"):
+        return
+    query = {key: st.query_params.get_all(key) for key in st.query_params}
+    scene, warnings = cfg.from_query(query, views=tuple(VIEWS))
+    controls.seed(scene)
+    st.session_state["seeded"] = True
+    st.session_state["url_warnings"] = warnings
+
+
+def normalise_start(s: Settings, surface: Surface | None) -> Settings:
+    """Drop the start from the URL when it is the landscape's own."""
+    if surface is not None and s.start is not None and np.allclose(s.start, surface.start):
+        return cfg.replace(s, start=None)
+    return s
+
+
+def sync_url(s: Settings) -> None:
+    query = cfg.to_query(s)
+    if query != st.query_params.to_dict():
+        st.query_params.from_dict(query)
+
+
+# --------------------------------------------------------------------------- shared pieces
+
+
+def resolve_surface(s: Settings) -> tuple[compute.SurfaceKey, Surface]:
+    """The scene's landscape; a broken formula is reported and the last good one kept."""
+    key = compute.surface_key(s)
+    try:
+        surface = compute.get_surface(key)
+    except ValueError as err:
+        st.error(f"**Formula problem:** {err}. Showing the last formula that worked.")
+        key = st.session_state.get("good_formula_key") or compute.surface_key(
+            cfg.replace(s, formula=cfg.DEFAULT_FORMULA, domain=cfg.DEFAULT_DOMAIN)
+        )
+        return key, compute.get_surface(key)
+    if key[0] == cfg.FORMULA:
+        st.session_state["good_formula_key"] = key
+    return key, surface
+
+
+def start_of(s: Settings, surface: Surface) -> tuple[float, float]:
+    return tuple(s.start) if s.start is not None else tuple(surface.start)  # type: ignore[return-value]
+
+
+class Scene:
+    """Everything the explore view draws, computed once per rerun from cached calls."""
+
+    def __init__(self, s: Settings, key, surface: Surface) -> None:
+        self.settings, self.key, self.surface = s, key, surface
+        self.start = start_of(s, surface)
+        self.outcomes = compute.run_race(s, key, self.start)
+        self.labels = narration.racer_labels(s.racers)
+        self.colours = plots.colours_for([r.optimizer for r in s.racers])
+        self.runs = [
+            compute.as_run(label, colour, out)
+            for label, colour, out in zip(self.labels, self.colours, self.outcomes, strict=True)
+        ]
+        self.landscape = compute.get_landscape(key)
+
+
+@st.cache_resource(max_entries=48, show_spinner=False)
+def map_figure(_scene: Scene, scene_key: tuple, mode: str, height: int) -> compute.PlainFigure:
+    """The contour map with playback (or the 3-D view), built once per scene."""
+    sc = _scene
+    if mode == "3d":
+        spec = plots.surface3d_figure(sc.landscape, sc.runs, height=height)
+    else:
+        spec = plots.contour_figure(sc.landscape, sc.runs, [sc.start])
+    return compute.PlainFigure(spec)
+
+
+@st.cache_resource(max_entries=48, show_spinner=False)
+def curves_figure(_scene: Scene, scene_key: tuple) -> compute.PlainFigure:
+    return compute.PlainFigure(plots.curves_figure(_scene.runs, _scene.landscape.floor))
+
+
+def scene_key(s: Settings, key) -> tuple:
+    """A hashable identity of what the figures show (not which step is inspected etc.)."""
+    shown = cfg.replace(s, inspect=None, present=False, lesson="", view="explore", extra=())
+    return (key, tuple(sorted(cfg.to_query(shown).items())))
+
+
+# --------------------------------------------------------------------------- explore view
+
+
+def on_map_click() -> None:
+    """A click on the map (a point of the invisible grid, or of a path) sets the start."""
+    event = st.session_state.get("map_chart")
+    points = (event or {}).get("selection", {}).get("points", [])
+    if points:
+        controls.set_start((float(points[0]["x"]), float(points[0]["y"])))
+
+
+def render_map(sc: Scene, s: Settings) -> None:
+    st.segmented_control(
+        "Map",
+        ["contour", "3d"],
+        key="map",
+        required=True,
+        label_visibility="collapsed",
+        format_func=lambda m: {"contour": "Contour map", "3d": "3-D surface"}[m],
+    )
+    mode = st.session_state.get("map") or "contour"
+    figure = map_figure(sc, scene_key(s, sc.key), mode, MAP_HEIGHT)
+    if mode == "3d":
+        st.plotly_chart(figure, key="map3d", config={"displaylogo": False})
+        return
+    st.plotly_chart(
+        figure,
+        key="map_chart",
+        on_select=on_map_click,
+        selection_mode="points",
+        config={"displaylogo": False, "scrollZoom": False},
+    )
+    st.caption(
+        "▶ Play animates the steps · drag the slider to scrub · click the map to start there"
+    )
+
+
+def render_narration(sc: Scene, big: bool) -> None:
+    size = "1.35rem" if big else "1.05rem"
+    lines = [
+        narration.narration_html(label, colour, out.sentence, size)
+        for label, colour, out in zip(sc.labels, sc.colours, sc.outcomes, strict=True)
+    ]
+    st.markdown("".join(lines), unsafe_allow_html=True)
+
+
+def render_theory(sc: Scene) -> None:
+    minimum = sc.surface.global_min
+    where = minimum.point if minimum is not None else sc.start
+    stab = compute.stability_at(sc.key, tuple(where))
+    if stab is None:
+        st.caption("No curvature information at this point.")
+        return
+    for line in narration.theory_sentences(stab, narration.point(where), minimum is not None):
+        st.markdown(line)
+    rates = [
+        (label, r.lr, colour)
+        for label, r, colour in zip(sc.labels, sc.settings.racers, sc.colours, strict=True)
+    ]
+    marks = plots.RateMarks(stab.lr_max_stable, stab.lr_best)
+    st.plotly_chart(
+        compute.PlainFigure(plots.rate_line_figure(marks, rates, cfg.LR_MIN, cfg.LR_MAX)),
+        key="rate_line",
+        config={"displayModeBar": False},
+    )
+    for label, r in zip(sc.labels, sc.settings.racers, strict=True):
+        st.caption(f"{label}: {narration.rate_verdict(r.lr, stab)}")
+
+
+def render_inspector(sc: Scene, s: Settings) -> None:
+    st.slider(
+        "Inspect step",
+        0,
+        s.steps,
+        key="inspect",
+        help="Where each optimizer is at this step, the gradient, the step it takes next "
+        "and its internal state (velocity, squared-gradient averages …).",
+    )
+    k = int(st.session_state.get("inspect", s.steps))
+    grads = [sc.surface.grad(out.positions[min(k, len(out.positions) - 1)]) for out in sc.outcomes]
+    st.dataframe(narration.inspector_rows(sc.labels, sc.outcomes, grads, k), hide_index=True)
+
+
+def render_exports(sc: Scene, s: Settings) -> None:
+    c1, c2, c3 = st.columns([1, 1, 2])
+    c1.download_button(
+        "Trajectories (CSV)",
+        lambda: narration.trajectories_csv(sc.labels, sc.outcomes),
+        file_name="descent-lab-trajectories.csv",
+        mime="text/csv",
+        icon=":material/download:",
+        on_click="ignore",
+    )
+    figure = map_figure(sc, scene_key(s, sc.key), "contour", MAP_HEIGHT)
+    c2.download_button(
+        "Map (interactive HTML)",
+        lambda: pio.to_html(figure, include_plotlyjs="cdn", full_html=True),
+        file_name="descent-lab-map.html",
+        mime="text/html",
+        icon=":material/download:",
+        on_click="ignore",
+    )
+    c3.code("?" + cfg.share_query_string(s), language=None, wrap_lines=True)
+
+
+def render_lesson(s: Settings) -> None:
+    lesson = LESSONS.get(s.lesson)
+    if lesson is None:
+        return
+    with st.container(border=True):
+        why, ask = st.columns([3, 2])
+        why.markdown(f"**{lesson.title}** — {lesson.explanation}")
+        ask.info(f"**Predict first:** {lesson.question}", icon=":material/psychology:")
+
+
+def render_explore(s: Settings) -> None:
+    key, surface = resolve_surface(s)
+    sc = Scene(s, key, surface)
+    big = s.present
+    render_lesson(s)
+    render_narration(sc, big)
+    left, right = st.columns([7, 3], gap="medium")
+    with left:
+        render_map(sc, s)
+    with right:
+        st.markdown("##### What theory says")
+        render_theory(sc)
+    st.plotly_chart(
+        curves_figure(sc, scene_key(s, key)), key="curves", config={"displaylogo": False}
+    )
+    with st.expander("Inspect a step", expanded=False, icon=":material/search:"):
+        render_inspector(sc, s)
+    if not big:
+        render_exports(sc, s)
+
+
+VIEWS: dict[str, tuple[str, Callable[[Settings], None]]] = {
+    "explore": ("Explore a landscape", render_explore),
+}
+
+
+# --------------------------------------------------------------------------- page
+
+
+def header(s: Settings) -> str:
+    title, picker = st.columns([2, 3], vertical_alignment="bottom")
+    title.markdown("# Descent Lab")
+    if len(VIEWS) > 1:
+        picker.segmented_control(
+            "View",
+            list(VIEWS),
+            key="view",
+            required=True,
+            label_visibility="collapsed",
+            format_func=lambda v: VIEWS[v][0],
+        )
+    for warning in st.session_state.get("url_warnings", []):
+        st.warning(warning, icon=":material/link_off:")
+    if s.present:
+        st.button(
+            "Exit presentation mode",
+            on_click=lambda: st.session_state.update(present=False),
+            icon=":material/close_fullscreen:",
+        )
+    view = st.session_state.get("view") or "explore"
+    return view if view in VIEWS else "explore"
+
+
+def main() -> None:
+    st.set_page_config(page_title="Descent Lab", page_icon=":material/landscape:", layout="wide")
+    load_scene_from_url()
+    s = controls.sidebar()
+    st.markdown(PAGE_CSS + (PRESENT_CSS if s.present else ""), unsafe_allow_html=True)
+    view = header(s)
+    s = cfg.replace(s, view=view)
+    surface = _surface_or_none(s)
+    sync_url(normalise_start(s, surface))
+    VIEWS[view][1](s)
+
+
+def _surface_or_none(s: Settings) -> Surface | None:
+    try:
+        return compute.get_surface(compute.surface_key(s))
+    except ValueError:
+        return None

@@ -1,0 +1,599 @@
+"""Pure figure builders: landscapes and runs in, Plotly figure specs (plain dicts) out.
+
+Builders return plain dicts, not `go.Figure`s: constructing graph objects validates every
+trace, which costs ~1 ms per animation-frame trace (≈ 400 ms for a 6-optimizer race), while a
+dict costs nothing. `go.Figure(spec)` in the tests validates every builder's output instead.
+No Streamlit here. Plot data is float32; long paths are thinned (first and last points kept).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+Array = np.ndarray
+Spec = dict
+
+# Okabe–Ito colours (colour-blind safe, saturated enough for a projector), one per optimizer.
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
+OPTIMIZER_COLOURS = {
+    "gd": "#0072B2",
+    "momentum": "#D55E00",
+    "nesterov": "#E69F00",
+    "adagrad": "#009E73",
+    "rmsprop": "#56B4E9",
+    "adam": "#CC79A7",
+    "adamw": "#882255",
+    "nadam": "#117733",
+    "newton": "#000000",
+}
+# Pale slate from valley (white) to ridge, so the saturated paths stand out on it.
+LANDSCAPE_SCALE = [[0.0, "#ffffff"], [0.35, "#dfe7ef"], [0.7, "#a9b9cb"], [1.0, "#6d7f95"]]
+FONT = {"family": "Inter, Segoe UI, Helvetica, Arial, sans-serif", "size": 14}
+MAX_PATH_POINTS = 400
+MAX_CURVE_POINTS = 500
+MAX_FRAMES = 60
+CLICK_GRID = 41
+
+
+@dataclass(frozen=True)
+class Run:
+    """One trajectory to draw: a label, its colour and its history (B = 1 slices)."""
+
+    label: str
+    colour: str
+    positions: Array  # (T+1, 2)
+    loss: Array  # (T+1,)
+    lr: Array  # (T,)
+    grad_norm: Array  # (T+1,)
+    diverged_at: int = -1  # the step that diverged, -1 if none
+
+    @property
+    def last(self) -> int:
+        """Index of the last real point: the one before divergence, else the final step."""
+        return self.diverged_at - 1 if self.diverged_at > 0 else len(self.positions) - 1
+
+
+@dataclass(frozen=True)
+class Landscape:
+    """A sampled surface for drawing: axes, heights and the transformed heights drawn."""
+
+    xs: Array  # (W,)
+    ys: Array  # (H,)
+    f: Array  # (H, W) raw values
+    floor: float  # f* (global minimum, else the grid minimum)
+    scale: float  # height transform: log1p((f − floor) / scale)
+    minima: tuple[tuple[float, float], ...] = ()
+    saddles: tuple[tuple[float, float], ...] = ()
+
+    def height(self, f: Array) -> Array:
+        """The drawn height of loss values: log1p((f − f*)/scale), 0 at the minimum."""
+        gap = np.maximum(np.asarray(f, dtype=np.float64) - self.floor, 0.0)
+        return np.log1p(gap / self.scale)
+
+    @property
+    def box(self) -> tuple[float, float, float, float]:
+        return float(self.xs[0]), float(self.xs[-1]), float(self.ys[0]), float(self.ys[-1])
+
+
+def colours_for(names: Sequence[str]) -> list[str]:
+    """One colour per racer: the optimizer's own colour, or an unused one for repeats."""
+    used: list[str] = []
+    for name in names:
+        colour = OPTIMIZER_COLOURS.get(name, PALETTE[0])
+        if colour in used:
+            colour = next(c for c in (*PALETTE, *OPTIMIZER_COLOURS.values()) if c not in used)
+        used.append(colour)
+    return used
+
+
+def sample_landscape(
+    f, domain, minima=(), saddles=(), f_min: float = float("nan"), n: int = 160
+) -> Landscape:
+    """Sample `f` on an n×n grid over `domain` ((x0, x1), (y0, y1)) once (callers cache this)."""
+    (x0, x1), (y0, y1) = domain
+    xs, ys = np.linspace(x0, x1, n), np.linspace(y0, y1, n)
+    grid = np.stack(np.meshgrid(xs, ys), axis=-1)
+    with np.errstate(all="ignore"):
+        values = np.asarray(f(grid), dtype=np.float64)
+    finite = np.isfinite(values)
+    if not finite.any():
+        values = np.zeros_like(values)
+        finite = np.ones_like(finite)
+    floor = f_min if np.isfinite(f_min) else float(values[finite].min())
+    floor = min(floor, float(values[finite].min()))
+    values = np.where(finite, values, values[finite].max())
+    spread = float(np.median(values - floor))
+    scale = max(spread / 50.0, 1e-12)
+    return Landscape(xs, ys, values, floor, scale, tuple(minima), tuple(saddles))
+
+
+# --------------------------------------------------------------------------- small helpers
+
+
+def f32(a) -> Array:
+    return np.asarray(a, dtype=np.float32)
+
+
+def keep_indices(last: int, cap: int, must: Sequence[int] = ()) -> Array:
+    """At most ~cap evenly spread indices in [0, last], always with 0, last and `must`."""
+    if last + 1 <= cap:
+        idx = np.arange(last + 1)
+    else:
+        idx = np.unique(np.round(np.linspace(0, last, cap)).astype(np.int64))
+    extra = [m for m in must if 0 <= m <= last]
+    return np.unique(np.concatenate([idx, np.asarray(extra, dtype=np.int64)]))
+
+
+def frame_steps(total: int, cap: int = MAX_FRAMES) -> Array:
+    """The steps shown by the animation frames: 0 … total, at most `cap` + 1 of them."""
+    return keep_indices(total, cap + 1)
+
+
+def _clip_to_box(point: Array, box) -> tuple[Array, bool]:
+    x0, x1, y0, y1 = box
+    clipped = np.array([np.clip(point[0], x0, x1), np.clip(point[1], y0, y1)])
+    return clipped, not np.array_equal(clipped, point)
+
+
+def _base_layout(**extra) -> Spec:
+    layout = {
+        "font": FONT,
+        "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
+        "paper_bgcolor": "rgba(0,0,0,0)",
+        "plot_bgcolor": "#ffffff",
+        "legend": {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0, "font": FONT},
+    }
+    layout.update(extra)
+    return layout
+
+
+# --------------------------------------------------------------------------- the contour map
+
+
+def contour_trace(land: Landscape) -> Spec:
+    z = land.height(land.f)
+    return {
+        "type": "contour",
+        "x": f32(land.xs),
+        "y": f32(land.ys),
+        "z": f32(z),
+        "colorscale": LANDSCAPE_SCALE,
+        "showscale": False,
+        "ncontours": 24,
+        "contours": {"coloring": "fill", "showlines": True},
+        "line": {"color": "rgba(60,72,90,0.35)", "width": 0.8},
+        "hoverinfo": "skip",
+        "name": "landscape",
+    }
+
+
+def click_grid_trace(land: Landscape, n: int = CLICK_GRID) -> Spec:
+    """A nearly invisible grid of selectable points: clicking one sets the start there.
+
+    (A click on a contour trace reports no selection in Streamlit, a scatter point does.)
+    The hover shows the loss there.
+    """
+    iy = np.round(np.linspace(0, len(land.ys) - 1, n)).astype(int)
+    ix = np.round(np.linspace(0, len(land.xs) - 1, n)).astype(int)
+    gx, gy = np.meshgrid(land.xs[ix], land.ys[iy])
+    return {
+        "type": "scatter",
+        "mode": "markers",
+        "x": f32(gx.ravel()),
+        "y": f32(gy.ravel()),
+        "customdata": f32(land.f[np.ix_(iy, ix)].ravel()),
+        "marker": {"size": 14, "color": "#000000", "opacity": 0.01},
+        "hovertemplate": "(%{x:.3g}, %{y:.3g})  f = %{customdata:.4g}"
+        "<br>click: start here<extra></extra>",
+        "showlegend": False,
+        "name": "click to start",
+    }
+
+
+def landmark_traces(land: Landscape, starts: Sequence[Sequence[float]]) -> list[Spec]:
+    traces = []
+    if land.minima:
+        mx, my = zip(*land.minima, strict=True)
+        traces.append(_marker_trace(mx, my, "minimum", "star", "#111111", 16))
+    if land.saddles:
+        sx, sy = zip(*land.saddles, strict=True)
+        traces.append(_marker_trace(sx, sy, "saddle", "diamond-open", "#444444", 12))
+    sx, sy = zip(*starts, strict=True)
+    traces.append(_marker_trace(sx, sy, "start", "circle-open", "#111111", 15, width=3))
+    return traces
+
+
+def _marker_trace(x, y, name, symbol, colour, size, width=1.5) -> Spec:
+    return {
+        "type": "scatter",
+        "mode": "markers",
+        "x": f32(x),
+        "y": f32(y),
+        "name": name,
+        "marker": {"symbol": symbol, "color": colour, "size": size, "line": {"width": width}},
+        "hovertemplate": f"{name} (%{{x:.4g}}, %{{y:.4g}})<extra></extra>",
+    }
+
+
+def path_trace(run: Run, upto: int, box, cap: int = MAX_PATH_POINTS) -> Spec:
+    """The run's path from step 0 to `upto` with a head marker: ✕ once it has diverged."""
+    end = min(upto, run.last)
+    idx = keep_indices(end, cap)
+    pts = run.positions[idx]
+    sizes = np.full(len(idx), 5.0)
+    sizes[0], sizes[-1] = 0.0, 11.0
+    symbols = ["circle"] * len(idx)
+    if 0 <= run.diverged_at <= upto:
+        head, off_map = _clip_to_box(pts[-1], box)
+        if off_map:  # mark where it left the map
+            pts, idx = np.vstack([pts, head]), np.append(idx, idx[-1])
+            sizes, symbols = np.append(sizes, 0.0), [*symbols, "x"]
+        sizes[-1], symbols[-1] = 17.0, "x"
+    return {
+        "type": "scatter",
+        "mode": "lines+markers",
+        "x": f32(pts[:, 0]),
+        "y": f32(pts[:, 1]),
+        "customdata": idx.astype(np.int32),
+        "name": run.label,
+        "line": {"color": run.colour, "width": 2.5},
+        "marker": {
+            "color": run.colour,
+            "size": f32(sizes),
+            "symbol": symbols,
+            "line": {"width": 2.5, "color": run.colour},
+        },
+        "hovertemplate": f"{run.label}<br>step %{{customdata}}: (%{{x:.4g}}, %{{y:.4g}})"
+        "<extra></extra>",
+    }
+
+
+def map_height(box, width: int = 640, low: int = 420, high: int = 700) -> int:
+    """A figure height that lets an equal-aspect map of `box` fill a ~`width` px wide column
+    (plus room for the legend and the playback controls)."""
+    x0, x1, y0, y1 = box
+    return int(np.clip(width * (y1 - y0) / (x1 - x0) + 170, low, high))
+
+
+def contour_figure(
+    land: Landscape,
+    runs: Sequence[Run],
+    starts: Sequence[Sequence[float]],
+    *,
+    animate: bool = True,
+    height: int | None = None,
+    title: str = "",
+) -> Spec:
+    """The map: filled contours, minima, start, one path per run, and (optionally) playback.
+
+    Playback is client-side: frames replace only the path traces (redraw False), the contour
+    stays put; a slider scrubs through ≤ MAX_FRAMES + 1 steps.
+    """
+    box = land.box
+    static = [contour_trace(land), click_grid_trace(land), *landmark_traces(land, starts)]
+    total = max((len(r.positions) - 1 for r in runs), default=0)
+    paths = [path_trace(r, total, box) for r in runs]
+    x0, x1, y0, y1 = box
+    layout = _base_layout(
+        height=height or map_height(box),
+        title={"text": title, "x": 0.01, "font": {"size": 18}},
+        xaxis={"range": [x0, x1], "title": {"text": "x"}, "constrain": "domain"},
+        yaxis={
+            "range": [y0, y1],
+            "title": {"text": "y"},
+            "scaleanchor": "x",
+            "constrain": "domain",
+        },
+        hovermode="closest",
+        clickmode="event+select",
+        dragmode="pan",
+        uirevision="map",
+    )
+    spec = {"data": [*static, *paths], "layout": layout}
+    if animate and runs and total > 0:
+        spec["frames"], layout["sliders"], layout["updatemenus"] = _playback(
+            runs, total, box, first_trace=len(static)
+        )
+        layout["margin"]["b"] = 90
+    return spec
+
+
+def _playback(runs: Sequence[Run], total: int, box, first_trace: int):
+    steps = frame_steps(total)
+    indices = list(range(first_trace, first_trace + len(runs)))
+    frames = [
+        {
+            "name": str(int(s)),
+            "data": [_frame_path(r, int(s), box) for r in runs],
+            "traces": indices,
+        }
+        for s in steps
+    ]
+    anim = {"mode": "immediate", "transition": {"duration": 0}}
+    slider = {
+        "active": len(steps) - 1,
+        "currentvalue": {"prefix": "step ", "font": {"size": 15}},
+        "pad": {"t": 40, "l": 130},
+        "len": 0.85,
+        "x": 0.15,
+        "steps": [
+            {
+                "label": str(int(s)),
+                "method": "animate",
+                "args": [[str(int(s))], {**anim, "frame": {"duration": 0, "redraw": False}}],
+            }
+            for s in steps
+        ],
+    }
+    play = {
+        "label": "▶ Play",
+        "method": "animate",
+        "args": [
+            None,
+            {**anim, "frame": {"duration": 90, "redraw": False}, "fromcurrent": False},
+        ],
+    }
+    pause = {
+        "label": "❚❚ Pause",
+        "method": "animate",
+        "args": [[None], {**anim, "frame": {"duration": 0, "redraw": False}}],
+    }
+    menu = {
+        "type": "buttons",
+        "direction": "left",
+        "buttons": [play, pause],
+        "showactive": False,
+        "x": 0.0,
+        "xanchor": "left",
+        "y": 0,
+        "yanchor": "top",
+        "pad": {"t": 45, "r": 10},
+        "font": {"size": 14},
+    }
+    return frames, [slider], [menu]
+
+
+def _frame_path(run: Run, upto: int, box) -> Spec:
+    """The slim per-frame update of a path: coordinates and marker arrays only."""
+    full = path_trace(run, upto, box, cap=MAX_FRAMES + 1)
+    return {
+        "type": "scatter",
+        "x": full["x"],
+        "y": full["y"],
+        "customdata": full["customdata"],
+        "marker": full["marker"],
+    }
+
+
+# --------------------------------------------------------------------------- 3-D view
+
+
+def surface3d_figure(land: Landscape, runs: Sequence[Run], height: int = 600, n: int = 80) -> Spec:
+    """The landscape in 3-D (height log1p((f − f*)/s)) with the paths lying on it."""
+    iy = np.round(np.linspace(0, len(land.ys) - 1, n)).astype(int)
+    ix = np.round(np.linspace(0, len(land.xs) - 1, n)).astype(int)
+    surface = {
+        "type": "surface",
+        "x": f32(land.xs[ix]),
+        "y": f32(land.ys[iy]),
+        "z": f32(land.height(land.f[np.ix_(iy, ix)])),
+        "colorscale": LANDSCAPE_SCALE,
+        "showscale": False,
+        "opacity": 0.92,
+        "hoverinfo": "skip",
+        "name": "landscape",
+    }
+    lift = 0.02 * float(np.ptp(land.height(land.f))) or 0.02
+    traces = [surface]
+    x0, x1, y0, y1 = land.box
+    for run in runs:
+        idx = keep_indices(run.last, MAX_PATH_POINTS)
+        pts = run.positions[idx]
+        inside = (pts[:, 0] >= x0) & (pts[:, 0] <= x1) & (pts[:, 1] >= y0) & (pts[:, 1] <= y1)
+        z = np.where(inside, land.height(run.loss[idx]) + lift, np.nan)
+        traces.append(
+            {
+                "type": "scatter3d",
+                "mode": "lines+markers",
+                "x": f32(np.where(inside, pts[:, 0], np.nan)),
+                "y": f32(np.where(inside, pts[:, 1], np.nan)),
+                "z": f32(z),
+                "name": run.label,
+                "line": {"color": run.colour, "width": 6},
+                "marker": {"color": run.colour, "size": 3},
+            }
+        )
+    axis = {"showspikes": False}
+    layout = _base_layout(
+        height=height,
+        scene={
+            "xaxis": {**axis, "title": {"text": "x"}},
+            "yaxis": {**axis, "title": {"text": "y"}},
+            "zaxis": {**axis, "title": {"text": "log(1 + (f − f*)/s)"}},
+            "camera": {"eye": {"x": -1.4, "y": -1.6, "z": 1.1}},
+            "aspectmode": "manual",
+            "aspectratio": {"x": 1, "y": 1, "z": 0.6},
+        },
+        uirevision="surface3d",
+    )
+    return {"data": traces, "layout": layout}
+
+
+# --------------------------------------------------------------------------- curves over steps
+
+
+CURVE_PANELS = (
+    ("loss", "Loss above the minimum  f − f*"),
+    ("lr", "Learning rate"),
+    ("grad_norm", "Gradient norm  ‖∇f‖"),
+)
+
+
+def curve_values(run: Run, which: str, floor: float) -> tuple[Array, Array]:
+    """(steps, values) of one curve, up to the run's last real point, thinned."""
+    if which == "lr":
+        last = max(min(run.last, len(run.lr)), 1)
+        idx = keep_indices(last - 1, MAX_CURVE_POINTS)
+        return idx, run.lr[idx]
+    idx = keep_indices(run.last, MAX_CURVE_POINTS)
+    values = run.loss[idx] - floor if which == "loss" else run.grad_norm[idx]
+    return idx, np.maximum(values, 1e-16)
+
+
+def curves_figure(runs: Sequence[Run], floor: float, height: int = 300) -> Spec:
+    """Loss, learning rate and gradient norm against the step, side by side, log y.
+
+    A run that diverged ends with a ✕ at its last finite value.
+    """
+    traces = []
+    n = len(CURVE_PANELS)
+    for col, (which, _) in enumerate(CURVE_PANELS, start=1):
+        for run in runs:
+            steps, values = curve_values(run, which, floor)
+            axes = {"xaxis": f"x{col}" if col > 1 else "x", "yaxis": f"y{col}" if col > 1 else "y"}
+            traces.append(
+                {
+                    "type": "scatter",
+                    "mode": "lines",
+                    "x": steps.astype(np.int32),
+                    "y": f32(values),
+                    "name": run.label,
+                    "legendgroup": run.label,
+                    "showlegend": False,
+                    "line": {"color": run.colour, "width": 2.2},
+                    "hovertemplate": f"{run.label}<br>step %{{x}}: %{{y:.3g}}<extra></extra>",
+                    **axes,
+                }
+            )
+            if run.diverged_at > 0 and which != "lr":
+                traces.append(
+                    {
+                        "type": "scatter",
+                        "mode": "markers+text",
+                        "x": [int(steps[-1])],
+                        "y": f32(values[-1:]),
+                        "text": [f"diverged at step {run.diverged_at}"],
+                        "textposition": "top left",
+                        "textfont": {"color": run.colour, "size": 12},
+                        "marker": {"symbol": "x", "size": 13, "color": run.colour},
+                        "showlegend": False,
+                        "hoverinfo": "skip",
+                        **axes,
+                    }
+                )
+    gap = 0.06
+    width = (1 - gap * (n - 1)) / n
+    layout = _base_layout(height=height, margin={"l": 10, "r": 10, "t": 40, "b": 10})
+    for col, (_, title) in enumerate(CURVE_PANELS, start=1):
+        suffix = str(col) if col > 1 else ""
+        start = (col - 1) * (width + gap)
+        layout[f"xaxis{suffix}"] = {
+            "domain": [start, start + width],
+            "title": {"text": "step"},
+            "anchor": f"y{suffix}",
+        }
+        layout[f"yaxis{suffix}"] = {
+            "type": "log",
+            "anchor": f"x{suffix}",
+            "exponentformat": "power",
+        }
+        layout.setdefault("annotations", []).append(
+            {
+                "text": f"<b>{title}</b>",
+                "x": start + width / 2,
+                "xref": "paper",
+                "y": 1.0,
+                "yref": "paper",
+                "yanchor": "bottom",
+                "showarrow": False,
+                "font": {"size": 14},
+            }
+        )
+    return {"data": traces, "layout": layout}
+
+
+# --------------------------------------------------------------------------- theory number line
+
+
+@dataclass(frozen=True)
+class RateMarks:
+    """What the theory says about fixed rates of gradient descent near the minimum."""
+
+    lr_max_stable: float  # 2/λ_max (inf when λ_max ≤ 0)
+    lr_best: float  # 2/(λ_min + λ_max) (nan when not positive definite)
+
+
+def rate_line_figure(
+    marks: RateMarks, rates: Sequence[tuple[str, float, str]], low: float, high: float
+) -> Spec:
+    """A log number line of learning rates: the stable range, the best rate, the chosen ones."""
+    traces = []
+    shapes = []
+    stable = marks.lr_max_stable
+    if np.isfinite(stable):
+        shapes = [
+            _band(low, min(stable, high), "rgba(0,158,115,0.18)"),
+            _band(stable, high, "rgba(213,94,0,0.16)") if stable < high else None,
+        ]
+        traces.append(_rule(stable, f"2/λmax = {stable:.3g}  (GD diverges above)", "#D55E00"))
+    if np.isfinite(marks.lr_best):
+        traces.append(_rule(marks.lr_best, f"best fixed rate {marks.lr_best:.3g}", "#009E73"))
+    for i, (label, lr, colour) in enumerate(rates):
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "x": [float(lr)],
+                "y": [0.15 + 0.12 * (i % 4)],
+                "name": f"{label}: lr {lr:.3g}",
+                "marker": {"symbol": "triangle-down", "size": 16, "color": colour},
+                "hovertemplate": f"{label}: lr = {lr:.4g}<extra></extra>",
+            }
+        )
+    layout = _base_layout(
+        height=190,
+        margin={"l": 10, "r": 10, "t": 10, "b": 40},
+        xaxis={
+            "type": "log",
+            "range": [np.log10(low), np.log10(high)],
+            "title": {"text": "learning rate (log scale)"},
+            "exponentformat": "power",
+        },
+        yaxis={"visible": False, "range": [0, 1], "fixedrange": True},
+        shapes=[s for s in shapes if s],
+        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0, "font": {"size": 12}},
+        showlegend=True,
+    )
+    return {"data": traces, "layout": layout}
+
+
+def _band(x0: float, x1: float, colour: str) -> Spec | None:
+    if not x1 > x0:
+        return None
+    return {
+        "type": "rect",
+        "xref": "x",
+        "yref": "paper",
+        "x0": x0,
+        "x1": x1,
+        "y0": 0,
+        "y1": 1,
+        "fillcolor": colour,
+        "line": {"width": 0},
+        "layer": "below",
+    }
+
+
+def _rule(x: float, name: str, colour: str) -> Spec:
+    return {
+        "type": "scatter",
+        "mode": "lines",
+        "x": [x, x],
+        "y": [0, 1],
+        "name": name,
+        "line": {"color": colour, "width": 3, "dash": "dash"},
+        "hovertemplate": f"{name}<extra></extra>",
+    }

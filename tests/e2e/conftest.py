@@ -1,0 +1,139 @@
+"""Real-browser fixtures: one `streamlit run` server per session and a Chromium page per test.
+
+Reusable by every view's e2e tests:
+
+    @pytest.mark.e2e
+    def test_something(app_page):          # a fresh page on the default scene, ready
+        ...
+    def test_other(open_app):              # open_app("?surface=rosenbrock") -> ready page
+        ...
+
+The server runs headless on a free port (`--server.fileWatcherType none`); readiness is
+`/_stcore/health` answering "ok", then the app CONNECTED with no script running. Chromium is
+Debian's (/usr/bin/chromium, never `playwright install`). Without it the tests are skipped
+locally and FAIL when the environment variable CI is set.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = ROOT / "streamlit_app.py"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+READY = "[data-testid='stApp'][data-test-connection-state='CONNECTED']"
+IDLE = "[data-test-script-state='notRunning']"
+RUNNING = "[data-test-script-state='running']"
+
+
+def _missing(reason: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (required when CI is set)")
+    pytest.skip(reason)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited with code {proc.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.read().strip() == b"ok":
+                    return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError(f"streamlit at {url} not healthy after {timeout:.0f} s")
+
+
+@pytest.fixture(scope="session")
+def server_url() -> Iterator[str]:
+    """Start `streamlit run streamlit_app.py` once per test session; yield its base URL."""
+    port = free_port()
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", str(APP),
+        "--server.headless", "true",
+        "--server.port", str(port),
+        "--server.address", "127.0.0.1",
+        "--browser.gatherUsageStats", "false",
+        "--server.fileWatcherType", "none",
+    ]  # fmt: skip
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(url, proc)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
+        _missing(f"chromium not found at {CHROMIUM}")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _missing("the playwright package is not installed")
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def wait_idle(page, timeout: float = 30_000) -> None:
+    """Wait until the app is connected and no script run is in progress."""
+    page.wait_for_selector(READY, state="attached", timeout=timeout)
+    page.wait_for_selector(f"[data-testid='stApp']{IDLE}", state="attached", timeout=timeout)
+
+
+@pytest.fixture
+def open_app(server_url, browser) -> Iterator[Callable]:
+    """open_app(query='', width=1280, height=800) -> a ready Playwright page on that URL."""
+    contexts = []
+
+    def _open(query: str = "", width: int = 1280, height: int = 800):
+        context = browser.new_context(viewport={"width": width, "height": height})
+        contexts.append(context)
+        page = context.new_page()
+        page.goto(f"{server_url}/{query}")
+        wait_idle(page)
+        page.get_by_test_id("stPlotlyChart").first.wait_for(timeout=30_000)
+        return page
+
+    yield _open
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def app_page(open_app):
+    return open_app()
