@@ -40,6 +40,10 @@ def test_d2l_gd_06_diverges_and_says_why():
     text = describe(d, 0, surface, traj=traj)
     assert text.startswith(f"Diverged at step {d.steps[0]}: every step overshoots further")
     assert "lr·λ_max = 0.6 × 4 = 2.4 > 2 at the start" in text
+    assert describe(d, 0, surface, traj=traj, lr=np.array([0.6])) == text
+    assert (
+        describe(d, 0, surface) == f"Diverged at step {d.steps[0]}: every step overshoots further."
+    )
 
 
 def test_d2l_heavy_ball_converges():
