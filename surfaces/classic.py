@@ -15,11 +15,13 @@ def rosenbrock_fns(a: float, b: float) -> Fns:
     ∇²f = [[2 − 4b(y − x²) + 8bx², −4bx], [−4bx, 2b]]."""
 
     def f(p: Array) -> Array:
+        p = np.asarray(p, dtype=np.float64)
         x, y = p[..., 0], p[..., 1]
         r = y - x * x
         return (x - a) ** 2 + b * r * r
 
     def value_and_grad(p: Array) -> tuple[Array, Array]:
+        p = np.asarray(p, dtype=np.float64)
         x, y = p[..., 0], p[..., 1]
         dx = x - a
         r = y - x * x
@@ -35,6 +37,7 @@ def rosenbrock_fns(a: float, b: float) -> Fns:
         return value_and_grad(p)[1]
 
     def hess(p: Array) -> Array:
+        p = np.asarray(p, dtype=np.float64)
         x, y = p[..., 0], p[..., 1]
         return sym2(2.0 - 4.0 * b * (y - x * x) + 8.0 * b * x * x, -4.0 * b * x, 2.0 * b + 0 * x)
 
@@ -129,17 +132,21 @@ def rastrigin_fns(a: float) -> Fns:
     ∇²f = diag(2 + 4π²A cos 2πt)."""
 
     def f(p: Array) -> Array:
+        p = np.asarray(p, dtype=np.float64)
         return 2.0 * a + np.sum(p * p - a * np.cos(TWO_PI * p), axis=-1)
 
     def value_and_grad(p: Array) -> tuple[Array, Array]:
+        p = np.asarray(p, dtype=np.float64)
         th = TWO_PI * p
         val = 2.0 * a + np.sum(p * p - a * np.cos(th), axis=-1)
         return val, 2.0 * p + (TWO_PI * a) * np.sin(th)
 
     def grad(p: Array) -> Array:
+        p = np.asarray(p, dtype=np.float64)
         return 2.0 * p + (TWO_PI * a) * np.sin(TWO_PI * p)
 
     def hess(p: Array) -> Array:
+        p = np.asarray(p, dtype=np.float64)
         d = 2.0 + (TWO_PI**2 * a) * np.cos(TWO_PI * p)
         return sym2(d[..., 0], 0.0, d[..., 1])
 

@@ -90,6 +90,15 @@ def test_shapes_and_batch_consistency(surf: Surface, shape: tuple[int, ...]) -> 
     np.testing.assert_allclose(h.reshape(-1, 2, 2), surf.hess(flat), rtol=1e-14, atol=1e-14)
 
 
+def test_float32_and_list_inputs_give_float64(surf: Surface) -> None:
+    """Plot code hands in float32 meshes and callers plain lists: the core computes in float64."""
+    pts = _points(surf, n=6, seed=4)
+    for inp in (pts.astype(np.float32), pts.tolist()):
+        f, g, h = surf.f(inp), surf.grad(inp), surf.hess(inp)
+        assert f.dtype == g.dtype == h.dtype == np.float64
+        np.testing.assert_allclose(g, surf.grad(np.asarray(inp, np.float64)), rtol=1e-12)
+
+
 def test_value_and_grad_equals_f_and_grad(surf: Surface) -> None:
     assert surf.value_and_grad is not None
     pts = _points(surf, n=50, seed=3).reshape(5, 10, 2)
