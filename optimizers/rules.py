@@ -22,8 +22,10 @@ Conventions where textbooks differ (we follow PyTorch everywhere):
 
 Speed: the simulator calls `update` once per step for B up to 10 000, and also with B = 1, so each
 rule does a handful of large ufunc calls, folds all scalar factors (bias corrections, −lr) into a
-single Python float before touching arrays and writes into arrays it just allocated. Overflow in a
-diverging run is the caller's business: the simulator wraps its loop in `np.errstate`.
+single Python float before touching arrays and writes into arrays it just allocated. A diverging
+run overflows with NumPy's usual warnings: callers wrap their loop in a local `np.errstate`.
+
+The registry (`OPTIMIZERS`, `make_optimizer`) is at the bottom of this module.
 """
 
 from __future__ import annotations
@@ -97,33 +99,34 @@ def _with_weight_decay(g: Array, x: Array, weight_decay: float) -> Array:
     return out
 
 
-def _ema(avg: Array, value: Array, decay: float) -> Array:
-    """Exponential moving average decay·avg + (1 − decay)·value, as a new array."""
-    out = avg * decay
-    out += value * (1.0 - decay)
+def _lerp(avg: Array, value: Array, weight: float) -> Array:
+    """avg + w·(value − avg) = (1 − w)·avg + w·value, as a new array (torch's lerp_).
+
+    The moving averages of the adaptive rules, with w = 1 − β; written as a lerp it needs one
+    allocation and no temporaries.
+    """
+    out = np.subtract(value, avg)
+    out *= weight
+    out += avg
     return out
 
 
-def _ema_sq(avg: Array, g: Array, decay: float) -> Array:
-    """decay·avg + (1 − decay)·g², as a new array (torch's mul_().addcmul_())."""
-    out = avg * decay
-    sq = np.multiply(g, g)
-    sq *= 1.0 - decay
-    out += sq
+def _lerp_square(avg: Array, g: Array, weight: float) -> Array:
+    """avg + w·(g² − avg) = (1 − w)·avg + w·g², as a new array (the second-moment average)."""
+    out = np.multiply(g, g)
+    out -= avg
+    out *= weight
+    out += avg
     return out
 
 
-def _sqrt_plus(v: Array, eps: float) -> Array:
-    """√v + eps, as a new array."""
+def _over_root(num: Array, v: Array, eps: float, scale: Any = None) -> Array:
+    """scale·num/(√v + eps), as a new array: the adaptive step (scale from `_scaled_lr`)."""
     out = np.sqrt(v)
     out += eps
-    return out
-
-
-def _ratio(num: Array, den: Array, scale: Any) -> Array:
-    """scale·num/den into a new array (scale: float or (B, 1) column)."""
-    out = np.divide(num, den)
-    out *= scale
+    np.divide(num, out, out=out)
+    if scale is not None:
+        out *= scale
     return out
 
 
@@ -261,7 +264,7 @@ def adagrad(
         sum_sq = np.multiply(g, g)
         sum_sq += state.sum_sq
         clr = _scaled_lr(lr, -1.0 / (1.0 + (step - 1) * lr_decay), g)
-        delta = _ratio(g, _sqrt_plus(sum_sq, eps), clr)
+        delta = _over_root(g, sum_sq, eps, clr)
         return delta, AdagradState(sum_sq, step)
 
     return Optimizer("adagrad", init, update)
@@ -317,23 +320,20 @@ def rmsprop(
         g: Array, state: RMSpropState, lr: Any, x: Array, hess: Array | None = None
     ) -> tuple[Array, RMSpropState]:
         g = _with_weight_decay(g, x, weight_decay)
-        square_avg = _ema_sq(state.square_avg, g, alpha)
-        grad_avg = None
+        square_avg = _lerp_square(state.square_avg, g, 1.0 - alpha)
+        grad_avg, variance = None, square_avg
         if centered:
-            grad_avg = _ema(state.grad_avg, g, alpha)
+            grad_avg = _lerp(state.grad_avg, g, 1.0 - alpha)
             variance = np.multiply(grad_avg, grad_avg)
             np.subtract(square_avg, variance, out=variance)
             np.maximum(variance, 0.0, out=variance)
-            denom = _sqrt_plus(variance, eps)
-        else:
-            denom = _sqrt_plus(square_avg, eps)
         velocity = None
         if momentum > 0.0:
             velocity = state.velocity * momentum
-            velocity += np.divide(g, denom)
+            velocity += _over_root(g, variance, eps)
             delta = velocity * _scaled_lr(lr, -1.0, g)
         else:
-            delta = _ratio(g, denom, _scaled_lr(lr, -1.0, g))
+            delta = _over_root(g, variance, eps, _scaled_lr(lr, -1.0, g))
         return delta, RMSpropState(square_avg, grad_avg, velocity, state.step + 1)
 
     return Optimizer("rmsprop", init, update)
@@ -382,8 +382,8 @@ def _adam(
     ) -> tuple[Array, Any]:
         step = state.step + 1
         g = _with_weight_decay(g, x, l2_decay)
-        exp_avg = _ema(state.exp_avg, g, beta1)
-        exp_avg_sq = _ema_sq(state.exp_avg_sq, g, beta2)
+        exp_avg = _lerp(state.exp_avg, g, 1.0 - beta1)
+        exp_avg_sq = _lerp_square(state.exp_avg_sq, g, 1.0 - beta2)
         if amsgrad:
             max_sq = np.maximum(state.max_exp_avg_sq, exp_avg_sq)
             new_state = AMSGradState(exp_avg, exp_avg_sq, max_sq, step)
@@ -393,7 +393,7 @@ def _adam(
         # m̂/(√v̂ + eps) = (√bc2/bc1)·m/(√v + eps·√bc2): two scalars, no array-sized correction.
         sqrt_bc2 = math.sqrt(1.0 - beta2**step)
         scale = _scaled_lr(lr, -sqrt_bc2 / (1.0 - beta1**step), g)
-        delta = _ratio(exp_avg, _sqrt_plus(max_sq, eps * sqrt_bc2), scale)
+        delta = _over_root(exp_avg, max_sq, eps * sqrt_bc2, scale)
         if decoupled and weight_decay:
             delta -= x * _scaled_lr(lr, weight_decay, g)
         return delta, new_state
@@ -481,15 +481,15 @@ def nadam(
         g = _with_weight_decay(g, x, weight_decay)
         mu_now, mu_next = mu(step), mu(step + 1)
         mu_product = state.mu_product * mu_now
-        exp_avg = _ema(state.exp_avg, g, beta1)
-        exp_avg_sq = _ema_sq(state.exp_avg_sq, g, beta2)
+        exp_avg = _lerp(state.exp_avg, g, 1.0 - beta1)
+        exp_avg_sq = _lerp_square(state.exp_avg_sq, g, 1.0 - beta2)
         # √(v/bc2) + eps = (√v + eps·√bc2)/√bc2: fold 1/√bc2 into the two scalar coefficients.
         sqrt_bc2 = math.sqrt(1.0 - beta2**step)
         grad_coef = sqrt_bc2 * (1.0 - mu_now) / (1.0 - mu_product)
         avg_coef = sqrt_bc2 * mu_next / (1.0 - mu_product * mu_next)
         numerator = g * grad_coef
         numerator += exp_avg * avg_coef
-        delta = _ratio(numerator, _sqrt_plus(exp_avg_sq, eps * sqrt_bc2), _scaled_lr(lr, -1.0, g))
+        delta = _over_root(numerator, exp_avg_sq, eps * sqrt_bc2, _scaled_lr(lr, -1.0, g))
         return delta, NAdamState(exp_avg, exp_avg_sq, mu_product, step)
 
     return Optimizer("nadam", init, update)
