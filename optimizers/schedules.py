@@ -10,7 +10,7 @@ so a learning-rate sweep is a batch) and returns an `LRPolicy`:
 `last_epoch` right after the scheduler is built). Stateless schedules ignore `loss` and are
 wrapped by `from_schedule`; reduce-on-plateau keeps per-trajectory state like an optimizer does.
 Inverse-time decay follows Keras (torch has no such scheduler). Parameters are validated with
-clear ValueErrors.
+clear ValueErrors. The registry (`POLICIES`, `make_policy`) is at the bottom of this module.
 """
 
 from __future__ import annotations
