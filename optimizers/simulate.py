@@ -31,7 +31,7 @@ GradientFn = Callable[[Array, int, np.random.Generator], Array]
 
 RUNAWAY_LOSS = 1e12
 RUNAWAY_FACTOR = 1e3
-SMALL_BATCH = 64  # up to this B, keep per-step arrays in lists (fewer NumPy calls per step)
+TINY_BATCH = 8  # up to this B, test for runaways on Python floats
 
 
 class Trajectory(NamedTuple):
@@ -78,7 +78,8 @@ def simulate(
         raise ValueError(f"noise must be a finite number ≥ 0, got {noise!r}")
     low, high = _runaway_box(surface.domain)
     rng = np.random.default_rng(seed)
-    history = (_Stacked if batch <= SMALL_BATCH else _Preallocated)(total, batch, low, high)
+    history = _History(total, batch)
+    all_ok = _whole_batch_test(batch, low, high)
     diverged_at = np.full(batch, -1, dtype=np.int64)
     if policy is None:
         rates = np.broadcast_to(np.asarray(fixed_lr, dtype=np.float64), (total, batch))
@@ -87,7 +88,7 @@ def simulate(
 
     update, f_and_grad = optimizer.update, _fused(surface)
     needs_hessian, hess = optimizer.needs_hessian, surface.hess
-    slot, put, all_ok = history.slot, history.put, history.all_ok
+    slot, put = history.slot, history.put
     with np.errstate(all="ignore"):
         x = slot(0)
         x[...] = x0
@@ -190,21 +191,42 @@ def _fused(surface: Any) -> Callable[[Array], tuple[Array, Array]]:
     return getattr(surface, "value_and_grad", None) or surface.f_and_grad
 
 
-class _Preallocated:
-    """History for large batches: every step writes into the preallocated (T+1, …) outputs.
+def _whole_batch_test(batch: int, low: float, high: float) -> Callable[[Array, Array], bool]:
+    """all_ok(f, x): True if no row can have run away; only when False does the loop run the
+    per-row `_runaway`. NaN fails every comparison, so a NaN anywhere makes it False. Tiny
+    batches compare Python floats; larger ones use NaN-propagating min/max reductions."""
+    cap = RUNAWAY_LOSS
+    if batch <= TINY_BATCH:
 
-    all_ok(f, x) is the cheap whole-batch test (NaN-propagating reductions: a NaN anywhere fails
-    it); only when it fails does the loop run the per-row `_runaway` test.
-    """
+        def floats_ok(f: Array, x: Array) -> bool:
+            return all(-cap <= v <= cap for v in f.tolist()) and all(
+                low <= v <= high for v in x.ravel().tolist()
+            )
 
-    def __init__(self, total: int, batch: int, low: float, high: float) -> None:
+        return floats_ok
+    vmin, vmax = np.minimum.reduce, np.maximum.reduce
+
+    def reductions_ok(f: Array, x: Array) -> bool:
+        return bool(
+            vmin(f) >= -cap
+            and vmax(f) <= cap
+            and vmin(x, axis=None) >= low
+            and vmax(x, axis=None) <= high
+        )
+
+    return reductions_ok
+
+
+class _History:
+    """The preallocated (T+1, …) outputs; each step writes its row in place."""
+
+    def __init__(self, total: int, batch: int) -> None:
         self.positions = np.empty((total + 1, batch, 2))
         self.loss = np.empty((total + 1, batch))
         self.grad_norm = np.empty((total + 1, batch))
         self.t = 0
         self.squares = np.empty((batch, 2))
         self.sx, self.sy = self.squares[:, 0], self.squares[:, 1]
-        self.low, self.high = low, high
 
     def slot(self, t: int) -> Array:
         return self.positions[t]
@@ -218,46 +240,8 @@ class _Preallocated:
         np.sqrt(out, out=out)
         self.t += 1
 
-    def all_ok(self, f: Array, x: Array) -> bool:
-        return bool(
-            np.minimum.reduce(f) >= -RUNAWAY_LOSS
-            and np.maximum.reduce(f) <= RUNAWAY_LOSS
-            and self.low <= np.minimum.reduce(x, axis=None)
-            and np.maximum.reduce(x, axis=None) <= self.high
-        )
-
     def finish(self) -> tuple[Array, Array, Array]:
         return self.positions, self.loss, self.grad_norm
-
-
-class _Stacked:
-    """History for small batches, where each NumPy call costs more than its work: keep the
-    per-step arrays in lists and stack them once at the end; test runaways on Python floats."""
-
-    def __init__(self, total: int, batch: int, low: float, high: float) -> None:
-        self.batch, self.low, self.high = batch, low, high
-        self.xs: list[Array] = []
-        self.fs: list[Array] = []
-        self.gs: list[Array] = []
-
-    def slot(self, t: int) -> Array:
-        x = np.empty((self.batch, 2))
-        self.xs.append(x)
-        return x
-
-    def put(self, f: Array, g: Array) -> None:
-        self.fs.append(f)
-        self.gs.append(g)
-
-    def all_ok(self, f: Array, x: Array) -> bool:
-        low, high, cap = self.low, self.high, RUNAWAY_LOSS
-        return all(-cap <= v <= cap for v in f.tolist()) and all(
-            low <= v <= high for v in x.ravel().tolist()
-        )
-
-    def finish(self) -> tuple[Array, Array, Array]:
-        sq = np.square(np.stack(self.gs))  # the same operations as _Preallocated.put
-        return np.stack(self.xs), np.stack(self.fs), np.sqrt(sq[..., 0] + sq[..., 1])
 
 
 def _keep_rows(rows: Array, old: Any, new: Any, batch: int) -> Any:
