@@ -39,8 +39,9 @@ class Trajectory(NamedTuple):
 
     positions (T+1, B, 2); loss (T+1, B); grad_norm (T+1, B) = ‖∇f‖ of the true (noiseless)
     gradient; lr (T, B) = rate requested at step t (recorded even after divergence, where it is
-    no longer applied); diverged_at (B,) = the step k that diverged, −1 if none; states =
-    optimizer state field -> (T+1, B, …) history when `record_state=True`, else None.
+    no longer applied; a read-only broadcast view when the rate is fixed); diverged_at (B,) =
+    the step k that diverged, −1 if none; states = optimizer state field -> (T+1, B, …) history
+    when `record_state=True`, else None.
     """
 
     positions: Array
@@ -118,6 +119,7 @@ def simulate(
             np.add(x, delta, out=x_new)
             f_new, g_new = f_and_grad(x_new)
             if dead is not None or not all_ok(f_new, x_new):
+                # rows that ran away now or earlier keep their last point, loss, gradient, state
                 bad = _runaway(f_new, x_new, low, high)
                 if dead is not None:
                     bad |= dead
