@@ -98,8 +98,9 @@ def diagnose(
     rest = ~converged & ~diverged
     descending, moving = _late_progress(traj.loss, pos, radius)
     tiny = traj.grad_norm[-1] <= gtol
-    kind[rest & moving & ~descending] = Outcome.OSCILLATING
-    stalled = rest & ~(moving & ~descending) & (tiny | ~descending)
+    oscillating = rest & moving & ~descending
+    stalled = rest & ~oscillating & (tiny | ~descending)
+    kind[oscillating] = Outcome.OSCILLATING
     kind[stalled] = Outcome.STALLED
     kind[diverged] = Outcome.DIVERGED
 
