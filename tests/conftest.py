@@ -1,8 +1,6 @@
-"""Shared test fixtures: a diagonal quadratic surface and minimal GD / heavy-ball rules."""
+"""Shared test fixtures: a diagonal quadratic surface and a minimal GD rule."""
 
 from __future__ import annotations
-
-from typing import NamedTuple
 
 import numpy as np
 import pytest
@@ -43,20 +41,6 @@ def gd() -> Optimizer:
     return Optimizer("gd", lambda x: None, lambda g, s, lr, x, hess=None: (-lr_column(lr) * g, s))
 
 
-class HeavyBallState(NamedTuple):
-    velocity: np.ndarray
-
-
-def heavy_ball(mu: float) -> Optimizer:
-    """Torch heavy ball with a zero initial buffer: v ← μv + g; x ← x − lr·v."""
-
-    def update(g, s, lr, x, hess=None):
-        v = mu * s.velocity + g
-        return -lr_column(lr) * v, HeavyBallState(v)
-
-    return Optimizer("heavy_ball", lambda x: HeavyBallState(np.zeros_like(x)), update)
-
-
 @pytest.fixture
 def make_quadratic():
     """Factory fixture for `quadratic(a, b)`."""
@@ -66,8 +50,3 @@ def make_quadratic():
 @pytest.fixture
 def gd_rule():
     return gd()
-
-
-@pytest.fixture
-def make_heavy_ball():
-    return heavy_ball
