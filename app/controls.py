@@ -184,6 +184,13 @@ def set_start(point: tuple[float, float]) -> None:
     _seed_start(point)
 
 
+def set_racer_lr(i: int, lr: float) -> None:
+    """Give racer i the rate `lr` (clamped to the app's range), its log slider in step."""
+    lr = min(max(float(lr), cfg.LR_MIN), cfg.LR_MAX)
+    st.session_state[f"r{i}:lr"] = lr
+    st.session_state[f"r{i}:lrs"] = nearest_grid_lr(lr)
+
+
 # --------------------------------------------------------------------------- widgets
 
 
@@ -321,7 +328,8 @@ def racer_controls(i: int, colour: str, removable: bool) -> Racer:
     title = f":material/circle: {optimizer_label(name)} · lr {fmt_lr(st.session_state[f'r{i}:lr'])}"
     with st.expander(title, expanded=i == 0):
         st.markdown(
-            f"<span style='color:{colour};font-size:1.6em'>━━</span>", unsafe_allow_html=True
+            f"<div style='height:5px;border-radius:3px;background:{colour}'></div>",
+            unsafe_allow_html=True,
         )
         st.selectbox(
             "Optimizer",
@@ -352,6 +360,7 @@ def race_controls() -> tuple[Racer, ...]:
     racers = tuple(racer_controls(i, colours[i], n > 1) for i in range(n))
     st.button(
         "Add an optimizer to the race",
+        key="add_racer",
         on_click=add_racer,
         disabled=n >= MAX_RACERS,
         icon=":material/add:",
@@ -411,11 +420,11 @@ def sidebar() -> Settings:
     """Draw every control in the sidebar and return the scene they describe."""
     with st.sidebar:
         lesson_picker()
+        st.subheader("Optimizers", divider="gray")
+        racers = race_controls()
         st.subheader("Landscape", divider="gray")
         surface, params, formula, domain = landscape_controls()
         start = start_controls()
-        st.subheader("Optimizers", divider="gray")
-        racers = race_controls()
         st.subheader("Schedule & run", divider="gray")
         policy, policy_params, warmup = schedule_controls()
         steps, noise, seed_ = run_controls()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .settings import Racer, Settings
+from .settings import Settings, make_racer
 
 
 @dataclass(frozen=True)
@@ -24,12 +24,12 @@ def _lesson(name: str, title: str, explanation: str, question: str, **scene) -> 
     return Lesson(name, title, Settings(lesson=name, **scene), explanation, question)
 
 
-def _gd(lr: float) -> Racer:
-    return Racer("gd", lr)
+def _gd(lr: float):
+    return make_racer("gd", lr)
 
 
-def _momentum(lr: float, mu: float) -> Racer:
-    return Racer("momentum", lr, (("momentum", mu),))
+def _momentum(lr: float, mu: float):
+    return make_racer("momentum", lr, momentum=mu)
 
 
 LESSON_LIST = (
@@ -38,11 +38,11 @@ LESSON_LIST = (
         "1 · Too large: overshoot and divergence",
         "Across this ravine the curvature is λ_max = 4. Each gradient step multiplies the "
         "distance across it by (1 − lr·λ_max). At lr = 0.45 that factor is −0.8: the path "
-        "overshoots but each jump is shorter. At lr = 0.55 it is −1.2: every jump overshoots "
-        "further than the last, and the run diverges. The boundary is lr = 2/λ_max = 0.5.",
-        "The two rates differ by only 0.1. Will both reach the minimum? Predict, then press ▶.",
-        racers=(_gd(0.45), _gd(0.55)),
-        steps=30,
+        "overshoots but each jump is shorter. At lr = 0.6 it is −1.4: every jump overshoots "
+        "further than the last, and the run blows up. The boundary is lr = 2/λ_max = 0.5.",
+        "The two rates differ by only 0.15. Will both reach the minimum? Predict, then press ▶.",
+        racers=(_gd(0.45), _gd(0.6)),
+        steps=40,
     ),
     _lesson(
         "too_small",
@@ -110,7 +110,7 @@ LESSON_LIST = (
         "gradient size, so its steps stay about lr long whatever the slope.",
         "Which one reaches (1, 1) first, and which one never gets there in 1 000 steps?",
         surface="rosenbrock",
-        racers=(Racer("gd", 0.001), _momentum(0.001, 0.9), Racer("adam", 0.05)),
+        racers=(_gd(0.001), _momentum(0.001, 0.9), make_racer("adam", 0.05)),
         steps=1000,
     ),
 )

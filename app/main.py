@@ -16,6 +16,7 @@ from surfaces import Surface
 
 from . import compute, controls, narration, plots
 from . import settings as cfg
+from .lab_views import LAB_VIEWS
 from .lessons import LESSONS
 from .settings import Settings
 
@@ -263,6 +264,7 @@ def render_explore(s: Settings) -> None:
 VIEWS: dict[str, tuple[str, Callable[[Settings], None]]] = {
     "explore": ("Explore a landscape", render_explore),
 }
+VIEWS.update(LAB_VIEWS)  # the learning-rate lab (app/lab_views.py)
 
 
 # --------------------------------------------------------------------------- page
@@ -285,6 +287,7 @@ def header(s: Settings) -> str:
     if s.present:
         st.button(
             "Exit presentation mode",
+            key="exit_present",
             on_click=lambda: st.session_state.update(present=False),
             icon=":material/close_fullscreen:",
         )

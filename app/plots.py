@@ -529,49 +529,74 @@ class RateMarks:
 def rate_line_figure(
     marks: RateMarks, rates: Sequence[tuple[str, float, str]], low: float, high: float
 ) -> Spec:
-    """A log number line of learning rates: the stable range, the best rate, the chosen ones."""
-    traces = []
-    shapes = []
+    """A log number line of learning rates: where GD is stable (green) or not (orange), the
+    limit 2/λ_max, the best fixed rate, and each chosen rate as a ▼ in its racer's colour."""
+    traces, shapes, notes = [], [], []
     stable = marks.lr_max_stable
     if np.isfinite(stable):
         shapes = [
-            _band(low, min(stable, high), "rgba(0,158,115,0.18)"),
-            _band(stable, high, "rgba(213,94,0,0.16)") if stable < high else None,
+            _band(low, min(stable, high), "rgba(0,158,115,0.20)"),
+            _band(stable, high, "rgba(213,94,0,0.20)"),
         ]
-        traces.append(_rule(stable, f"2/λmax = {stable:.3g}  (GD diverges above)", "#D55E00"))
+        traces.append(_rule(stable, "2/λ_max", "#D55E00"))
+        notes += [_note(stable, 1.0, f"2/λ_max = {stable:.3g}", "#D55E00", "left")]
+        if stable < high:
+            notes.append(_note(high, 0.05, "diverges", "#D55E00", "left", "bottom"))
+        if stable > low:
+            notes.append(_note(low, 0.05, "stable", "#007a5a", "right", "bottom"))
     if np.isfinite(marks.lr_best):
-        traces.append(_rule(marks.lr_best, f"best fixed rate {marks.lr_best:.3g}", "#009E73"))
+        traces.append(_rule(marks.lr_best, "best fixed rate", "#009E73"))
+        notes.append(_note(marks.lr_best, 1.0, f"best {marks.lr_best:.3g}", "#007a5a", "right"))
     for i, (label, lr, colour) in enumerate(rates):
         traces.append(
             {
                 "type": "scatter",
-                "mode": "markers",
+                "mode": "markers+text",
                 "x": [float(lr)],
-                "y": [0.15 + 0.12 * (i % 4)],
-                "name": f"{label}: lr {lr:.3g}",
-                "marker": {"symbol": "triangle-down", "size": 16, "color": colour},
-                "hovertemplate": f"{label}: lr = {lr:.4g}<extra></extra>",
+                "y": [0.62 - 0.16 * (i % 3)],
+                "text": [f"{lr:g}"],
+                "textposition": "middle right",
+                "textfont": {"color": colour, "size": 13},
+                "name": label,
+                "marker": {"symbol": "triangle-down", "size": 15, "color": colour},
+                "hovertemplate": f"{label}<extra></extra>",
             }
         )
     layout = _base_layout(
-        height=190,
-        margin={"l": 10, "r": 10, "t": 10, "b": 40},
+        height=150,
+        margin={"l": 10, "r": 10, "t": 22, "b": 36},
         xaxis={
             "type": "log",
             "range": [np.log10(low), np.log10(high)],
-            "title": {"text": "learning rate (log scale)"},
+            "title": {"text": "learning rate (log scale)", "standoff": 4},
             "exponentformat": "power",
+            "fixedrange": True,
         },
         yaxis={"visible": False, "range": [0, 1], "fixedrange": True},
         shapes=[s for s in shapes if s],
-        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0, "font": {"size": 12}},
-        showlegend=True,
+        annotations=notes,
+        showlegend=False,
     )
     return {"data": traces, "layout": layout}
 
 
+def _note(x: float, y: float, text: str, colour: str, side: str, valign: str = "bottom") -> Spec:
+    """A small text label at (x on a log axis, y in paper units), growing towards `side`."""
+    return {
+        "x": float(np.log10(x)),
+        "y": y,
+        "xref": "x",
+        "yref": "paper",
+        "text": text,
+        "showarrow": False,
+        "xanchor": "right" if side == "left" else "left",
+        "yanchor": valign,
+        "font": {"size": 12, "color": colour},
+    }
+
+
 def _band(x0: float, x1: float, colour: str) -> Spec | None:
-    if not x1 > x0:
+    if not x1 > x0 or not np.isfinite(x1 - x0):
         return None
     return {
         "type": "rect",

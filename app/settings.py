@@ -31,6 +31,7 @@ MAX_RACERS = 6
 MAX_NOISE = 100.0
 MAX_SEED = 2**31 - 1
 MAX_VALUE_CHARS = 600  # longer query values are refused before parsing
+MAX_OPT_CHARS = 3000  # six racers with every hyperparameter written out
 MAX_FORMULA_CHARS = 300
 MAP_MODES = ("contour", "3d")
 
@@ -48,6 +49,11 @@ class Racer:
     def hyper_values(self) -> dict[str, float]:
         """Every hyperparameter of the optimizer, defaults filled in."""
         return full_values(OPTIMIZERS[self.optimizer].params, self.hyper)
+
+
+def make_racer(optimizer: str, lr: float, **hyper: float) -> Racer:
+    """A racer with its hyperparameters in canonical form (defaults dropped)."""
+    return Racer(optimizer, float(lr), canonical(OPTIMIZERS[optimizer].params, hyper))
 
 
 @dataclass(frozen=True)
@@ -323,7 +329,7 @@ def _read_start(r: _Reader) -> tuple[float, float] | None:
 
 
 def _read_racers(r: _Reader) -> tuple[Racer, ...]:
-    raw = r.text("opt")
+    raw = r.text("opt", MAX_OPT_CHARS)
     if raw is None:
         return DEFAULT.racers
     racers = []

@@ -1,0 +1,103 @@
+"""Pure figure builders: valid Plotly specs, light data, the right points."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+
+from app import plots
+from app.compute import Outcome
+from app.narration import inspector_rows, theory_sentences, trajectories_csv
+from optimizers import make_optimizer
+from optimizers.simulate import simulate
+from optimizers.stability import analyze
+from surfaces import make_surface
+
+
+def _run(lr: float, steps: int = 40, name: str = "gd", surface: str = "ravine") -> plots.Run:
+    s = make_surface(surface)
+    t = simulate(s, make_optimizer(name), lr, np.array([s.start]), steps, record_state=True)
+    return plots.Run(
+        f"{name} {lr}", "#0072B2", t.positions[:, 0], t.loss[:, 0], t.lr[:, 0],
+        t.grad_norm[:, 0], int(t.diverged_at[0]),
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def land():
+    s = make_surface("ravine")
+    return plots.sample_landscape(s.f, s.domain, [m.point for m in s.minima], s.saddles, s.f_min)
+
+
+def test_every_builder_is_a_valid_plotly_figure(land):
+    runs = [_run(0.4), _run(0.6, 80)]
+    marks = plots.RateMarks(0.5, 0.476)
+    for spec in (
+        plots.contour_figure(land, runs, [(-5, -2)]),
+        plots.surface3d_figure(land, runs),
+        plots.curves_figure(runs, land.floor),
+        plots.rate_line_figure(marks, [("gd", 0.4, "#000")], 1e-4, 10),
+    ):
+        go.Figure(spec)  # raises on any invalid property
+
+
+def test_keep_indices_keeps_ends_and_caps():
+    idx = plots.keep_indices(5000, 100, must=[1234])
+    assert idx[0] == 0 and idx[-1] == 5000 and 1234 in idx and len(idx) <= 101
+    assert list(plots.keep_indices(5, 100)) == [0, 1, 2, 3, 4, 5]
+
+
+def test_contour_is_float32_and_light(land):
+    spec = plots.contour_figure(land, [_run(0.4, 5000)], [(-5, -2)])
+    assert spec["data"][0]["z"].dtype == np.float32
+    path = spec["data"][-1]
+    assert len(path["x"]) <= plots.MAX_PATH_POINTS + 1
+    assert len(spec["frames"]) <= plots.MAX_FRAMES + 1
+    assert all(len(f["data"][0]["x"]) <= plots.MAX_FRAMES + 3 for f in spec["frames"])
+
+
+def test_diverged_path_ends_with_a_cross_on_the_map(land):
+    run = _run(0.6, 80)
+    assert run.diverged_at > 0
+    path = plots.path_trace(run, 80, land.box)
+    assert path["marker"]["symbol"][-1] == "x"
+    x0, x1, y0, y1 = land.box
+    assert x0 <= path["x"][-1] <= x1 and y0 <= path["y"][-1] <= y1
+    assert path["customdata"][-1] == run.diverged_at - 1
+
+
+def test_landscape_height_is_zero_at_the_minimum(land):
+    assert land.height(np.array([land.floor])) == 0
+    assert np.all(land.height(land.f) >= 0)
+
+
+def test_colours_are_distinct_for_repeats():
+    colours = plots.colours_for(["gd", "gd", "adam", "gd"])
+    assert len(set(colours)) == 4 and colours[0] == plots.OPTIMIZER_COLOURS["gd"]
+
+
+def test_curves_show_the_schedule_and_divergence():
+    run = _run(0.6, 80)
+    spec = plots.curves_figure([run], 0.0)
+    lr = next(t for t in spec["data"] if t["xaxis"] == "x2")
+    assert np.allclose(lr["y"], 0.6)
+    crosses = [t for t in spec["data"] if t.get("mode") == "markers+text"]
+    assert crosses and f"step {run.diverged_at}" in crosses[0]["text"][0]
+
+
+def test_text_helpers():
+    s = make_surface("ravine")
+    stab = analyze(s, (0.0, 0.0))
+    text = " ".join(theory_sentences(stab, "(0, 0)", True))
+    assert "2/λ_max = 0.5" in text and "0.476" in text
+    t = simulate(s, make_optimizer("momentum"), 0.1, np.array([s.start]), 3, record_state=True)
+
+    out = Outcome(
+        t.positions[:, 0], t.loss[:, 0], t.lr[:, 0], t.grad_norm[:, 0], -1, 0, "",
+        {k: v[:, 0] for k, v in t.states.items()},
+    )  # fmt: skip
+    rows = inspector_rows(["m"], [out], [s.grad(out.positions[1])], 1)
+    assert rows[0]["lr"] == "0.1" and any("(" in str(v) for v in rows[0].values())
+    csv = trajectories_csv(["m"], [out]).splitlines()
+    assert len(csv) == 1 + 4 and csv[1].startswith("m,0,-5.0,-2.0")
