@@ -364,6 +364,11 @@ def tree_cpu_s(pid: int) -> float:
     return _sum_over(tree_processes(pid), lambda p: sum(p.cpu_times()[:2]))
 
 
+def own_cpu_s() -> float:
+    """CPU seconds used by this load-test process alone (not the servers it started)."""
+    return sum(psutil.Process().cpu_times()[:2])
+
+
 class MemorySampler:
     """Samples RSS of named process trees in the background; keeps peak and last."""
 
@@ -534,10 +539,12 @@ def run_classroom(
         baseline = mem.sample()
         join_students(students, stats, opts.ramp, opts.timeout)
         cpu0 = {n: tree_cpu_s(p) for n, p in pids.items()}
+        client0 = own_cpu_s()
         t0 = time.monotonic()
         drive_students(students, stats, duration, opts.timeout)
         wall = time.monotonic() - t0
         cpu = {n: round(tree_cpu_s(p) - cpu0[n], 1) for n, p in pids.items()}
+        cpu["load-client"] = round(own_cpu_s() - client0, 1)
         alive = sum(s.alive for s in students)
         for s in students:
             s.leave()
@@ -546,7 +553,7 @@ def run_classroom(
     result["sessions_alive_at_end"] = alive
     result["memory"] = {"baseline_mb": {n: round(v) for n, v in baseline.items()}, **mem.report()}
     result["server_cpu_s"] = cpu
-    replica_cpu = sum(v for n, v in cpu.items() if n.startswith("replica"))
+    replica_cpu = sum(v for n, v in cpu.items() if n not in ("nginx", "load-client"))
     result["cpu_ms_per_rerun"] = round(1000 * replica_cpu / max(1, result["reruns"]), 1)
     result["drive_wall_s"] = round(wall, 1)
     result["healthy_after"] = is_healthy(url)
