@@ -163,7 +163,7 @@ def main() -> None:
         engine_times[batch] = best["simulate"]
         cells = " | ".join(f"{rate[k][0]:.3g} ({rate[k][1]:.3g})" for k in rows)
         ratios = [rate["simulate"][0] / rate[k][0] for k in ("fused", "python")]
-        print(f"| {batch:,} | {cells} | {ratios[0]:.2f} | {ratios[1]:.2g}× |")
+        print(f"| {batch:,} | {cells} | {ratios[0]:.2f} | {ratios[1]:.3g}× |")
 
     ms = [s * 1e3 for s in engine_times[1]]
     rate = [10_000 * STEPS / s for s in engine_times[10_000]]
