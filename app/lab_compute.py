@@ -102,6 +102,13 @@ def basins(
     return basin_map(get_surface(key), make_optimizer(optimizer, **dict(hyper)), lr, n, steps)
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def gd_limit(key: SurfaceKey) -> float:
+    """2/λ_max at the global minimum (NaN without one)."""
+    stab = stability_at_minimum(get_surface(key))
+    return float("nan") if stab is None else float(stab.lr_max_stable)
+
+
 def phase_grid(surface: Surface, n: int) -> tuple[np.ndarray, np.ndarray] | None:
     """Rates from 2/λ_max/100 to 2.5·2/λ_max (past the μ = 0.95 limit), μ from 0 to 0.95."""
     stab = stability_at_minimum(surface)

@@ -38,6 +38,16 @@ DIVERGED_COLOUR = "#3b3b3b"
 STUCK_COLOUR = "#e4e4e4"
 
 
+OUTCOME_WORDS = {
+    Outcome.CONVERGED: "converged",
+    Outcome.TRAPPED: "trapped",
+    Outcome.DIVERGED: "diverged",
+    Outcome.OSCILLATING: "oscillating",
+    Outcome.STALLED: "stalled",
+    Outcome.CRAWLING: "too slow",
+}
+
+
 def outcome_label(kind: int, steps: int) -> str:
     """What happened to one run, in a few words a student understands."""
     kind = Outcome(int(kind))
@@ -172,6 +182,7 @@ def sweep_panels_figure(
             "domain": xd,
             "range": [x0, x1],
             "anchor": ya,
+            "constrain": "domain",
             "showticklabels": False,
             "ticks": "",
             "showgrid": False,
@@ -181,6 +192,8 @@ def sweep_panels_figure(
             "domain": yd,
             "range": [y0, y1],
             "anchor": xa,
+            "scaleanchor": xa,
+            "constrain": "domain",
             "showticklabels": False,
             "ticks": "",
             "showgrid": False,
@@ -325,11 +338,14 @@ def range_test_figure(
     stopped: bool,
     stop_reason: str,
     lr_max_stable: float,
+    f_star: float = 0.0,
     height: int = 460,
 ) -> Spec:
     """Loss vs the growing rate (log x): raw and smoothed, the stop point, one marker per rule at
     the rate it suggests (on the smoothed curve) and the theoretical limit 2/λ_max."""
     log_lrs = np.log(lrs)
+    floor = min(float(f_star), float(np.min(loss)), float(np.min(smoothed)))
+    loss, smoothed = np.maximum(loss - floor, TINY), np.maximum(smoothed - floor, TINY)
     traces = [
         {
             "type": "scatter",
@@ -354,16 +370,13 @@ def range_test_figure(
         if not np.isfinite(rate):
             continue
         colour, symbol = SUGGESTION_STYLE.get(rule, ("#000000", "circle"))
-        y = float(np.interp(np.log(rate), log_lrs, smoothed))
+        y = float(np.exp(np.interp(np.log(rate), log_lrs, np.log(smoothed))))
         traces.append(
             {
                 "type": "scatter",
-                "mode": "markers+text",
+                "mode": "markers",
                 "x": [float(rate)],
                 "y": [y],
-                "text": [f"{rule} {rate:.2g}"],
-                "textposition": "bottom center",
-                "textfont": {"color": colour, "size": 13},
                 "name": f"{rule}: {rate:.3g}",
                 "marker": {
                     "color": colour,
@@ -396,7 +409,7 @@ def range_test_figure(
         height=height,
         hovermode="closest",
         xaxis=_lr_axis("learning rate at that step (log scale; it grows every step)"),
-        yaxis={"title": {"text": "loss"}},
+        yaxis=_loss_axis("loss above the minimum  f − f*"),
         shapes=shapes,
         legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0, "font": {"size": 13}},
     )
@@ -476,6 +489,7 @@ def basin_figure(
     lines = contour_trace(land)
     lines["contours"] = {"coloring": "none", "showlines": True}
     lines["line"] = {"color": "rgba(30,40,55,0.45)", "width": 0.8}
+    lines["showlegend"] = False
     legend = [
         {
             "type": "scatter",
@@ -604,11 +618,11 @@ def race_table(rows: Sequence, labels: Sequence[str]) -> list[dict]:
         table.append(
             {
                 "optimizer": label,
-                "chosen lr": float(row.lr),
-                "steps to reach tol": int(row.steps) if row.reached else None,
+                "lr": float(row.lr),
+                "steps": int(row.steps) if row.reached else None,
                 "final loss": float(row.final_loss),
-                "distance to minimum": float(row.distance),
-                "outcome": Outcome(int(row.outcome)).name.lower().replace("crawling", "too slow"),
+                "distance": float(row.distance),
+                "outcome": OUTCOME_WORDS[Outcome(int(row.outcome))],
             }
         )
     return table
@@ -650,7 +664,7 @@ def sgd_fans_figure(
     x0, x1, y0, y1 = land.box
     n = len(fans)
     for i, ((title, colour, positions), (xd, yd)) in enumerate(
-        zip(fans, _grid_domains(n, n, gap=0.06), strict=False)
+        zip(fans, _grid_domains(n, n, gap=0.1), strict=False)
     ):
         xa, ya, suffix = _axis_names(i)
         axes = {"xaxis": xa, "yaxis": ya}
@@ -666,7 +680,7 @@ def sgd_fans_figure(
             "domain": yd,
             "range": [y0, y1],
             "anchor": xa,
-            "title": {"text": "intercept b"},
+            "title": {"text": "intercept b" if i == 0 else ""},
         }
         annotations.append(
             {

@@ -20,7 +20,7 @@ from optimizers import OPTIMIZERS, POLICIES
 from optimizers.lab import DEFAULT_LRS, decade_grid, parse_lr_grid
 
 from . import compute, controls, lab_compute, lab_plots, plots
-from .settings import LR_MAX, LR_MIN, Settings, fmt
+from .settings import LR_MAX, LR_MIN, Racer, Settings, fmt
 
 CONFIG = {"displaylogo": False}
 
@@ -166,9 +166,7 @@ def racer_label(s: Settings, i: int = 0) -> str:
 
 
 def intro(text: str) -> None:
-    st.markdown(
-        f"<div style='font-size:1.02rem;max-width:70rem'>{text}</div>", unsafe_allow_html=True
-    )
+    st.markdown(text)
 
 
 def chart(spec: dict, key: str) -> None:
@@ -178,7 +176,20 @@ def chart(spec: dict, key: str) -> None:
 # --------------------------------------------------------------------------- sweep
 
 DEFAULT_SWEEP_TEXT = ", ".join(f"{r:g}" for r in DEFAULT_LRS)
-SWEEP_PARAMS = (rate_list("sweep_lrs", DEFAULT_SWEEP_TEXT),)
+SWEEP_PARAMS = (
+    rate_list("sweep_lrs", DEFAULT_SWEEP_TEXT),
+    number("sweep_steps", 200, 10, 2000, integer=True),
+)
+ZOOM_FACTORS = (1.5, 1.1, 1.0, 0.9, 0.5, 0.1)
+
+
+def zoom_to_limit(limit: float) -> None:
+    """Button callback: rates around GD's stability limit 2/λ_max."""
+    st.session_state["sweep_lrs"] = ", ".join(f"{limit * k:.3g}" for k in ZOOM_FACTORS)
+
+
+def reset_sweep() -> None:
+    st.session_state["sweep_lrs"] = DEFAULT_SWEEP_TEXT
 
 
 def sweep_rates() -> np.ndarray:
@@ -210,7 +221,7 @@ def sweep_panels(result) -> list[lab_plots.SweepPanel]:
 def render_sweep(s: Settings) -> None:
     intro(
         "**Try rates on a grid.** The first optimizer in the sidebar runs from the same start "
-        f"at every rate below, {s.steps} steps each (the sidebar's *Steps*). Each small map is one "
+        "at every rate below. Each small map is one "
         "rate: too big and the path **diverges**, a bit smaller and it **oscillates**, then it "
         "**converges**, and far too small it is **too slow**. The charts below say the same with "
         "numbers; the green band is where theory says gradient descent is stable near the "
@@ -218,19 +229,31 @@ def render_sweep(s: Settings) -> None:
     )
     seed_params("sweep", SWEEP_PARAMS, s)
     key, surface, start = scene(s)
-    st.text_input(
+    limit = lab_compute.gd_limit(key)
+    c1, c2, c3, c4 = st.columns([6, 2, 2, 2], vertical_alignment="bottom")
+    c1.text_input(
         "Learning rates to try (comma-separated)",
         key="sweep_lrs",
         max_chars=600,
         help="Up to 64 rates, e.g. 1, 0.3, 0.1, 0.03 — or 1e-3 3e-3 1e-2.",
     )
+    c2.number_input("Steps", min_value=10, max_value=2000, step=50, key="sweep_steps")
+    c3.button(
+        "Zoom in on 2/λ_max",
+        on_click=zoom_to_limit,
+        args=(limit,),
+        disabled=not math.isfinite(limit),
+        help="Rates from 1.5× down to 0.1× the theoretical limit.",
+        width="stretch",
+    )
+    c4.button("Decades", on_click=reset_sweep, help=DEFAULT_SWEEP_TEXT, width="stretch")
     rates = sweep_rates()
     publish(SWEEP_PARAMS)
     r = s.racers[0]
     st.caption(f"Optimizer: **{racer_label(s)}** — its rate is replaced by each rate of the grid.")
     result = lab_compute.sweep(
         key, r.optimizer, r.hyper, s.policy, s.policy_params, s.warmup,
-        tuple(float(x) for x in rates), tuple(start), s.steps,
+        tuple(float(x) for x in rates), tuple(start), int(st.session_state["sweep_steps"]),
     )  # fmt: skip
     panels = sweep_panels(result)
     land = lab_compute.small_landscape(key)
@@ -297,7 +320,7 @@ def render_finder(s: Settings) -> None:
         "Explore and watch what that rate really does from the start."
     )
     seed_params("finder", FINDER_PARAMS, s)
-    key, _, start = scene(s)
+    key, surface, start = scene(s)
     finder_controls()
     publish(FINDER_PARAMS)
     state = st.session_state
@@ -314,6 +337,7 @@ def render_finder(s: Settings) -> None:
         lab_plots.range_test_figure(
             result.lrs, result.loss, result.smoothed, result.suggestions,
             result.stopped_at >= 0, result.stop_reason, result.lr_max_stable,
+            surface.f_min if surface.minima else 0.0,
         ),
         "finder_chart",
     )  # fmt: skip
@@ -359,6 +383,20 @@ BASIN_PARAMS = (
 )
 
 
+def wells_example() -> None:
+    """Button callback: the Wells landscape with GD and momentum (μ 0.9) at lr 0.1."""
+    state = st.session_state
+    controls.seed(
+        Settings(
+            view="basins",
+            surface="wells",
+            racers=(Racer("gd", 0.1), Racer("momentum", 0.1)),
+            extra=tuple(state.get("extra", ())),
+        )
+    )
+    state["bm_racer"] = 1
+
+
 def render_basins(s: Settings) -> None:
     intro(
         "**Where does each start end up?** Every point of the map is a start; all of them run "
@@ -369,6 +407,11 @@ def render_basins(s: Settings) -> None:
         "shallow wells into the deep one."
     )
     seed_params("basins", BASIN_PARAMS, s)
+    st.button(
+        "Show the classic: Wells, gradient descent vs momentum at lr 0.1",
+        on_click=wells_example,
+        icon=":material/auto_awesome:",
+    )
     key, surface, start = scene(s)
     state = st.session_state
     if state["bm_racer"] > len(s.racers):
@@ -474,12 +517,12 @@ RACE_PARAMS = (
     choice("race_mode", "tuned", ("tuned", "same")),
     choice("race_lr", 0.1, controls.LR_GRID),
     number("race_steps", 200, 10, 2000, integer=True),
-    choice("race_tol", 1e-6, (1e-3, 1e-6, 1e-9)),
+    choice("race_tol", 1e-3, (1e-2, 1e-3, 1e-6, 1e-9)),
 )
 
 
 def race_controls() -> None:
-    c1, c2, c3 = st.columns([3, 2, 2])
+    c1, c2, c3, c4, c5 = st.columns([4, 3, 2, 2, 2])
     c1.multiselect(
         "Optimizers",
         tuple(OPTIMIZERS),
@@ -492,20 +535,24 @@ def race_controls() -> None:
         ("tuned", "same"),
         key="race_mode",
         required=True,
-        format_func=lambda m: {"tuned": "each tuned on the grid", "same": "all the same"}[m],
+        format_func=lambda m: {"tuned": "each tuned", "same": "all the same"}[m],
     )
-    if st.session_state["race_mode"] == "same":
-        c3.select_slider(
-            "The one rate", controls.LR_GRID, key="race_lr", format_func=lambda v: f"{v:g}"
-        )
-    else:
-        c3.selectbox(
-            "Tolerance (success)",
-            (1e-3, 1e-6, 1e-9),
-            key="race_tol",
-            format_func=lambda v: f"f − f* < {v:g}",
-        )
-    st.number_input("Steps", min_value=10, max_value=2000, step=50, key="race_steps")
+    c3.select_slider(
+        "The one rate",
+        controls.LR_GRID,
+        key="race_lr",
+        format_func=lambda v: f"{v:g}",
+        disabled=st.session_state["race_mode"] != "same",
+        help="Used when all optimizers run at the same rate.",
+    )
+    c4.selectbox(
+        "Success: f − f* <",
+        (1e-2, 1e-3, 1e-6, 1e-9),
+        key="race_tol",
+        format_func=lambda v: f"{v:g}",
+        help="Reaching the minimum means getting (and staying) this close to its value.",
+    )
+    c5.number_input("Steps", min_value=10, max_value=2000, step=50, key="race_steps")
 
 
 def render_race(s: Settings) -> None:
@@ -546,17 +593,22 @@ def render_race(s: Settings) -> None:
         )
     ]  # fmt: skip
     land = compute.get_landscape(key)
-    left, right = st.columns([3, 2], gap="medium")
+    left, right = st.columns([1, 1], gap="medium")
     with left:
-        chart(plots.contour_figure(land, runs, [start]), "race_map")
+        chart(plots.contour_figure(land, runs, [start], height=560), "race_map")
     with right:
         st.dataframe(
             lab_plots.race_table(result.rows, labels),
             hide_index=True,
             column_config={
-                "chosen lr": st.column_config.NumberColumn(format="%g"),
+                "lr": st.column_config.NumberColumn("chosen lr", format="%g"),
+                "steps": st.column_config.NumberColumn(
+                    "steps to tol", help="Steps until f − f* < tol for good (empty: never)."
+                ),
                 "final loss": st.column_config.NumberColumn(format="%.3g"),
-                "distance to minimum": st.column_config.NumberColumn(format="%.3g"),
+                "distance": st.column_config.NumberColumn(
+                    "distance", format="%.3g", help="From the final point to the minimum."
+                ),
             },
             key="race_table",
         )
@@ -659,10 +711,10 @@ def render_sgd(s: Settings) -> None:
 
 
 LAB_VIEWS: dict[str, tuple[str, Callable[[Settings], None]]] = {
-    "sweep": ("LR sweep", render_sweep),
+    "sweep": ("Sweep", render_sweep),
     "finder": ("LR finder", render_finder),
     "basins": ("Basins", render_basins),
-    "phase": ("LR × momentum", render_phase),
-    "race": ("Fair race", render_race),
-    "sgd": ("Mini-batch SGD", render_sgd),
+    "phase": ("lr × μ", render_phase),
+    "race": ("Race", render_race),
+    "sgd": ("SGD", render_sgd),
 }
