@@ -79,7 +79,7 @@ def _grid_domains(n: int, cols: int, gap: float = 0.04, vgap: float = 0.1):
         r, c = divmod(i, cols)
         x0 = c * (width + gap)
         y1 = 1 - r * (height + vgap)
-        yield [x0, x0 + width], [y1 - height, y1]
+        yield [max(x0, 0.0), min(x0 + width, 1.0)], [max(y1 - height, 0.0), min(y1, 1.0)]
 
 
 def _loss_axis(title: str, **extra) -> Spec:

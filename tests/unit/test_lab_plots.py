@@ -1,0 +1,118 @@
+"""The lab's pure figure builders: valid Plotly figures whose data are the experiments' numbers."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+
+from app import lab_plots as lp
+from app.plots import sample_landscape
+from optimizers import make_optimizer
+from optimizers.diagnostics import Outcome
+from optimizers.lab import basin_map, lr_range_test, lr_sweep, phase_diagram, sgd_fan
+from surfaces import make_surface
+from surfaces.data import make_regression_data, regression_surface
+
+
+@pytest.fixture(scope="module")
+def ravine():
+    return make_surface("ravine")
+
+
+@pytest.fixture(scope="module")
+def land(ravine):
+    return sample_landscape(ravine.f, ravine.domain, [m.point for m in ravine.minima], n=30)
+
+
+def panels_of(result):
+    traj, diag = result.trajectory, result.diagnosis
+    return [
+        lp.SweepPanel(
+            float(lr),
+            traj.positions[:, i],
+            traj.loss[:, i],
+            int(traj.diverged_at[i]),
+            int(diag.kind[i]),
+            int(diag.steps[i]),
+        )
+        for i, lr in enumerate(result.lrs)
+    ]
+
+
+def test_outcome_labels():
+    assert lp.outcome_label(Outcome.DIVERGED, 3) == "diverged at step 3"
+    assert lp.outcome_label(Outcome.CONVERGED, 12) == "converged in 12 steps"
+    assert lp.outcome_label(Outcome.OSCILLATING, -1) == "oscillating"
+    assert lp.outcome_label(Outcome.CRAWLING, -1) == "too slow"
+    assert "trapped" in lp.outcome_label(Outcome.TRAPPED, 5)
+
+
+def test_sweep_figures(ravine, land):
+    result = lr_sweep(ravine, make_optimizer("gd"), [1.0, 0.45, 0.01], ravine.start, 100)
+    panels = panels_of(result)
+    fig = lp.sweep_panels_figure(land, panels, ravine.start, cols=2)
+    go.Figure(fig)
+    assert sum(t["type"] == "contour" for t in fig["data"]) == 3
+    titles = [a["text"] for a in fig["layout"]["annotations"]]
+    assert "diverged at step" in titles[0]
+    assert "converged in" in titles[1]
+    curves = lp.sweep_curves_figure(panels, ravine.f_min, result.lr_max_stable)
+    go.Figure(curves)
+    points = [t for t in curves["data"] if t["name"] == "runs"]
+    assert np.asarray(points[0]["x"]).tolist() == pytest.approx([1.0, 0.45, 0.01])
+    assert points[0]["marker"]["symbol"][0] == "x"  # the diverged rate
+    assert curves["layout"]["shapes"][0]["x1"] == pytest.approx(0.5)
+
+
+def test_range_test_figure_markers(ravine):
+    rt = lr_range_test(ravine, make_optimizer("gd"), np.array(ravine.start))
+    fig = lp.range_test_figure(
+        rt.lrs, rt.loss, rt.smoothed, rt.suggestions, True, rt.stop_reason, rt.lr_max_stable
+    )
+    go.Figure(fig)
+    for rule, rate in rt.suggestions.items():
+        trace = next(t for t in fig["data"] if t["name"].startswith(f"{rule}:"))
+        assert trace["x"] == [pytest.approx(rate)]
+    assert min(np.min(t["y"]) for t in fig["data"][:2]) > 0  # log axis: positive
+
+
+def test_basin_figure_categories(land, ravine):
+    bm = basin_map(ravine, make_optimizer("gd"), 0.45, n=12, steps=60)
+    minima = [(m.point, m.value) for m in ravine.minima]
+    fig = lp.basin_figure(land, bm.xs, bm.ys, bm.label, minima, ravine.start)
+    go.Figure(fig)
+    assert np.asarray(fig["data"][0]["z"]).shape == (12, 12)
+    cats = lp.basin_categories(minima, np.array([[0, 0], [-1, -2]]))
+    assert [c.value for c in cats] == [0, -1, -2]
+    assert cats[0].name.endswith("50%") and cats[1].name.endswith("25%")
+    scale = lp._discrete_scale(cats, -2.5, 0.5)
+    assert scale[0] == [0.0, lp.STUCK_COLOUR] and scale[-1] == [1.0, lp.BASIN_COLOURS[0]]
+
+
+def test_phase_figure_boundary(ravine):
+    pd = phase_diagram(ravine, ravine.start, np.geomspace(0.01, 1.2, 8), [0, 0.5, 0.9], 60)
+    value = np.where(pd.steps_to_converge >= 0, pd.steps_to_converge, np.nan)
+    fig = lp.phase_figure(
+        pd.lrs, pd.mus, value, pd.diverged, pd.boundary_lr, pd.gd_boundary, "steps"
+    )
+    go.Figure(fig)
+    line = next(t for t in fig["data"] if t["name"].startswith("theory"))
+    assert np.asarray(line["x"]) == pytest.approx((2 + 2 * pd.mus) / pd.lam_max, rel=1e-6)
+    blown = np.asarray(fig["data"][1]["z"])
+    assert np.array_equal(~np.isnan(blown), pd.diverged)
+
+
+def test_sgd_figures():
+    data = make_regression_data(40, 1)
+    surface = regression_surface(data)
+    land = sample_landscape(surface.f, surface.domain, n=30)
+    fan = sgd_fan(data, 0.1, 4, runs=5, steps=30)
+    trace = lp.fan_trace(fan.trajectory.positions, "#000000", "fan", {})
+    assert np.isnan(trace["x"]).sum() == 5  # one gap after each run
+    fig = lp.sgd_fans_figure(land, [("a", "#D55E00", fan.trajectory.positions)], surface.start)
+    go.Figure(fig)
+    band = lp.sgd_band_figure([("a", "#D55E00", fan.band)], surface.f_min)
+    go.Figure(band)
+    assert len(band["data"]) == 3 and len(band["data"][0]["x"]) == 31
+    go.Figure(lp.data_figure(data.x, data.y, [("least squares", "#111111", 2.0, -1.0)]))
