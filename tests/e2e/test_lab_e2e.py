@@ -1,0 +1,89 @@
+"""Real-browser checks of the learning-rate lab views: each opens by URL, its chart renders with
+the expected data (read from Plotly's DOM nodes), and one interaction reruns it."""
+
+from __future__ import annotations
+
+from urllib.parse import unquote
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+PLOTS = """() => [...document.querySelectorAll('.js-plotly-plot')].map(el => ({
+    traces: el.data.map(t => ({type: t.type, name: t.name || ''})),
+    annotations: ((el.layout || {}).annotations || []).map(a => a.text),
+}))"""
+
+
+def plots(page) -> list[dict]:
+    return page.evaluate(PLOTS)
+
+
+def wait_for(page, predicate_js: str, timeout: float = 60_000) -> None:
+    """Wait until `predicate_js` (a JS expression over `plots`, the PLOTS result) is true."""
+    page.wait_for_function(f"() => {{ const plots = ({PLOTS})(); return {predicate_js}; }}",
+                           timeout=timeout)  # fmt: skip
+
+
+def count(fig: dict, trace_type: str) -> int:
+    return sum(t["type"] == trace_type for t in fig["traces"])
+
+
+def test_sweep_panels_and_new_rates(open_app):
+    page = open_app("?view=sweep")
+    panels = plots(page)[0]
+    assert count(panels, "contour") == 6
+    assert any("diverged at step" in a for a in panels["annotations"])
+    box = page.get_by_label("Learning rates to try (comma-separated)", exact=True)
+    box.fill("0.6, 0.3")
+    box.press("Enter")
+    wait_for(page, "plots.length && plots[0].traces.filter(t => t.type == 'contour').length == 2")
+
+
+def test_finder_sends_a_rate_to_explore(open_app):
+    page = open_app("?view=finder")
+    names = [t["name"] for t in plots(page)[0]["traces"]]
+    assert any(n.startswith("valley:") for n in names)
+    assert any(n.startswith("theory 2/λ_max") for n in names)
+    page.get_by_role("button", name="valley").click()
+    page.wait_for_url(lambda url: "view=" not in url, timeout=60_000)
+    wait_for(page, "plots.some(p => p.traces.some(t => t.type == 'contour'))")
+    assert "opt=gd:lr=0.000" in unquote(page.url)  # the valley rate on the ravine (~9e-4)
+
+
+def test_basins_render_and_classic_example(open_app):
+    page = open_app("?view=basins&bm_n=40")
+    fig = plots(page)[0]
+    assert fig["traces"][0]["type"] == "heatmap"
+    page.get_by_role("button", name="Show the classic").click()
+    minima = "plots[0].traces.filter(t => t.name.startsWith('→ minimum')).length"
+    wait_for(page, f"plots.length && {minima} == 3")
+    assert "surface=wells" in page.url
+
+
+def test_phase_diagram_colour_switch(open_app):
+    page = open_app("?view=phase&pd_n=15")
+    names = [t["name"] for t in plots(page)[0]["traces"]]
+    assert any(n.startswith("theory: lr·λ_max = 2 + 2μ") for n in names)
+    page.get_by_role("radio", name="final loss").click()
+    wait_for(page, "plots.length && plots[0].traces[0].name.startsWith('log')")
+    assert "pd_colour=loss" in page.url
+
+
+def test_race_same_rate(open_app):
+    page = open_app("?view=race&race_opts=gd,adam")
+    wait_for(page, "plots.length && plots[0].traces.some(t => t.name.startsWith('Adam · lr'))")
+    page.get_by_role("radio", name="all the same").click()
+    wait_for(page, "plots[0].traces.filter(t => t.name.endsWith('· lr 0.1')).length == 2")
+    assert "race_mode=same" in page.url
+
+
+def test_sgd_fans_and_batch_change(open_app):
+    page = open_app("?view=sgd")
+    figs = plots(page)
+    assert len(figs) == 3
+    assert count(figs[0], "contour") == 2
+    batch = page.get_by_label("Mini-batch size", exact=True)
+    batch.fill("100")
+    batch.press("Enter")
+    page.wait_for_url(lambda url: "sgd_batch=100" in url, timeout=60_000)
