@@ -21,17 +21,28 @@ def rosenbrock_fns(a: float, b: float) -> Fns:
         return (x - a) ** 2 + b * r * r
 
     def value_and_grad(p: Array) -> tuple[Array, Array]:
+        # The simulator's hot path: 13 ufunc calls on contiguous (N,) columns (a ufunc over a
+        # strided column of the interleaved (N, 2) input is ~3× slower per element), so x is
+        # copied out once and the gradient's two columns are written once each.
         p = np.asarray(p, dtype=np.float64)
-        x, y = p[..., 0], p[..., 1]
-        dx = x - a
-        r = y - x * x
-        t = (2.0 * b) * r  # ∂f/∂y
-        g = np.empty(np.shape(p))
-        g[..., 1] = t
-        np.multiply(x, t, out=g[..., 0])
-        np.subtract(dx, g[..., 0], out=g[..., 0])
-        g[..., 0] *= 2.0
-        return dx * dx + 0.5 * t * r, g
+        shape = p.shape
+        q = p.reshape(-1, 2)
+        x = q[:, 0].copy()
+        r = np.multiply(x, x)
+        np.subtract(q[:, 1], r, out=r)  # r = y − x²
+        t = np.multiply(r, 2.0 * b)  # ∂f/∂y = 2b·r
+        g = np.empty(q.shape)
+        g[:, 1] = t
+        dx = np.subtract(x, a)
+        np.multiply(x, t, out=x)
+        np.subtract(dx, x, out=x)
+        np.multiply(x, 2.0, out=g[:, 0])  # ∂f/∂x = 2(x − a) − 4bx·r
+        np.multiply(t, r, out=r)
+        r *= 0.5  # b·r²
+        np.multiply(dx, dx, out=dx)
+        dx += r
+        f = dx.reshape(shape[:-1])
+        return (f[()] if f.ndim == 0 else f), g.reshape(shape)
 
     def grad(p: Array) -> Array:
         return value_and_grad(p)[1]
