@@ -144,10 +144,14 @@ class SweepPanel:
 
 
 def sweep_panels_figure(
-    land: Landscape, panels: Sequence[SweepPanel], start, cols: int = 4, panel_px: int = 250
+    land: Landscape, panels: Sequence[SweepPanel], start, cols: int = 4, width_px: int = 880
 ) -> Spec:
-    """Small multiples: one contour panel per rate with its path, titled with the outcome."""
+    """Small multiples: one contour panel per rate with its path, titled with the outcome.
+
+    Rows are as tall as an equal-aspect panel of a ~`width_px` wide figure needs."""
     cols = max(1, min(cols, len(panels)))
+    x0, x1, y0, y1 = land.box
+    panel_px = int(np.clip(width_px / cols * (y1 - y0) / (x1 - x0), 90, 320)) + 45
     rows = -(-len(panels) // cols)
     traces, annotations = [], []
     layout = _base_layout(
@@ -157,7 +161,6 @@ def sweep_panels_figure(
         margin={"l": 10, "r": 10, "t": 30, "b": 10},
     )
     box = land.box
-    x0, x1, y0, y1 = box
     for i, (panel, (xd, yd)) in enumerate(
         zip(panels, _grid_domains(len(panels), cols), strict=False)
     ):
@@ -266,6 +269,18 @@ def sweep_curves_figure(
         yaxis2=_loss_axis("steps to converge", anchor="x2"),
         shapes=shapes,
     )
+    if not done.any():
+        layout["annotations"] = [
+            {
+                "text": "no rate converged<br>within the steps",
+                "xref": "x2 domain",
+                "yref": "y2 domain",
+                "x": 0.5,
+                "y": 0.5,
+                "showarrow": False,
+                "font": {"size": 15, "color": "#555"},
+            }
+        ]
     return {"data": traces, "layout": layout}
 
 
@@ -408,7 +423,10 @@ def range_test_figure(
     layout = _base_layout(
         height=height,
         hovermode="closest",
-        xaxis=_lr_axis("learning rate at that step (log scale; it grows every step)"),
+        xaxis=_lr_axis(
+            "learning rate at that step (log scale; it grows every step)",
+            range=[np.log10(lrs[0]) - 0.1, np.log10(lrs[-1]) + 0.1],
+        ),
         yaxis=_loss_axis("loss above the minimum  f − f*"),
         shapes=shapes,
         legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0, "font": {"size": 13}},
