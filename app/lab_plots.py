@@ -14,7 +14,16 @@ import numpy as np
 
 from optimizers.diagnostics import Outcome
 
-from .plots import Landscape, Run, _base_layout, contour_trace, f32, landmark_traces, path_trace
+from .plots import (
+    Landscape,
+    Run,
+    _base_layout,
+    contour_trace,
+    f32,
+    heads_trace,
+    landmark_traces,
+    path_trace,
+)
 
 Array = np.ndarray
 Spec = dict
@@ -168,8 +177,10 @@ def sweep_panels_figure(
         colour = OUTCOME_COLOURS[Outcome(int(panel.kind))]
         axes = {"xaxis": xa, "yaxis": ya}
         contour = {**contour_trace(land), **axes, "ncontours": 14}
-        path = {**path_trace(panel.run(colour), len(panel.loss) - 1, box, cap=150), **axes}
+        run, last = panel.run(colour), len(panel.loss) - 1
+        path = {**path_trace(run, last, cap=150), **axes}
         path["line"] = {**path["line"], "width": 2}
+        head = {**heads_trace([run], last, box), **axes}
         begin = {
             "type": "scatter",
             "mode": "markers",
@@ -180,7 +191,7 @@ def sweep_panels_figure(
             "name": "start",
             **axes,
         }
-        traces += [contour, path, begin]
+        traces += [contour, path, head, begin]
         layout[f"xaxis{suffix}"] = {
             "domain": xd,
             "range": [x0, x1],
