@@ -93,6 +93,7 @@ def seed(s: Settings) -> None:
     for key in ("warmup", "steps", "noise", "seed", "map", "present", "view"):
         state[key] = getattr(s, key)
     state["lesson"] = s.lesson
+    state["inspecting"] = s.inspect is not None
     state["inspect"] = s.inspect if s.inspect is not None else s.steps
     state["extra"] = s.extra
 
@@ -445,7 +446,7 @@ def sidebar() -> Settings:
             steps=steps,
             noise=noise,
             seed=seed_,
-            inspect=None if state.get("inspect") in (None, steps) else state["inspect"],
+            inspect=state.get("inspect", steps) if state.get("inspecting") else None,
             map=state.get("map") or "contour",
             present=bool(state.get("present")),
             lesson=state.get("lesson") or "",

@@ -93,7 +93,7 @@ class Scene:
     def __init__(self, s: Settings, key, surface: Surface) -> None:
         self.settings, self.key, self.surface = s, key, surface
         self.start = start_of(s, surface)
-        self.outcomes = compute.run_race(s, key, self.start)
+        self.outcomes = compute.run_race(s, key, self.start, record=s.inspect is not None)
         self.labels = narration.racer_labels(s.racers)
         self.colours = plots.colours_for([r.optimizer for r in s.racers])
         self.runs = [
@@ -195,15 +195,12 @@ def render_theory(sc: Scene) -> None:
 
 
 def render_inspector(sc: Scene, s: Settings) -> None:
-    st.slider(
-        "Inspect step",
-        0,
-        s.steps,
-        key="inspect",
-        help="Where each optimizer is at this step, the gradient, the step it takes next "
-        "and its internal state (velocity, squared-gradient averages …).",
-    )
-    k = int(st.session_state.get("inspect", s.steps))
+    """Toggle on: where each optimizer is at a chosen step, its gradient, the step it takes
+    next and its internal state (velocity, squared-gradient averages …)."""
+    if not st.toggle("Inspect a step", key="inspecting"):
+        return
+    st.session_state.setdefault("inspect", s.steps)
+    k = st.slider("Step", 0, s.steps, key="inspect")
     grads = [sc.surface.grad(out.positions[min(k, len(out.positions) - 1)]) for out in sc.outcomes]
     st.dataframe(narration.inspector_rows(sc.labels, sc.outcomes, grads, k), hide_index=True)
 
@@ -255,8 +252,7 @@ def render_explore(s: Settings) -> None:
     st.plotly_chart(
         curves_figure(sc, scene_key(s, key)), key="curves", config={"displaylogo": False}
     )
-    with st.expander("Inspect a step", expanded=False, icon=":material/search:"):
-        render_inspector(sc, s)
+    render_inspector(sc, s)
     if not big:
         render_exports(sc, s)
 

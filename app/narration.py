@@ -101,6 +101,8 @@ def inspector_rows(
         if 0 <= out.diverged_at <= k:
             row["note"] = f"diverged at step {out.diverged_at}"
         for name, history in out.states.items():
+            if name == "step":  # the optimizer's own step counter: the step itself
+                continue
             value = np.asarray(history[k])
             if value.dtype.kind in "fi" and value.size <= 2:
                 row[name] = point(value) if value.size == 2 else num(value)

@@ -33,7 +33,7 @@ OPTIMIZER_COLOURS = {
 LANDSCAPE_SCALE = [[0.0, "#ffffff"], [0.35, "#dfe7ef"], [0.7, "#a9b9cb"], [1.0, "#6d7f95"]]
 FONT = {"family": "Inter, Segoe UI, Helvetica, Arial, sans-serif", "size": 14}
 MAX_PATH_POINTS = 400
-MAX_CURVE_POINTS = 500
+MAX_CURVE_POINTS = 300
 MAX_FRAMES = 60
 CLICK_GRID = 41
 
@@ -218,36 +218,59 @@ def _marker_trace(x, y, name, symbol, colour, size, width=1.5) -> Spec:
     }
 
 
-def path_trace(run: Run, upto: int, box, cap: int = MAX_PATH_POINTS) -> Spec:
-    """The run's path from step 0 to `upto` with a head marker: ✕ once it has diverged."""
-    end = min(upto, run.last)
-    idx = keep_indices(end, cap)
-    pts = run.positions[idx]
-    sizes = np.full(len(idx), 5.0)
-    sizes[0], sizes[-1] = 0.0, 11.0
-    symbols = ["circle"] * len(idx)
-    if 0 <= run.diverged_at <= upto:
-        head, off_map = _clip_to_box(pts[-1], box)
-        if off_map:  # mark where it left the map
-            pts, idx = np.vstack([pts, head]), np.append(idx, idx[-1])
-            sizes, symbols = np.append(sizes, 0.0), [*symbols, "x"]
-        sizes[-1], symbols[-1] = 17.0, "x"
-    return {
+def path_trace(run: Run, upto: int, cap: int = MAX_PATH_POINTS) -> Spec:
+    """The run's path from step 0 to `upto` (at most its last finite point), thinned."""
+    return _path_points(run, keep_indices(min(upto, run.last), cap)) | {
         "type": "scatter",
         "mode": "lines+markers",
-        "x": f32(pts[:, 0]),
-        "y": f32(pts[:, 1]),
-        "customdata": idx.astype(np.int32),
         "name": run.label,
+        "legendgroup": run.label,
         "line": {"color": run.colour, "width": 2.5},
-        "marker": {
-            "color": run.colour,
-            "size": f32(sizes),
-            "symbol": symbols,
-            "line": {"width": 2.5, "color": run.colour},
-        },
+        "marker": {"color": run.colour, "size": 5},
         "hovertemplate": f"{run.label}<br>step %{{customdata}}: (%{{x:.4g}}, %{{y:.4g}})"
         "<extra></extra>",
+    }
+
+
+def _path_points(run: Run, idx: Array) -> Spec:
+    pts = run.positions[idx]
+    return {"x": f32(pts[:, 0]), "y": f32(pts[:, 1]), "customdata": idx.astype(np.int32)}
+
+
+def head_position(run: Run, upto: int, box) -> tuple[Array, bool]:
+    """Where the run is at step `upto` and whether it has diverged by then.
+
+    A diverged run stays at its last finite point; if that is off the map, the marker sits
+    where the path leaves the map.
+    """
+    point = run.positions[min(upto, run.last)]
+    diverged = 0 <= run.diverged_at <= upto
+    return (_clip_to_box(point, box)[0] if diverged else point), diverged
+
+
+def heads_trace(runs: Sequence[Run], upto: int, box) -> Spec:
+    """One marker per run at step `upto`: a dot, or a ✕ once the run has diverged."""
+    points, flags = zip(*(head_position(r, upto, box) for r in runs), strict=True)
+    pts = np.array(points)
+    return {
+        "type": "scatter",
+        "mode": "markers",
+        "name": "position",
+        "showlegend": False,
+        "x": f32(pts[:, 0]),
+        "y": f32(pts[:, 1]),
+        "customdata": np.array([min(upto, r.last) for r in runs], dtype=np.int32),
+        "marker": {
+            "color": [r.colour for r in runs],
+            "size": [18 if d else 12 for d in flags],
+            "symbol": ["x" if d else "circle" for d in flags],
+            "line": {"width": 1.5, "color": "#ffffff"},
+        },
+        "text": [
+            f"{r.label}: diverged at step {r.diverged_at}" if d else r.label
+            for r, d in zip(runs, flags, strict=True)
+        ],
+        "hovertemplate": "%{text}<br>step %{customdata}: (%{x:.4g}, %{y:.4g})<extra></extra>",
     }
 
 
@@ -275,7 +298,9 @@ def contour_figure(
     box = land.box
     static = [contour_trace(land), click_grid_trace(land), *landmark_traces(land, starts)]
     total = max((len(r.positions) - 1 for r in runs), default=0)
-    paths = [path_trace(r, total, box) for r in runs]
+    paths = [path_trace(r, total) for r in runs]
+    if runs:
+        paths.append(heads_trace(runs, total, box))
     x0, x1, y0, y1 = box
     layout = _base_layout(
         height=height or map_height(box),
@@ -302,15 +327,19 @@ def contour_figure(
 
 
 def _playback(runs: Sequence[Run], total: int, box, first_trace: int):
+    """Frames (paths growing over the frame steps + the heads), a slider and play/pause."""
     steps = frame_steps(total)
-    indices = list(range(first_trace, first_trace + len(runs)))
+    indices = list(range(first_trace, first_trace + len(runs) + 1))
     frames = [
         {
             "name": str(int(s)),
-            "data": [_frame_path(r, int(s), box) for r in runs],
+            "data": [
+                *(_path_points(r, steps[: i + 1][steps[: i + 1] <= r.last]) for r in runs),
+                _frame_heads(runs, int(s), box),
+            ],
             "traces": indices,
         }
-        for s in steps
+        for i, s in enumerate(steps)
     ]
     anim = {"mode": "immediate", "transition": {"duration": 0}}
     slider = {
@@ -356,16 +385,10 @@ def _playback(runs: Sequence[Run], total: int, box, first_trace: int):
     return frames, [slider], [menu]
 
 
-def _frame_path(run: Run, upto: int, box) -> Spec:
-    """The slim per-frame update of a path: coordinates and marker arrays only."""
-    full = path_trace(run, upto, box, cap=MAX_FRAMES + 1)
-    return {
-        "type": "scatter",
-        "x": full["x"],
-        "y": full["y"],
-        "customdata": full["customdata"],
-        "marker": full["marker"],
-    }
+def _frame_heads(runs: Sequence[Run], upto: int, box) -> Spec:
+    """The slim per-frame update of the heads: positions and marker symbols only."""
+    full = heads_trace(runs, upto, box)
+    return {k: full[k] for k in ("x", "y", "customdata", "marker", "text")}
 
 
 # --------------------------------------------------------------------------- 3-D view

@@ -29,6 +29,11 @@ def paths(fig: dict) -> list[dict]:
     return [t for t in fig["data"] if t.get("mode") == "lines+markers"]
 
 
+def heads(fig: dict) -> dict:
+    """The trace of current positions (one marker per racer: dot, or ✕ once diverged)."""
+    return next(t for t in fig["data"] if t.get("name") == "position")
+
+
 def xy(trace: dict) -> np.ndarray:
     return np.column_stack([values(trace["x"]), values(trace["y"])])
 
@@ -76,9 +81,10 @@ def test_lr_slider_changes_the_path_and_diverges(run_app):
     at.select_slider(key="r0:lrs").set_value(0.6)
     settle(at)
     assert at.number_input(key="r0:lr").value == 0.6
-    after = paths(chart(at, "contour"))[0]
+    fig = chart(at, "contour")
+    after = paths(fig)[0]
     assert not np.array_equal(before, xy(after)[: len(before)])
-    assert after["marker"]["symbol"][-1] == "x"
+    assert heads(fig)["marker"]["symbol"] == ["x"]
     assert narration(at)[0].count("Diverged at step")
     assert at.query_params["opt"] == "gd:lr=0.6"
 
@@ -89,11 +95,13 @@ def test_diverged_path_ends_where_diagnose_says(run_app):
     traj = simulate(surface, make_optimizer("gd"), 0.6, np.array([surface.start]), 60)
     k = int(diagnose(surface, traj).steps[0])
     assert int(traj.diverged_at[0]) == k > 0
-    path = paths(chart(at, "contour"))[0]
+    fig = chart(at, "contour")
+    path = paths(fig)[0]
     steps = values(path["customdata"]).astype(int)
-    assert steps[-1] == k - 1  # the ✕ sits at the last finite point (clipped to the map)
-    last_real = xy(path)[np.flatnonzero(steps == k - 1)[0]]
-    assert np.allclose(last_real, traj.positions[k - 1, 0], rtol=1e-5)
+    assert steps[-1] == k - 1  # the path ends at the last finite point …
+    assert np.allclose(xy(path)[-1], traj.positions[k - 1, 0], rtol=1e-5)
+    head = heads(fig)  # … marked ✕ (where it leaves the map, if it is off the map)
+    assert head["marker"]["symbol"] == ["x"] and values(head["customdata"])[0] == k - 1
     assert f"Diverged at step {k}" in narration(at)[0]
 
 
@@ -131,7 +139,7 @@ def test_race_of_six_has_six_coloured_paths(run_app):
     assert len(racers) == 6 and len(narration(at)) == 6
     assert len({t["line"]["color"] for t in racers}) == 6
     assert at.button(key="add_racer").disabled
-    assert len(fig["frames"][0]["data"]) == 6
+    assert len(fig["frames"][0]["data"]) == 6 + 1  # six paths and the heads
     at.button(key="r1:remove").click()
     settle(at)
     assert len(paths(chart(at, "contour"))) == 5
@@ -251,6 +259,22 @@ def test_warmup_ramps_the_rate(run_app):
     lr_trace = next(t for t in chart(at, "curves")["data"] if t.get("xaxis") == "x2")
     shown = values(lr_trace["y"])
     assert shown[0] < shown[10] and np.argmax(shown) >= 9
+
+
+def test_inspector_shows_position_gradient_step_and_state(run_app):
+    at = run_app(opt="momentum:lr=0.1")
+    assert not at.dataframe
+    at.toggle(key="inspecting").set_value(True)
+    settle(at)
+    at.slider(key="inspect").set_value(1)
+    settle(at)
+    row = at.dataframe[0].value.iloc[0]
+    surface = make_surface("ravine")
+    g = surface.grad(np.array(surface.start))
+    v1 = -0.1 * g  # heavy ball, first step: v = g, x ← x − lr·v
+    assert row["position"] == f"({-5 + v1[0]:.3g}, {-2 + v1[1]:.3g})"
+    assert row["lr"] == "0.1" and row["velocity"] == f"({g[0]:.3g}, {g[1]:.3g})"
+    assert at.query_params["inspect"] == "1"
 
 
 # --------------------------------------------------------------------------- views, lessons, URL

@@ -54,17 +54,21 @@ def test_contour_is_float32_and_light(land):
     path = spec["data"][-1]
     assert len(path["x"]) <= plots.MAX_PATH_POINTS + 1
     assert len(spec["frames"]) <= plots.MAX_FRAMES + 1
-    assert all(len(f["data"][0]["x"]) <= plots.MAX_FRAMES + 3 for f in spec["frames"])
+    assert all(len(f["data"][0]["x"]) <= plots.MAX_FRAMES + 1 for f in spec["frames"])
 
 
 def test_diverged_path_ends_with_a_cross_on_the_map(land):
     run = _run(0.6, 80)
     assert run.diverged_at > 0
-    path = plots.path_trace(run, 80, land.box)
-    assert path["marker"]["symbol"][-1] == "x"
-    x0, x1, y0, y1 = land.box
-    assert x0 <= path["x"][-1] <= x1 and y0 <= path["y"][-1] <= y1
+    path = plots.path_trace(run, 80)
     assert path["customdata"][-1] == run.diverged_at - 1
+    assert np.allclose(path["x"][-1], run.positions[run.diverged_at - 1, 0])
+    head = plots.heads_trace([run], 80, land.box)
+    assert head["marker"]["symbol"] == ["x"]
+    x0, x1, y0, y1 = land.box
+    assert x0 <= head["x"][0] <= x1 and y0 <= head["y"][0] <= y1
+    early = plots.heads_trace([run], run.diverged_at - 2, land.box)
+    assert early["marker"]["symbol"] == ["circle"]
 
 
 def test_landscape_height_is_zero_at_the_minimum(land):

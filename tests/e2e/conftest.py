@@ -109,7 +109,7 @@ def browser():
         chromium.close()
 
 
-def wait_idle(page, timeout: float = 30_000) -> None:
+def wait_idle(page, timeout: float = 60_000) -> None:
     """Wait until the app is connected and no script run is in progress."""
     page.wait_for_selector(READY, state="attached", timeout=timeout)
     page.wait_for_selector(f"[data-testid='stApp']{IDLE}", state="attached", timeout=timeout)
@@ -126,7 +126,7 @@ def open_app(server_url, browser) -> Iterator[Callable]:
         page = context.new_page()
         page.goto(f"{server_url}/{query}")
         wait_idle(page)
-        page.get_by_test_id("stPlotlyChart").first.wait_for(timeout=30_000)
+        page.get_by_test_id("stPlotlyChart").first.wait_for(timeout=60_000)
         return page
 
     yield _open
