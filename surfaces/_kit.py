@@ -14,6 +14,7 @@ Coordinates are on the last axis everywhere: (..., 2) -> (...), (..., 2), (..., 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -103,34 +104,121 @@ def _jet(p: Poly) -> tuple[Poly, ...]:
     return p, px, py, px.d(0), px.d(1), py.d(1)
 
 
-class _PolyStack:
-    """Evaluate S polynomials at N points at once: (..., 2) -> (S, N) plus the batch shape.
+Value = Array | float  # a polynomial evaluated at N points; a constant one stays a float
 
-    One power table of x, one matrix product, then Horner in y (the simulator's hot path).
+
+class _PolyStack:
+    """Evaluate S polynomials at N points: (..., 2) -> S values of shape (N,) plus the batch shape.
+
+    Every monomial xⁱyʲ that some polynomial needs is built once, by one multiply from a smaller
+    one; each polynomial is then Σ c·xⁱyʲ, one or two ufunc calls per term (a ±1 coefficient
+    needs no multiply) on contiguous (N,) arrays, and a constant polynomial stays a float. For the
+    small built-in polynomials that is a dozen calls, with no (S, N) tables and no BLAS product
+    (which multithreads, and so slows down badly, on a busy 2-core machine at large N). The
+    returned arrays are fresh but may share memory with each other: read them, never write.
     """
 
     def __init__(self, polys: tuple[Poly, ...]):
-        n = max(p.c.shape[0] for p in polys)
-        m = max(p.c.shape[1] for p in polys)
-        coef = np.zeros((len(polys), n, m))
-        for k, p in enumerate(polys):
-            coef[k, : p.c.shape[0], : p.c.shape[1]] = p.c
-        self.n, self.m, self.s = n, m, len(polys)
-        self.rows = coef.transpose(2, 0, 1).reshape(m * self.s, n)  # row (j, k): coef of yʲ
+        polys_terms = []
+        need: set[tuple[int, int]] = set()
+        for p in polys:
+            terms = [(int(i), int(j), float(c)) for (i, j), c in np.ndenumerate(p.c) if c != 0.0]
+            polys_terms.append(terms)
+            need.update((i, j) for i, j, _ in terms if i + j)
+        todo = list(need)
+        while todo:  # close under the two factors each monomial is built from
+            prev, axis = _factor_of(*todo.pop())
+            for m in (prev, (1, 0) if axis == 0 else (0, 1)):
+                if sum(m) and m not in need:
+                    need.add(m)
+                    todo.append(m)
+        order = sorted(need, key=lambda m: (m[1], m[0]))  # factors come first
+        at = {m: k for k, m in enumerate(order)}
+        # build step k: (input column, None, None) for x and y, else (None, factor, factor)
+        self.build = []
+        for m in order:
+            if m in ((1, 0), (0, 1)):
+                self.build.append((m[1], None, None))
+            else:
+                prev, axis = _factor_of(*m)
+                self.build.append((None, at[prev], at[(1, 0) if axis == 0 else (0, 1)]))
+        self.plans = [
+            (
+                [(at[i, j], c) for i, j, c in terms if i + j],
+                sum(c for i, j, c in terms if i + j == 0),
+            )
+            for terms in polys_terms
+        ]
 
-    def __call__(self, pts: Array) -> tuple[Array, tuple[int, ...]]:
+    def __call__(self, pts: Array) -> tuple[list[Value], tuple[int, ...]]:
         pts = np.asarray(pts, dtype=np.float64)
-        x, y = pts[..., 0].ravel(), pts[..., 1].ravel()
-        px = np.empty((self.n, x.size))
-        px[0] = 1.0
-        for i in range(1, self.n):
-            np.multiply(px[i - 1], x, out=px[i])
-        t = (self.rows @ px).reshape(self.m, self.s, x.size)
-        out = t[-1].copy()
-        for j in range(self.m - 2, -1, -1):
-            out *= y
-            out += t[j]
-        return out, pts.shape[:-1]
+        q = pts.reshape(-1, 2)
+        mono: list[Array] = []
+        for col, a, b in self.build:
+            mono.append(q[:, col].copy() if b is None else np.multiply(mono[a], mono[b]))
+        values = [
+            _add_const(_sum_terms([(mono[k], c) for k, c in terms]), const) if terms else const
+            for terms, const in self.plans
+        ]
+        return values, pts.shape[:-1]
+
+
+def _factor_of(i: int, j: int) -> tuple[tuple[int, int], int]:
+    """xⁱyʲ = (xⁱyʲ⁻¹)·y if j > 0, else (xⁱ⁻¹)·x: the smaller monomial and the axis it takes."""
+    return ((i, j - 1), 1) if j else ((i - 1, 0), 0)
+
+
+def _sum_terms(terms) -> Value:
+    """Σ a·b over (a, b) pairs of arrays or floats, with the fewest ufunc calls: a factor 1 costs
+    no multiply, a factor 0 drops the term, and the first array term is only copied when a
+    second one is added to it (so the result may be one of the inputs: read it, never write)."""
+    total: Value = 0.0
+    owned = False
+    for a, b in terms:
+        if not isinstance(a, np.ndarray):
+            a, b = b, a
+        if not isinstance(a, np.ndarray):  # two constants
+            if isinstance(total, float) or not owned:
+                total, owned = total + a * b, not isinstance(total, float)
+            else:
+                total += a * b
+            continue
+        if not isinstance(b, np.ndarray) and b in (0.0, 1.0):
+            if b == 0.0:
+                continue
+            term, fresh = a, False
+        else:
+            term, fresh = np.multiply(a, b), True
+        if isinstance(total, float):
+            total, owned = (_add_const(term, total), True) if total else (term, fresh)
+        elif owned:
+            total += term
+        elif fresh:
+            term += total
+            total, owned = term, True
+        else:
+            total, owned = np.add(total, term), True
+    return total
+
+
+def _add_const(value: Value, const: float) -> Value:
+    """value + const (a fresh array unless const is 0)."""
+    if not const:
+        return value
+    return value + const
+
+
+def _full(value: Value, n: int) -> Array:
+    """A constant polynomial's float as an (n,) array; arrays pass through."""
+    return np.full(n, value) if isinstance(value, float) else value
+
+
+def _interleave(gx: Value, gy: Value, n: int) -> Array:
+    """The (n, 2) gradient from its two columns (arrays or constants)."""
+    g = np.empty((n, 2))
+    g[:, 0] = gx
+    g[:, 1] = gy
+    return g
 
 
 def poly_fns(p: Poly) -> Fns:
@@ -139,19 +227,21 @@ def poly_fns(p: Poly) -> Fns:
     val, vg, hs = _PolyStack((f0,)), _PolyStack((f0, fx, fy)), _PolyStack((fxx, fxy, fyy))
 
     def f(pts: Array) -> Array:
-        out, shape = val(pts)
-        return out[0].reshape(shape)
+        (v,), shape = val(pts)
+        return _full(v, math.prod(shape)).reshape(shape)
 
     def value_and_grad(pts: Array) -> tuple[Array, Array]:
-        out, shape = vg(pts)
-        return out[0].reshape(shape), np.stack([out[1], out[2]], -1).reshape(*shape, 2)
+        (v, gx, gy), shape = vg(pts)
+        n = math.prod(shape)
+        return _full(v, n).reshape(shape), _interleave(gx, gy, n).reshape(*shape, 2)
 
     def grad(pts: Array) -> Array:
         return value_and_grad(pts)[1]
 
     def hess(pts: Array) -> Array:
         out, shape = hs(pts)
-        return sym2(out[0], out[1], out[2]).reshape(*shape, 2, 2)
+        n = math.prod(shape)
+        return sym2(*(_full(h, n) for h in out)).reshape(*shape, 2, 2)
 
     return f, grad, hess, value_and_grad
 
@@ -162,27 +252,39 @@ def lsq_fns(residuals: tuple[Poly, ...]) -> Fns:
     val = _PolyStack(tuple(j[0] for j in jets))
     first = _PolyStack(tuple(q for j in jets for q in j[:3]))
     full = _PolyStack(tuple(q for j in jets for q in j))
-    k = len(residuals)
+
+    def squares(r: list[Value], n: int) -> Array:
+        return _full(_sum_terms((v, v) for v in r), n)
 
     def f(pts: Array) -> Array:
         r, shape = val(pts)
-        return (r * r).sum(0).reshape(shape)
+        return squares(r, math.prod(shape)).reshape(shape)
 
     def value_and_grad(pts: Array) -> tuple[Array, Array]:
         out, shape = first(pts)
-        j = out.reshape(k, 3, -1)
-        r = j[:, 0]
-        g = 2.0 * (r[:, None] * j[:, 1:]).sum(0)
-        return (r * r).sum(0).reshape(shape), np.stack([g[0], g[1]], -1).reshape(*shape, 2)
+        n = math.prod(shape)
+        r, rx, ry = out[0::3], out[1::3], out[2::3]
+        g = np.empty((n, 2))
+        for col, dr in ((0, rx), (1, ry)):
+            half = _sum_terms(zip(r, dr, strict=True))  # ½ ∂f = Σ r_k ∂r_k
+            np.multiply(half, 2.0, out=g[:, col])
+        return squares(r, n).reshape(shape), g.reshape(*shape, 2)
 
     def grad(pts: Array) -> Array:
         return value_and_grad(pts)[1]
 
     def hess(pts: Array) -> Array:
         out, shape = full(pts)
-        r, gx, gy, hxx, hxy, hyy = out.reshape(k, 6, -1).transpose(1, 0, 2)
-        h = 2.0 * np.stack([gx * gx + r * hxx, gx * gy + r * hxy, gy * gy + r * hyy]).sum(1)
-        return sym2(h[0], h[1], h[2]).reshape(*shape, 2, 2)
+        n = math.prod(shape)
+        r, gx, gy, hxx, hxy, hyy = (out[i::6] for i in range(6))
+
+        def entry(u: list[Value], v: list[Value], h: list[Value]) -> Array:
+            half = _sum_terms([*zip(u, v, strict=True), *zip(r, h, strict=True)])
+            return _full(np.multiply(half, 2.0), n)
+
+        return sym2(entry(gx, gx, hxx), entry(gx, gy, hxy), entry(gy, gy, hyy)).reshape(
+            *shape, 2, 2
+        )
 
     return f, grad, hess, value_and_grad
 
