@@ -35,7 +35,7 @@ FONT = {"family": "Inter, Segoe UI, Helvetica, Arial, sans-serif", "size": 14}
 MAX_PATH_POINTS = 400
 MAX_CURVE_POINTS = 300
 MAX_FRAMES = 60
-CLICK_GRID = 41
+CLICK_GRID = 27
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ def colours_for(names: Sequence[str]) -> list[str]:
 
 
 def sample_landscape(
-    f, domain, minima=(), saddles=(), f_min: float = float("nan"), n: int = 160
+    f, domain, minima=(), saddles=(), f_min: float = float("nan"), n: int = 120
 ) -> Landscape:
     """Sample `f` on an n×n grid over `domain` ((x0, x1), (y0, y1)) once (callers cache this)."""
     (x0, x1), (y0, y1) = domain

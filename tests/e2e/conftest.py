@@ -115,6 +115,15 @@ def wait_idle(page, timeout: float = 60_000) -> None:
     page.wait_for_selector(f"[data-testid='stApp']{IDLE}", state="attached", timeout=timeout)
 
 
+def wait_plotted(page, timeout: float = 60_000) -> None:
+    """Wait until Plotly has drawn every chart on the page (its _fullData exists)."""
+    page.wait_for_function(
+        """() => { const g = [...document.querySelectorAll('.js-plotly-plot')];
+                   return g.length > 0 && g.every(d => d._fullData); }""",
+        timeout=timeout,
+    )
+
+
 @pytest.fixture
 def open_app(server_url, browser) -> Iterator[Callable]:
     """open_app(query='', width=1280, height=800) -> a ready Playwright page on that URL."""
@@ -127,6 +136,7 @@ def open_app(server_url, browser) -> Iterator[Callable]:
         page.goto(f"{server_url}/{query}")
         wait_idle(page)
         page.get_by_test_id("stPlotlyChart").first.wait_for(timeout=60_000)
+        wait_plotted(page)
         return page
 
     yield _open
