@@ -191,7 +191,8 @@ def render_theory(sc: Scene) -> None:
         config={"displayModeBar": False},
     )
     for label, r in zip(sc.labels, sc.settings.racers, strict=True):
-        st.caption(f"{label}: {narration.rate_verdict(r.lr, stab)}")
+        verdict = narration.rate_verdict(r.optimizer, r.lr, r.hyper_values(), stab)
+        st.caption(f"{label}: {verdict}")
 
 
 def render_inspector(sc: Scene, s: Settings) -> None:

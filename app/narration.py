@@ -67,17 +67,27 @@ def theory_sentences(stab, where: str, at_minimum: bool) -> list[str]:
     return lines
 
 
-def rate_verdict(lr: float, stab) -> str:
-    """Where one rate sits against the stability limit."""
+def rate_verdict(optimizer: str, lr: float, hyper: dict, stab) -> str:
+    """Where one racer's rate sits against the quadratic model's limit for its method."""
     limit = stab.lr_max_stable
     if not np.isfinite(limit):
         return "no curvature limit here"
-    ratio = lr / limit
-    if ratio >= 1:
-        return f"lr·λ_max = {num(2 * ratio)} > 2: unstable near the minimum"
+    product = lr * 2 / limit  # lr·λ_max
+    if optimizer == "gd":
+        bound, rule = 2.0, "2"
+    elif optimizer == "momentum":
+        mu = hyper.get("momentum", 0.0)
+        bound, rule = 2 + 2 * mu, f"2 + 2μ = {num(2 + 2 * mu)}"
+    else:
+        return (
+            f"lr·λ_max = {num(product)}; adaptive or curvature-aware steps: the plain-GD limit "
+            "is only a reference"
+        )
+    if product >= bound:
+        return f"lr·λ_max = {num(product)} > {rule}: unstable near the minimum"
     if np.isfinite(stab.lr_best) and lr < 0.2 * stab.lr_best:
-        return f"lr·λ_max = {num(2 * ratio)}: stable but far below the best rate (slow)"
-    return f"lr·λ_max = {num(2 * ratio)} < 2: stable"
+        return f"lr·λ_max = {num(product)} < {rule}: stable but far below the best rate (slow)"
+    return f"lr·λ_max = {num(product)} < {rule}: stable"
 
 
 def inspector_rows(

@@ -9,7 +9,7 @@ No Streamlit here. Plot data is float32; long paths are thinned (first and last 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -49,6 +49,7 @@ class Run:
     lr: Array  # (T,)
     grad_norm: Array  # (T+1,)
     diverged_at: int = -1  # the step that diverged, -1 if none
+    note: str = ""  # shown when hovering the run's marker
 
     @property
     def last(self) -> int:
@@ -237,12 +238,53 @@ def _path_points(run: Run, idx: Array) -> Spec:
     return {"x": f32(pts[:, 0]), "y": f32(pts[:, 1]), "customdata": idx.astype(np.int32)}
 
 
-def head_position(run: Run, upto: int, box) -> tuple[Array, bool]:
-    """Where the run is at step `upto` and whether it has diverged by then.
+def inside_box(points: Array, box) -> Array:
+    x0, x1, y0, y1 = box
+    x, y = points[..., 0], points[..., 1]
+    return (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)
 
-    A diverged run stays at its last finite point; if that is off the map, the marker sits
-    where the path leaves the map.
+
+def segment_exit(a: Array, b: Array, box) -> Array:
+    """Where the segment from `a` (inside the box) to `b` (outside) crosses the border."""
+    x0, x1, y0, y1 = box
+    d = b - a
+    t = 1.0
+    for axis, (lo, hi) in enumerate(((x0, x1), (y0, y1))):
+        if d[axis] > 0:
+            t = min(t, (hi - a[axis]) / d[axis])
+        elif d[axis] < 0:
+            t = min(t, (lo - a[axis]) / d[axis])
+    return a + max(t, 0.0) * d
+
+
+def as_drawn_on_map(run: Run, box) -> Run:
+    """A diverged run as the map shows it: cut where it last leaves the map, ending there.
+
+    Past that point the iterates only bounce further and further off the map; drawing them
+    would cover the map with long straight lines. The ✕ then sits where the run left the map.
     """
+    if run.diverged_at <= 0:
+        return run
+    points = run.positions[: run.last + 1]
+    inside = inside_box(points, box)
+    if inside[-1] or not inside.any():
+        return replace(run, note=f"diverged at step {run.diverged_at}")
+    k = int(np.flatnonzero(inside)[-1])  # last step on the map; step k + 1 is off it
+    border = segment_exit(points[k], points[k + 1], box)
+    return replace(
+        run,
+        positions=np.vstack([points[: k + 1], border]),
+        loss=run.loss[: k + 2],
+        lr=run.lr[: k + 1],
+        grad_norm=run.grad_norm[: k + 2],
+        diverged_at=k + 2,
+        note=f"left the map at step {k + 1}, diverged at step {run.diverged_at}",
+    )
+
+
+def head_position(run: Run, upto: int, box) -> tuple[Array, bool]:
+    """Where the run is at step `upto` and whether it has diverged by then (a run that
+    diverged off the map is marked on the border)."""
     point = run.positions[min(upto, run.last)]
     diverged = 0 <= run.diverged_at <= upto
     return (_clip_to_box(point, box)[0] if diverged else point), diverged
@@ -267,8 +309,7 @@ def heads_trace(runs: Sequence[Run], upto: int, box) -> Spec:
             "line": {"width": 1.5, "color": "#ffffff"},
         },
         "text": [
-            f"{r.label}: diverged at step {r.diverged_at}" if d else r.label
-            for r, d in zip(runs, flags, strict=True)
+            f"{r.label}: {r.note}" if d else r.label for r, d in zip(runs, flags, strict=True)
         ],
         "hovertemplate": "%{text}<br>step %{customdata}: (%{x:.4g}, %{y:.4g})<extra></extra>",
     }
@@ -298,6 +339,7 @@ def contour_figure(
     box = land.box
     static = [contour_trace(land), click_grid_trace(land), *landmark_traces(land, starts)]
     total = max((len(r.positions) - 1 for r in runs), default=0)
+    runs = [as_drawn_on_map(r, box) for r in runs]
     paths = [path_trace(r, total) for r in runs]
     if runs:
         paths.append(heads_trace(runs, total, box))
@@ -564,12 +606,14 @@ def rate_line_figure(
         traces.append(_rule(stable, "2/λ_max", "#D55E00"))
         notes += [_note(stable, 1.0, f"2/λ_max = {stable:.3g}", "#D55E00", "left")]
         if stable < high:
-            notes.append(_note(high, 0.05, "diverges", "#D55E00", "left", "bottom"))
+            notes.append(_note(high, 0.97, "GD diverges", "#D55E00", "left", "top"))
         if stable > low:
-            notes.append(_note(low, 0.05, "stable", "#007a5a", "right", "bottom"))
+            notes.append(_note(low, 0.97, "GD stable", "#007a5a", "right", "top"))
     if np.isfinite(marks.lr_best):
         traces.append(_rule(marks.lr_best, "best fixed rate", "#009E73"))
-        notes.append(_note(marks.lr_best, 1.0, f"best {marks.lr_best:.3g}", "#007a5a", "right"))
+        notes.append(
+            _note(marks.lr_best, 0.02, f"best {marks.lr_best:.3g}", "#007a5a", "right", "bottom")
+        )
     for i, (label, lr, colour) in enumerate(rates):
         traces.append(
             {
@@ -586,13 +630,14 @@ def rate_line_figure(
             }
         )
     layout = _base_layout(
-        height=150,
-        margin={"l": 10, "r": 10, "t": 22, "b": 36},
+        height=170,
+        margin={"l": 10, "r": 10, "t": 22, "b": 56},
         xaxis={
             "type": "log",
             "range": [np.log10(low), np.log10(high)],
-            "title": {"text": "learning rate (log scale)", "standoff": 4},
+            "title": {"text": "learning rate (log scale)", "standoff": 2},
             "exponentformat": "power",
+            "dtick": 1,
             "fixedrange": True,
         },
         yaxis={"visible": False, "range": [0, 1], "fixedrange": True},

@@ -57,18 +57,32 @@ def test_contour_is_float32_and_light(land):
     assert all(len(f["data"][0]["x"]) <= plots.MAX_FRAMES + 1 for f in spec["frames"])
 
 
-def test_diverged_path_ends_with_a_cross_on_the_map(land):
+def test_diverged_path_ends_with_a_cross_where_it_leaves_the_map(land):
     run = _run(0.6, 80)
     assert run.diverged_at > 0
-    path = plots.path_trace(run, 80)
-    assert path["customdata"][-1] == run.diverged_at - 1
-    assert np.allclose(path["x"][-1], run.positions[run.diverged_at - 1, 0])
-    head = plots.heads_trace([run], 80, land.box)
-    assert head["marker"]["symbol"] == ["x"]
-    x0, x1, y0, y1 = land.box
-    assert x0 <= head["x"][0] <= x1 and y0 <= head["y"][0] <= y1
-    early = plots.heads_trace([run], run.diverged_at - 2, land.box)
+    shown = plots.as_drawn_on_map(run, land.box)
+    k = shown.last - 1  # the last iterate on the map
+    assert plots.inside_box(run.positions[: k + 1], land.box)[-1]
+    assert not plots.inside_box(run.positions[k + 1 : run.last + 1], land.box).any()
+    assert np.allclose(shown.positions[: k + 1], run.positions[: k + 1])
+    border = shown.positions[-1]
+    *_, y0, y1 = land.box
+    assert np.isclose(border[1], y1) or np.isclose(border[1], y0)
+    head = plots.heads_trace([shown], 80, land.box)
+    assert head["marker"]["symbol"] == ["x"] and f"step {run.diverged_at}" in head["text"][0]
+    early = plots.heads_trace([shown], k, land.box)
     assert early["marker"]["symbol"] == ["circle"]
+
+
+def test_segment_exit_is_on_the_border():
+    box = (-1.0, 1.0, -1.0, 1.0)
+    assert np.allclose(plots.segment_exit(np.zeros(2), np.array([4.0, 1.0]), box), (1, 0.25))
+    assert np.allclose(plots.segment_exit(np.zeros(2), np.array([-1.0, -3.0]), box), (-1 / 3, -1))
+
+
+def test_a_run_that_stays_on_the_map_is_drawn_whole(land):
+    run = _run(0.4, 50)
+    assert plots.as_drawn_on_map(run, land.box) is run
 
 
 def test_landscape_height_is_zero_at_the_minimum(land):
