@@ -80,6 +80,8 @@ def _scaled_lr(lr: Any, factor: float, like: Array) -> Any:
     broadcast (B, 1) column (whose inner loop has length 2), so the column is written out once
     per coordinate; small batches keep the cheaper-to-build column.
     """
+    if isinstance(lr, float):
+        return lr * factor
     column = lr_column(lr)
     if isinstance(column, float) or len(column) < _FULL_LR_MIN_BATCH:
         return column * factor

@@ -89,14 +89,15 @@ def simulate(
 
     update, f_and_grad = optimizer.update, _fused(surface)
     needs_hessian, hess = optimizer.needs_hessian, surface.hess
-    slot, put = history.slot, history.put
+    positions, losses, grad_into = history.positions, history.loss, history.grad_into
     with np.errstate(all="ignore"):
-        x = slot(0)
+        x = positions[0]
         x[...] = x0
         f, g = f_and_grad(x)
         if not np.isfinite(f).all():
             raise ValueError("the loss is not finite at some start point")
-        put(f, g)
+        losses[0] = f
+        grad_into(0, g)
         state = optimizer.init(x)
         recorder = _StateRecorder(total, batch) if record_state else None
         if recorder is not None:
@@ -115,7 +116,7 @@ def simulate(
                 delta, new_state = update(seen, state, rate, x, hess=hess(x))
             else:
                 delta, new_state = update(seen, state, rate, x)
-            x_new = slot(t + 1)
+            x_new = positions[t + 1]
             np.add(x, delta, out=x_new)
             f_new, g_new = f_and_grad(x_new)
             if dead is not None or not all_ok(f_new, x_new):
@@ -130,13 +131,14 @@ def simulate(
                     g_new = np.where(bad[:, None], g, g_new)
                     new_state = _keep_rows(bad, state, new_state, batch)
                     dead = bad
-            put(f_new, g_new)
+            losses[t + 1] = f_new
+            grad_into(t + 1, g_new)
             x, f, g, state = x_new, f_new, g_new, new_state
             if recorder is not None:
                 recorder.record(t + 1, state)
-        positions, loss, grad_norm = history.finish()
+        norms = history.finish()
     states = recorder.history if recorder is not None else None
-    return Trajectory(positions, loss, rates, grad_norm, diverged_at, states)
+    return Trajectory(positions, losses, rates, norms, diverged_at, states)
 
 
 def _as_starts(starts: Array) -> Array:
@@ -220,30 +222,41 @@ def _whole_batch_test(batch: int, low: float, high: float) -> Callable[[Array, A
 
 
 class _History:
-    """The preallocated (T+1, …) outputs; each step writes its row in place."""
+    """The preallocated (T+1, …) outputs; the loop writes row t of each in place.
+
+    `grad_into(t, g)` records ‖g‖ for row t: three ufunc calls per step, except for tiny batches
+    (B ≤ TINY_BATCH), where per-call overhead dominates: they keep the (T+1, B, 2) gradients (as
+    small as the positions) and take every norm at once in `finish`: same ufuncs, same bits.
+    """
 
     def __init__(self, total: int, batch: int) -> None:
         self.positions = np.empty((total + 1, batch, 2))
         self.loss = np.empty((total + 1, batch))
         self.grad_norm = np.empty((total + 1, batch))
-        self.t = 0
-        self.squares = np.empty((batch, 2))
-        self.sx, self.sy = self.squares[:, 0], self.squares[:, 1]
+        self.grads = np.empty((total + 1, batch, 2)) if batch <= TINY_BATCH else None
+        self.squares = np.empty((batch, 2) if self.grads is None else self.grads.shape)
+        if self.grads is not None:
+            self.grad_into = self.grads.__setitem__
+            return
+        squares, norms = self.squares, self.grad_norm
+        sx, sy = squares[:, 0], squares[:, 1]
+        square, add, sqrt = np.square, np.add, np.sqrt
 
-    def slot(self, t: int) -> Array:
-        return self.positions[t]
+        def grad_into(t: int, g: Array) -> None:
+            out = norms[t]
+            square(g, out=squares)
+            add(sx, sy, out=out)
+            sqrt(out, out=out)
 
-    def put(self, f: Array, g: Array) -> None:
-        """Record the loss and ‖g‖ of the newest position."""
-        out = self.grad_norm[self.t]
-        self.loss[self.t] = f
-        np.square(g, out=self.squares)
-        np.add(self.sx, self.sy, out=out)
-        np.sqrt(out, out=out)
-        self.t += 1
+        self.grad_into = grad_into
 
-    def finish(self) -> tuple[Array, Array, Array]:
-        return self.positions, self.loss, self.grad_norm
+    def finish(self) -> Array:
+        """The (T+1, B) gradient norms."""
+        if self.grads is not None:
+            np.square(self.grads, out=self.squares)
+            np.add(self.squares[..., 0], self.squares[..., 1], out=self.grad_norm)
+            np.sqrt(self.grad_norm, out=self.grad_norm)
+        return self.grad_norm
 
 
 def _keep_rows(rows: Array, old: Any, new: Any, batch: int) -> Any:
