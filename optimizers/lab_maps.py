@@ -135,7 +135,7 @@ def phase_diagram(
     tol: float = 1e-6,
 ) -> PhaseDiagram:
     """Heavy ball (torch SGD with momentum μ, no dampening; μ = 0 is plain GD) from `start`:
-    one simulate per μ, batched over all rates.
+    one simulate over all M × L (μ, lr) pairs, with a per-trajectory μ and lr.
     """
     rates = as_rates(lrs)
     momenta = np.atleast_1d(np.asarray(mus, dtype=np.float64))
@@ -143,15 +143,13 @@ def phase_diagram(
         raise ValueError("momentum values must lie in [0, 1)")
     if surface.global_min is None:
         raise ValueError("a phase diagram needs a landscape with a known global minimum")
-    x0 = repeat_start(surface.start if start is None else start, len(rates))
     shape = (len(momenta), len(rates))
-    steps_k, final = np.empty(shape, dtype=np.int64), np.empty(shape)
-    diverged = np.empty(shape, dtype=bool)
-    for i, mu in enumerate(momenta):
-        traj = simulate(surface, sgd(momentum=float(mu)), rates, x0, steps)
-        steps_k[i] = steps_to_tolerance(traj.loss, surface.f_min, tol, traj.diverged_at)
-        final[i] = traj.loss[-1]
-        diverged[i] = traj.diverged_at >= 0
+    x0 = repeat_start(surface.start if start is None else start, momenta.size * rates.size)
+    mu_rows, lr_rows = np.repeat(momenta, len(rates)), np.tile(rates, len(momenta))
+    traj = simulate(surface, sgd(momentum=mu_rows), lr_rows, x0, steps)
+    steps_k = steps_to_tolerance(traj.loss, surface.f_min, tol, traj.diverged_at).reshape(shape)
+    final = traj.loss[-1].reshape(shape)
+    diverged = (traj.diverged_at >= 0).reshape(shape)
     stab = stability_at_minimum(surface)
     lam_max, gd_limit = float(stab.eigenvalues[1]), float(stab.lr_max_stable)
     return PhaseDiagram(

@@ -145,7 +145,7 @@ class MomentumState(NamedTuple):
 
 
 def sgd(
-    momentum: float = 0.0,
+    momentum: float | Array = 0.0,
     dampening: float = 0.0,
     nesterov: bool = False,
     weight_decay: float = 0.0,
@@ -161,20 +161,32 @@ def sgd(
     Heavy ball accumulates raw gradients (no (1 − μ) factor unless dampening τ = μ), so on a
     constant gradient the step grows to lr·g/(1 − μ). Nesterov here is the Sutskever form used by
     torch (gradient at the current point, not at a look-ahead point); it needs μ > 0 and τ = 0.
+
+    `momentum` may also be a (B,) array, one μ per trajectory (broadcast like a (B,) lr), so an
+    lr × μ grid is one batch; row i then equals the run with the scalar μ_i (a row with μ_i = 0
+    is plain GD, whose torch form ignores dampening). The batch must have B rows.
     """
-    momentum = _check_nonnegative("momentum", momentum)
+    mu = np.asarray(momentum, dtype=np.float64)
+    per_row = mu.ndim == 1
+    if mu.ndim > 1 or (per_row and len(mu) == 0):
+        raise ValueError(f"momentum must be a number or a 1-D array, got shape {mu.shape}")
+    bad = mu[~(np.isfinite(mu) & (mu >= 0.0))] if per_row else None
+    if per_row and len(bad):
+        raise ValueError(f"Invalid momentum value: {bad[0]:g}")
+    momentum = mu.reshape(-1, 1) if per_row else _check_nonnegative("momentum", momentum)
     dampening = float(dampening)
     if not (0.0 <= dampening <= 1.0):
         raise ValueError(f"Invalid dampening value: {dampening}")
     weight_decay = _check_nonnegative("weight_decay", weight_decay)
     nesterov = bool(nesterov)
-    if nesterov and (momentum <= 0.0 or dampening != 0.0):
+    if nesterov and (np.any(mu <= 0.0) or dampening != 0.0):
         raise ValueError("Nesterov momentum requires a momentum and zero dampening")
-    name = "nesterov" if nesterov else ("momentum" if momentum else "gd")
+    name = "nesterov" if nesterov else ("momentum" if np.any(mu) else "gd")
 
-    if momentum == 0.0:
+    if not np.any(mu):
 
         def init_plain(x: Array) -> SGDState:
+            _check_rows(momentum, x)
             return SGDState(step=0)
 
         def update_plain(
@@ -185,7 +197,13 @@ def sgd(
 
         return Optimizer(name, init_plain, update_plain)
 
+    # (1 − τ) multiplies g after the first step; a per-row μ = 0 is GD, which ignores τ
+    keep = 1.0 - dampening
+    if per_row and dampening != 0.0:
+        keep = np.where(momentum > 0.0, keep, 1.0)
+
     def init(x: Array) -> MomentumState:
+        _check_rows(momentum, x)
         return MomentumState(velocity=np.zeros_like(x, dtype=np.float64), step=0)
 
     def update(
@@ -196,7 +214,7 @@ def sgd(
             velocity = np.array(g, dtype=np.float64)  # torch: buffer = clone(g), undamped
         else:
             velocity = state.velocity * momentum
-            velocity += g if dampening == 0.0 else g * (1.0 - dampening)
+            velocity += g if dampening == 0.0 else g * keep
         neg_lr = _scaled_lr(lr, -1.0, g)
         if nesterov:
             delta = velocity * momentum
@@ -207,6 +225,12 @@ def sgd(
         return delta, MomentumState(velocity, state.step + 1)
 
     return Optimizer(name, init, update)
+
+
+def _check_rows(per_row: Any, x: Array) -> None:
+    """A per-trajectory hyperparameter column (B, 1) must match the batch of x (B, 2)."""
+    if isinstance(per_row, np.ndarray) and len(per_row) != len(np.atleast_2d(x)):
+        raise ValueError(f"one momentum per trajectory: got {len(per_row)} for {len(x)} starts")
 
 
 def gd() -> Optimizer:

@@ -292,6 +292,48 @@ def test_update_does_not_mutate_its_inputs(name):
         assert not np.shares_memory(delta, a)
 
 
+@pytest.mark.parametrize(
+    ("kwargs", "mus"),
+    [
+        ({}, [0.0, 0.5, 0.9, 0.95]),  # μ = 0 rows are plain GD
+        ({"dampening": 0.3}, [0.0, 0.5, 0.9, 0.95]),  # ... which ignores dampening
+        ({"nesterov": True}, [0.1, 0.5, 0.9, 0.95]),
+        ({"weight_decay": 0.1}, [0.9, 0.0, 0.9, 0.3]),
+    ],
+)
+def test_per_trajectory_momentum_equals_scalar_runs(kwargs, mus):
+    """A (B,) μ is a batch of the scalar-μ runs, bit for bit (with a (B,) lr too)."""
+    from optimizers.simulate import simulate
+    from surfaces import make_surface
+
+    surface = make_surface("rosenbrock")
+    starts = np.array([[-1.5, 2.0], [0.5, -0.5], [1.5, 1.0], [-1.0, 0.0]])
+    lrs = np.array([1e-4, 2e-4, 5e-4, 1e-3])
+    batched = simulate(surface, rules.sgd(np.array(mus), **kwargs), lrs, starts, 60)
+    for i, mu in enumerate(mus):
+        alone = simulate(surface, rules.sgd(mu, **kwargs), lrs[i], starts[i], 60)
+        np.testing.assert_array_equal(batched.positions[:, i], alone.positions[:, 0])
+        np.testing.assert_array_equal(batched.loss[:, i], alone.loss[:, 0])
+    name = "nesterov" if kwargs.get("nesterov") else "momentum"
+    assert rules.sgd(np.array(mus), **kwargs).name == name
+
+
+def test_per_trajectory_momentum_is_validated():
+    assert rules.sgd(np.zeros(3)).name == "gd"
+    assert rules.sgd(np.array([0.0, 0.9])).name == "momentum"
+    with pytest.raises(ValueError, match=r"Invalid momentum value: -0\.5"):
+        rules.sgd(np.array([0.9, -0.5]))
+    with pytest.raises(ValueError, match="Invalid momentum value: nan"):
+        rules.sgd(np.array([0.9, np.nan]))
+    with pytest.raises(ValueError, match="1-D"):
+        rules.sgd(np.zeros((2, 2)))
+    with pytest.raises(ValueError, match="Nesterov momentum requires a momentum"):
+        rules.sgd(np.array([0.9, 0.0]), nesterov=True)
+    for mus in (np.array([0.9, 0.5]), np.zeros(2)):
+        with pytest.raises(ValueError, match="one momentum per trajectory"):
+            rules.sgd(mus).init(np.zeros((3, 2)))
+
+
 # ----------------------------------------------------------------------------- validation
 
 
