@@ -229,32 +229,32 @@ def render_exports(sc: Scene, s: Settings) -> None:
 
 
 def render_lesson(s: Settings) -> None:
+    """The lesson's question first (predict!), its explanation one click away."""
     lesson = LESSONS.get(s.lesson)
     if lesson is None:
         return
-    with st.container(border=True):
-        why, ask = st.columns([3, 2])
-        why.markdown(f"**{lesson.title}** — {lesson.explanation}")
-        ask.info(f"**Predict first:** {lesson.question}", icon=":material/psychology:")
+    st.info(f"**{lesson.title}.** Predict first: {lesson.question}", icon=":material/psychology:")
+    with st.expander("Why? Open after you have predicted and pressed ▶ Play"):
+        st.markdown(lesson.explanation)
 
 
 def render_explore(s: Settings) -> None:
     key, surface = resolve_surface(s)
     sc = Scene(s, key, surface)
-    big = s.present
     render_lesson(s)
-    render_narration(sc, big)
-    left, right = st.columns([7, 3], gap="medium")
+    left, right = st.columns([3, 2], gap="medium")
     with left:
         render_map(sc, s)
     with right:
+        st.markdown("##### What happened")
+        render_narration(sc, s.present)
         st.markdown("##### What theory says")
         render_theory(sc)
     st.plotly_chart(
         curves_figure(sc, scene_key(s, key)), key="curves", config={"displaylogo": False}
     )
     render_inspector(sc, s)
-    if not big:
+    if not s.present:
         render_exports(sc, s)
 
 
@@ -268,7 +268,7 @@ VIEWS.update(LAB_VIEWS)  # the learning-rate lab (app/lab_views.py)
 
 
 def header(s: Settings) -> str:
-    title, picker = st.columns([2, 3], vertical_alignment="bottom")
+    title, picker = st.columns([1, 4], vertical_alignment="bottom")
     title.markdown("# Descent Lab")
     if len(VIEWS) > 1:
         picker.segmented_control(
@@ -278,6 +278,7 @@ def header(s: Settings) -> str:
             required=True,
             label_visibility="collapsed",
             format_func=lambda v: VIEWS[v][0],
+            wrap=True,
         )
     for warning in st.session_state.get("url_warnings", []):
         st.warning(warning, icon=":material/link_off:")

@@ -306,7 +306,10 @@ def heads_trace(runs: Sequence[Run], upto: int, box) -> Spec:
             "color": [r.colour for r in runs],
             "size": [18 if d else 12 for d in flags],
             "symbol": ["x" if d else "circle" for d in flags],
-            "line": {"width": 1.5, "color": "#ffffff"},
+            "line": {  # a white ring around a dot; a ✕ stays a bold cross
+                "width": 1.5,
+                "color": [r.colour if d else "#ffffff" for r, d in zip(runs, flags, strict=True)],
+            },
         },
         "text": [
             f"{r.label}: {r.note}" if d else r.label for r, d in zip(runs, flags, strict=True)
@@ -478,7 +481,7 @@ def surface3d_figure(land: Landscape, runs: Sequence[Run], height: int = 600, n:
             "xaxis": {**axis, "title": {"text": "x"}},
             "yaxis": {**axis, "title": {"text": "y"}},
             "zaxis": {**axis, "title": {"text": "log(1 + (f − f*)/s)"}},
-            "camera": {"eye": {"x": -1.4, "y": -1.6, "z": 1.1}},
+            "camera": {"eye": {"x": -1.15, "y": -1.3, "z": 0.85}},
             "aspectmode": "manual",
             "aspectratio": {"x": 1, "y": 1, "z": 0.6},
         },
