@@ -36,7 +36,8 @@ TOL = 1e-3
 GRAD_TOL = 1e-3
 ZIGZAG_PAIRS = 20
 SADDLE_RADIUS = 0.05
-_BLOCK = 256  # time rows per chunk when scanning the history (bounds temporary memory)
+_BLOCK_ELEMENTS = 1 << 18  # (time × batch) elements per chunk when scanning the history: bounds
+# the temporaries (2 MiB each) and keeps them in cache; more time rows when the batch is small
 
 
 class Outcome(IntEnum):
@@ -146,8 +147,9 @@ def _converged_since(pos: Array, target: Array, radius: float) -> Array:
     """(B,) first step k with ‖pos[j] − target‖ ≤ radius for every j ≥ k; −1 if not at the end."""
     last_out = np.full(pos.shape[1], -1)
     r2 = radius * radius
-    for start in range(0, pos.shape[0], _BLOCK):
-        block = pos[start : start + _BLOCK]
+    rows = max(8, _BLOCK_ELEMENTS // max(1, pos.shape[1]))
+    for start in range(0, pos.shape[0], rows):
+        block = pos[start : start + rows]
         dx = block[..., 0] - target[:, 0]
         dy = block[..., 1] - target[:, 1]
         dx *= dx

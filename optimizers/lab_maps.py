@@ -19,7 +19,8 @@ Array = np.ndarray
 
 DIVERGED, NOT_CONVERGED = -1, -2
 MEMORY_BUDGET = 64 * 2**20  # bytes of trajectory history alive at once in a basin map
-BYTES_PER_ROW_STEP = 8 * (2 + 1 + 1 + 1)  # positions (2) + loss + grad_norm + lr, float64
+BYTES_PER_ROW_STEP = 8 * (2 + 1 + 1)  # positions (2) + loss + grad_norm, float64
+LR_BYTES_PER_ROW_STEP = 8  # the lr history, stored only under a policy (a fixed rate is a view)
 MAX_GRID = 400
 
 
@@ -50,9 +51,11 @@ def grid_starts(domain: Any, n: int) -> tuple[Array, Array, Array]:
     return xs, ys, np.stack([gx.ravel(), gy.ravel()], axis=-1)
 
 
-def chunk_size(steps: int, budget: int = MEMORY_BUDGET) -> int:
-    """Rows per simulate call so that one chunk's (T+1)-step history fits in `budget` bytes."""
-    return max(1, budget // ((int(steps) + 1) * BYTES_PER_ROW_STEP))
+def chunk_size(steps: int, budget: int = MEMORY_BUDGET, lr_history: bool = False) -> int:
+    """Rows per simulate call so that one chunk's (T+1)-step history fits in `budget` bytes
+    (`lr_history`: the run records a (T, B) lr array too, as under an LRPolicy)."""
+    per_row_step = BYTES_PER_ROW_STEP + (LR_BYTES_PER_ROW_STEP if lr_history else 0)
+    return max(1, budget // ((int(steps) + 1) * per_row_step))
 
 
 def basin_labels(kind: Array, minimum: Array) -> Array:
@@ -78,8 +81,8 @@ def basin_map(
     kept, so memory stays flat however fine the grid. `policy`, if given, replaces the rate.
     """
     xs, ys, starts = grid_starts(surface.domain if domain is None else domain, n)
-    rows = chunk_size(steps) if chunk is None else int(chunk)
     rate = lr if policy is None else policy
+    rows = chunk_size(steps, lr_history=not np.isscalar(rate)) if chunk is None else int(chunk)
     label = np.empty(len(starts), dtype=np.int64)
     steps_out = np.empty(len(starts), dtype=np.int64)
     kind = np.empty(len(starts), dtype=np.int8)
