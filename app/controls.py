@@ -302,10 +302,10 @@ def start_controls() -> tuple[float, float]:
     return float(st.session_state["start_x"]), float(st.session_state["start_y"])
 
 
-def lr_controls(i: int, container=st) -> None:
+def lr_controls(i: int, container=st, label: str = "Learning rate (log scale)") -> None:
     """The learning rate: a log slider for feel plus the exact number."""
     container.select_slider(
-        "Learning rate (log scale)",
+        label,
         LR_GRID,
         key=f"r{i}:lrs",
         format_func=fmt_lr,
@@ -340,7 +340,8 @@ def racer_controls(i: int, colour: str, removable: bool) -> Racer:
             on_change=on_optimizer_change,
             args=(i,),
         )
-        lr_controls(i)
+        if not st.session_state.get("present"):  # else they sit on the stage
+            lr_controls(i)
         for p in OPTIMIZERS[name].params:
             param_widget(p, _param_key(f"r{i}", name, p.name), OPTIMIZERS[name].choices)
         if removable:
@@ -352,6 +353,26 @@ def racer_controls(i: int, colour: str, removable: bool) -> Racer:
                 icon=":material/delete:",
             )
     return read_racer(i)
+
+
+def stage_lr_controls() -> None:
+    """Presentation mode: every racer's learning rate on the stage, in its colour."""
+    n = int(st.session_state["n_racers"])
+    names = [st.session_state[f"r{i}:opt"] for i in range(n)]
+    for i, (column, colour) in enumerate(zip(st.columns(n), colours_for(names), strict=True)):
+        slider, exact = column.columns([3, 1], vertical_alignment="bottom")
+        slider.markdown(
+            f"<b style='color:{colour}'>● {optimizer_label(names[i])}</b>", unsafe_allow_html=True
+        )
+        slider.select_slider(
+            "learning rate", LR_GRID, key=f"r{i}:lrs", format_func=fmt_lr,
+            on_change=on_lr_slider, args=(i,), label_visibility="collapsed",
+        )  # fmt: skip
+        exact.number_input(
+            "exact learning rate", min_value=cfg.LR_MIN, max_value=cfg.LR_MAX, key=f"r{i}:lr",
+            format="%g", step=0.01, on_change=on_lr_number, args=(i,),
+            label_visibility="collapsed",
+        )  # fmt: skip
 
 
 def race_controls() -> tuple[Racer, ...]:

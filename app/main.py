@@ -34,7 +34,6 @@ PRESENT_CSS = """
   .block-container {max-width: 100% !important; padding-left: 2rem; padding-right: 2rem;}
 </style>
 """
-MAP_HEIGHT = 620
 
 
 # --------------------------------------------------------------------------- settings <-> URL
@@ -110,7 +109,7 @@ def map_figure(_scene: Scene, scene_key: tuple, mode: str, height: int) -> compu
     if mode == "3d":
         spec = plots.surface3d_figure(sc.landscape, sc.runs, height=height)
     else:
-        spec = plots.contour_figure(sc.landscape, sc.runs, [sc.start])
+        spec = plots.contour_figure(sc.landscape, sc.runs, [sc.start], height=height)
     return compute.PlainFigure(spec)
 
 
@@ -146,7 +145,8 @@ def render_map(sc: Scene, s: Settings) -> None:
         format_func=lambda m: {"contour": "Contour map", "3d": "3-D surface"}[m],
     )
     mode = st.session_state.get("map") or "contour"
-    figure = map_figure(sc, scene_key(s, sc.key), mode, MAP_HEIGHT)
+    height = plots.map_height(sc.landscape.box, width=900 if s.present else 640)
+    figure = map_figure(sc, scene_key(s, sc.key), mode, height)
     if mode == "3d":
         st.plotly_chart(figure, key="map3d", config={"displaylogo": False})
         return
@@ -206,6 +206,13 @@ def render_inspector(sc: Scene, s: Settings) -> None:
     st.dataframe(narration.inspector_rows(sc.labels, sc.outcomes, grads, k), hide_index=True)
 
 
+def map_html(sc: Scene) -> str:
+    """The contour map with its playback as a standalone page (plotly.js from the CDN)."""
+    title = " vs ".join(sc.labels) + f" on {sc.surface.title}"
+    spec = plots.contour_figure(sc.landscape, sc.runs, [sc.start], title=title)
+    return pio.to_html(compute.PlainFigure(spec), include_plotlyjs="cdn", full_html=True)
+
+
 def render_exports(sc: Scene, s: Settings) -> None:
     c1, c2, c3 = st.columns([1, 1, 2])
     c1.download_button(
@@ -216,16 +223,16 @@ def render_exports(sc: Scene, s: Settings) -> None:
         icon=":material/download:",
         on_click="ignore",
     )
-    figure = map_figure(sc, scene_key(s, sc.key), "contour", MAP_HEIGHT)
     c2.download_button(
         "Map (interactive HTML)",
-        lambda: pio.to_html(figure, include_plotlyjs="cdn", full_html=True),
+        lambda: map_html(sc),  # built only when clicked
         file_name="descent-lab-map.html",
         mime="text/html",
         icon=":material/download:",
         on_click="ignore",
     )
-    c3.code("?" + cfg.share_query_string(s), language=None, wrap_lines=True)
+    base = (st.context.url or "").split("?")[0]
+    c3.code(f"{base}?{cfg.share_query_string(s)}", language=None, wrap_lines=True)
 
 
 def render_lesson(s: Settings) -> None:
@@ -242,6 +249,8 @@ def render_explore(s: Settings) -> None:
     key, surface = resolve_surface(s)
     sc = Scene(s, key, surface)
     render_lesson(s)
+    if s.present:
+        controls.stage_lr_controls()
     left, right = st.columns([3, 2], gap="medium")
     with left:
         render_map(sc, s)

@@ -294,8 +294,13 @@ def test_map_switches_to_3d(run_app):
 
 
 def test_presentation_mode_hides_controls_and_can_be_left(run_app):
-    at = run_app(present="1")
+    at = run_app(present="1", opt="gd:lr=0.4;momentum:lr=0.4")
     assert any("stSidebar" in m.value and "display: none" in m.value for m in at.markdown)
+    # the rates move onto the stage, and still drive the scene
+    assert not at.sidebar.select_slider and len(at.main.select_slider) == 2
+    at.select_slider(key="r1:lrs").set_value(0.05)
+    settle(at)
+    assert [t["name"] for t in paths(chart(at, "contour"))][1].endswith("lr 0.05")
     at.button(key="exit_present").click()
     settle(at)
     assert not any("stSidebar" in m.value for m in at.markdown)

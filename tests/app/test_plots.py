@@ -42,6 +42,17 @@ def test_every_builder_is_a_valid_plotly_figure(land):
         go.Figure(spec)  # raises on any invalid property
 
 
+def test_standalone_html_keeps_the_playback(land):
+    import plotly.io as pio
+
+    from app.compute import PlainFigure
+
+    spec = plots.contour_figure(land, [_run(0.4)], [(-5, -2)], title="GD on the ravine")
+    page = pio.to_html(PlainFigure(spec), include_plotlyjs="cdn", full_html=True)
+    assert "cdn.plot.ly" in page and "Plotly.addFrames" in page and "GD on the ravine" in page
+    assert len(page) < 400_000
+
+
 def test_keep_indices_keeps_ends_and_caps():
     idx = plots.keep_indices(5000, 100, must=[1234])
     assert idx[0] == 0 and idx[-1] == 5000 and 1234 in idx and len(idx) <= 101
