@@ -14,6 +14,8 @@ Best of `REPEATS` runs.
 from __future__ import annotations
 
 import argparse
+import os
+import platform
 import sys
 import time
 import tracemalloc
@@ -72,6 +74,10 @@ def main() -> None:
     t = best_time(lambda: phase_diagram(ravine, ravine.start, lrs, mus, steps=300))
     rows.append(("phase diagram 40×40 ravine", 1600, 300, t))
 
+    print(
+        f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"NumPy {np.__version__}, load average {os.getloadavg()[0]:.1f}\n"
+    )
     head = f"{'experiment':40s} {'rows':>7s} {'steps':>6s} {'time s':>8s} {'traj-steps/s':>13s}"
     print(head, "ratio")
     for label, b, s, t in rows:
@@ -85,6 +91,7 @@ def main() -> None:
         f"basin map peak traced memory: {peak / 2**20:.1f} MiB (chunks of {chunk} rows; "
         f"one positions array for all {n * n} starts would be {full / 2**20:.0f} MiB)"
     )
+    print(f"load average {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":
