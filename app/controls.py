@@ -23,8 +23,8 @@ from .lessons import LESSONS
 from .plots import colours_for
 from .settings import FORMULA, MAX_RACERS, Racer, Settings
 
-# 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 per decade from 1e-4 to 10: round, readable rates.
-_MANTISSAS = (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8)
+# Round, readable rates from 1e-4 to 10, 14 per decade (0.4, 0.45, 0.5, 0.6 … as in the lessons).
+_MANTISSAS = (1, 1.2, 1.5, 2, 2.5, 3, 3.5, 4, 4.5, 5, 6, 7, 8, 9)
 LR_GRID = tuple(
     float(f"{m * 10.0**e:.6g}") for e in range(-4, 2) for m in _MANTISSAS if m * 10.0**e <= 10
 )

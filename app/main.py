@@ -145,7 +145,7 @@ def render_map(sc: Scene, s: Settings) -> None:
         format_func=lambda m: {"contour": "Contour map", "3d": "3-D surface"}[m],
     )
     mode = st.session_state.get("map") or "contour"
-    height = plots.map_height(sc.landscape.box, width=900 if s.present else 640)
+    height = plots.map_height(sc.landscape.box, width=900 if s.present else 540)
     figure = map_figure(sc, scene_key(s, sc.key), mode, height)
     if mode == "3d":
         st.plotly_chart(figure, key="map3d", config={"displaylogo": False})
@@ -239,6 +239,12 @@ def render_lesson(s: Settings) -> None:
     """The lesson's question first (predict!), its explanation one click away."""
     lesson = LESSONS.get(s.lesson)
     if lesson is None:
+        if not s.present:
+            st.caption(
+                ":material/touch_app: Try it: move the learning rate in the sidebar to **0.6** "
+                "(it diverges) or **0.02** (it crawls), add momentum to the race — or pick a "
+                "lesson."
+            )
         return
     st.info(f"**{lesson.title}.** Predict first: {lesson.question}", icon=":material/psychology:")
     with st.expander("Why? Open after you have predicted and pressed ▶ Play"):

@@ -367,7 +367,7 @@ def contour_figure(
         spec["frames"], layout["sliders"], layout["updatemenus"] = _playback(
             runs, total, box, first_trace=len(static)
         )
-        layout["margin"]["b"] = 90
+        layout["margin"]["b"] = 105
     return spec
 
 
@@ -390,7 +390,7 @@ def _playback(runs: Sequence[Run], total: int, box, first_trace: int):
     slider = {
         "active": len(steps) - 1,
         "currentvalue": {"prefix": "step ", "font": {"size": 15}},
-        "pad": {"t": 40, "l": 130},
+        "pad": {"t": 55, "l": 130},
         "len": 0.85,
         "x": 0.15,
         "steps": [
@@ -424,7 +424,7 @@ def _playback(runs: Sequence[Run], total: int, box, first_trace: int):
         "xanchor": "left",
         "y": 0,
         "yanchor": "top",
-        "pad": {"t": 45, "r": 10},
+        "pad": {"t": 60, "r": 10},
         "font": {"size": 14},
     }
     return frames, [slider], [menu]
