@@ -103,7 +103,7 @@ def simulate(
         if recorder is not None:
             recorder.record(0, state)
         pstate = policy.init(batch) if policy is not None else None
-        dead = None  # (B,) bool once some trajectory has diverged
+        dead = dead_rows = None  # (B,) and (B, 1) bool once some trajectory has diverged
         rate = fixed_lr
         for t in range(total):
             if policy is not None:
@@ -118,19 +118,23 @@ def simulate(
                 delta, new_state = update(seen, state, rate, x)
             x_new = positions[t + 1]
             np.add(x, delta, out=x_new)
+            if dead is not None:
+                # rows that ran away earlier stay at their last finite point, with their state;
+                # the surface then gives them back the same loss and gradient
+                np.copyto(x_new, x, where=dead_rows)
+                new_state = _keep_rows(dead, state, new_state, batch)
             f_new, g_new = f_and_grad(x_new)
-            if dead is not None or not all_ok(f_new, x_new):
-                # rows that ran away now or earlier keep their last point, loss, gradient, state
+            if not all_ok(f_new, x_new):
+                # rows that run away now keep their last point, loss, gradient and state
                 bad = _runaway(f_new, x_new, low, high)
-                if dead is not None:
-                    bad |= dead
-                diverged_at[bad & (diverged_at < 0)] = t + 1
                 if bad.any():
+                    diverged_at[bad] = t + 1
                     x_new[bad] = x[bad]
                     f_new = np.where(bad, f, f_new)
                     g_new = np.where(bad[:, None], g, g_new)
                     new_state = _keep_rows(bad, state, new_state, batch)
-                    dead = bad
+                    dead = bad if dead is None else dead | bad
+                    dead_rows = dead[:, None]
             losses[t + 1] = f_new
             grad_into(t + 1, g_new)
             x, f, g, state = x_new, f_new, g_new, new_state
