@@ -202,7 +202,10 @@ def render_inspector(sc: Scene, s: Settings) -> None:
         return
     st.session_state.setdefault("inspect", s.steps)
     k = st.slider("Step", 0, s.steps, key="inspect")
-    grads = [sc.surface.grad(out.positions[min(k, len(out.positions) - 1)]) for out in sc.outcomes]
+    with np.errstate(all="ignore"):  # a user formula may be undefined somewhere
+        grads = [
+            sc.surface.grad(out.positions[min(k, len(out.positions) - 1)]) for out in sc.outcomes
+        ]
     st.dataframe(narration.inspector_rows(sc.labels, sc.outcomes, grads, k), hide_index=True)
 
 

@@ -284,6 +284,18 @@ def test_inspector_shows_position_gradient_step_and_state(run_app):
 # --------------------------------------------------------------------------- views, lessons, URL
 
 
+def test_view_switch_renders_only_the_chosen_view_and_keeps_the_scene(run_app):
+    at = run_app(opt="adam:lr=0.2")
+    at.segmented_control(key="view").set_value("sweep")
+    settle(at)
+    assert at.query_params["view"] == "sweep" and at.query_params["opt"] == "adam:lr=0.2"
+    assert not any("What happened" in m.value for m in at.markdown)  # explore not rendered
+    at.segmented_control(key="view").set_value("explore")
+    settle(at)
+    assert paths(chart(at, "contour"))[0]["name"] == "Adam · lr 0.2"
+    assert "view" not in at.query_params
+
+
 def test_map_switches_to_3d(run_app):
     at = run_app()
     at.segmented_control(key="map").set_value("3d")

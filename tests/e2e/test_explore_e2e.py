@@ -56,16 +56,19 @@ def test_default_scene_loads_with_path_and_narration(app_page):
 
 
 def test_changing_the_learning_rate_redraws_the_path(app_page):
-    before = map_data(app_page)
     box = sidebar_number(app_page, "exact learning rate")
-    box.fill("0.6")
-    box.press("Enter")
-    after, delay = wait_for_map_change(app_page, before)
-    print(f"lr change → new path drawn in {delay * 1000:.0f} ms")
+    delays = []
+    for lr in ("0.3", "0.35", "0.2", "0.6"):  # the last one diverges
+        before = map_data(app_page)
+        box.fill(lr)
+        box.press("Enter")
+        after, delay = wait_for_map_change(app_page, before)
+        delays.append(delay)
+        wait_idle(app_page)
+    print(f"lr change → new path drawn in {', '.join(f'{d * 1000:.0f}' for d in delays)} ms")
     assert after["symbols"] == ["x"]  # diverged
-    wait_idle(app_page)
     assert "lr%3D0.6" in app_page.url or "lr=0.6" in app_page.url
-    assert delay < 5.0
+    assert sorted(delays)[len(delays) // 2] < 2.0  # target 0.5 s; the CI machine is shared
 
 
 def test_play_animates_the_path_in_the_browser(app_page):
