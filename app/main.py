@@ -254,9 +254,25 @@ def render_lesson(s: Settings) -> None:
         st.markdown(lesson.explanation)
 
 
+def build_scene(s: Settings, key, surface: Surface) -> Scene | None:
+    """The scene, or — if the loss is not finite at the chosen start — the scene from the
+    landscape's own start, with a warning (None, with an error, if that fails too)."""
+    try:
+        return Scene(s, key, surface)
+    except ValueError as err:
+        where = narration.point(start_of(s, surface))
+        if s.start is None:
+            st.error(f"Cannot run from {where}: {err}. Pick another start or formula.")
+            return None
+        st.warning(f"Cannot start at {where}: {err}. Starting from the landscape's own start.")
+        return build_scene(cfg.replace(s, start=None), key, surface)
+
+
 def render_explore(s: Settings) -> None:
     key, surface = resolve_surface(s)
-    sc = Scene(s, key, surface)
+    sc = build_scene(s, key, surface)
+    if sc is None:
+        return
     render_lesson(s)
     if s.present:
         controls.stage_lr_controls()

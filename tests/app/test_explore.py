@@ -373,6 +373,13 @@ HOSTILE = [
 ]
 
 
+def test_a_start_where_the_loss_is_undefined_falls_back_to_the_landscape_start():
+    at = new_app(surface="formula", f="log(x) + y**2", domain="0.5,3,-1,1", start="-1,0").run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert any("Cannot start at (-1, 0)" in w.value for w in at.warning)
+    assert values(paths(chart(at, "contour"))[0]["x"])[0] > 0
+
+
 @pytest.mark.parametrize(("key", "value"), HOSTILE)
 def test_hostile_url_values_warn_and_keep_the_scene(key, value):
     query = {key: value}
