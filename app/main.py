@@ -57,12 +57,6 @@ def normalise_start(s: Settings, surface: Surface | None) -> Settings:
     return s
 
 
-def sync_url(s: Settings) -> None:
-    query = cfg.to_query(s)
-    if query != st.query_params.to_dict():
-        st.query_params.from_dict(query)
-
-
 # --------------------------------------------------------------------------- shared pieces
 
 
@@ -301,7 +295,12 @@ VIEWS.update(LAB_VIEWS)  # the learning-rate lab (app/lab_views.py)
 # --------------------------------------------------------------------------- page
 
 
-def header(s: Settings) -> str:
+def current_view() -> str:
+    view = st.session_state.get("view") or "explore"
+    return view if view in VIEWS else "explore"
+
+
+def header(s: Settings, url_warnings: bool) -> None:
     title, picker = st.columns([1, 4], vertical_alignment="bottom")
     title.markdown("# Descent Lab")
     if len(VIEWS) > 1:
@@ -314,7 +313,7 @@ def header(s: Settings) -> str:
             format_func=lambda v: VIEWS[v][0],
             wrap=True,
         )
-    for warning in st.session_state.get("url_warnings", []):
+    for warning in st.session_state.get("url_warnings", []) if url_warnings else []:
         st.warning(warning, icon=":material/link_off:")
     if s.present:
         st.button(
@@ -323,20 +322,20 @@ def header(s: Settings) -> str:
             on_click=lambda: st.session_state.update(present=False),
             icon=":material/close_fullscreen:",
         )
-    view = st.session_state.get("view") or "explore"
-    return view if view in VIEWS else "explore"
 
 
 def main() -> None:
     st.set_page_config(page_title="Descent Lab", page_icon=":material/landscape:", layout="wide")
     load_scene_from_url()
     s = controls.sidebar()
+    s = normalise_start(cfg.replace(s, view=current_view()), _surface_or_none(s))
+    query = cfg.to_query(s)
+    first = st.session_state.setdefault("first_query", query)
     st.markdown(PAGE_CSS + (PRESENT_CSS if s.present else ""), unsafe_allow_html=True)
-    view = header(s)
-    s = cfg.replace(s, view=view)
-    surface = _surface_or_none(s)
-    sync_url(normalise_start(s, surface))
-    VIEWS[view][1](s)
+    header(s, url_warnings=query == first)  # the link's problems, until the scene changes
+    if query != st.query_params.to_dict():
+        st.query_params.from_dict(query)
+    VIEWS[s.view][1](s)
 
 
 def _surface_or_none(s: Settings) -> Surface | None:

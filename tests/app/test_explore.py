@@ -391,6 +391,14 @@ def test_hostile_url_values_warn_and_keep_the_scene(key, value):
     assert chart(at, "contour") and narration(at)
 
 
+def test_link_warnings_go_away_once_the_scene_changes():
+    at = new_app(steps="-3").run()
+    assert any("steps='-3'" in w.value for w in at.warning)
+    at.number_input(key="steps").set_value(70)
+    settle(at)
+    assert not at.warning
+
+
 def test_repeated_keys_warn_and_use_the_last():
     at = new_app()
     at.query_params["steps"] = ["20", "30"]
