@@ -414,7 +414,9 @@ def render_basins(s: Settings) -> None:
     )
     key, surface, start = scene(s)
     state = st.session_state
-    if state["bm_racer"] > len(s.racers):
+    # A selectbox hands back the raw string when a client's label no longer matches an option
+    # (the labels carry each racer's rate, which changes): anything but a valid index → 1.
+    if state.get("bm_racer") not in range(1, len(s.racers) + 1):
         state["bm_racer"] = 1
     c1, c2, c3 = st.columns([2, 2, 1])
     c1.selectbox(
