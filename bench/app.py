@@ -7,7 +7,8 @@ Two measurements per scene, interleaved and best of `--repeats` (the machine is 
             curves, the rate line, and their JSON serialization (what Streamlit sends). The
             landscape grid is cached in the app, so it is built once outside the timing.
   rerun     a full AppTest rerun after changing the first racer's learning rate (widget → cached
-            calls → figures → protobuf), i.e. the server time a student's click costs.
+            calls → figures → protobuf), i.e. the server time a student's click costs (an upper
+            bound: it includes AppTest turning the protobuf messages back into elements).
 
 Both are compared with a baseline measured in the same run: the bare `simulate` calls of the
 scene (what any visualizer must pay). Targets: ≤ 150 ms per rerun, ≤ 1.5 MB figure JSON.
