@@ -10,7 +10,9 @@ exact number of a learning rate follow each other).
 from __future__ import annotations
 
 import bisect
+import math
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import streamlit as st
@@ -48,6 +50,87 @@ def nearest_grid_lr(lr: float) -> float:
 
 def fmt_lr(lr: float) -> str:
     return f"{lr:g}"
+
+
+# --------------------------------------------------------------------------- untrusted values
+#
+# Every widget value in st.session_state came from a browser. Streamlit hands back the raw
+# string when a select box's label matches no option (labels that changed between reruns, or a
+# hostile client), and a number widget returns whatever typed value the client sent. All reads
+# go through the valid_* functions below, called before the widget is drawn (and in its
+# callbacks): an invalid value is replaced by the default, so the widget and every later read see
+# a valid one.
+
+
+def _put(key: str, value: Any) -> None:
+    """Replace a widget's value. The old entry is deleted first: a client value of the wrong
+    kind (a number sent for a select box) would otherwise make Streamlit's own re-serialization
+    of the old value fail when the widget registers."""
+    state = st.session_state
+    if key in state:
+        del state[key]
+    state[key] = value
+
+
+def _same_value(option: Any, value: Any) -> bool:
+    if isinstance(option, bool) or isinstance(value, bool):
+        return type(option) is type(value) and option == value
+    if isinstance(option, int | float) and isinstance(value, int | float | np.number):
+        return bool(option == value)
+    return type(option) is type(value) and option == value
+
+
+def valid_choice(key: str, options: Sequence, default: Any) -> Any:
+    """st.session_state[key] if it is one of `options` (else `default`, written back)."""
+    state = st.session_state
+    value = state.get(key, default)
+    match = next((o for o in options if _same_value(o, value)), None)
+    if match is None:
+        match = default
+    if key not in state or type(state[key]) is not type(match) or state[key] != match:
+        _put(key, match)
+    return match
+
+
+def valid_number(
+    key: str, low: float, high: float, default: float, integer: bool = False
+) -> float | int:
+    """st.session_state[key] as a finite number in [low, high] (whole if `integer`), else
+    `default`; the clean value is written back (an int for a whole-number widget)."""
+    state = st.session_state
+    value = state.get(key, default)
+    ok = (
+        isinstance(value, int | float | np.number)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and low <= value <= high
+        and (not integer or float(value).is_integer())
+    )
+    clean = value if ok else default
+    clean = int(clean) if integer else float(clean)
+    if key not in state or type(state[key]) is not type(clean) or state[key] != clean:
+        _put(key, clean)
+    return clean
+
+
+def valid_flag(key: str, default: bool = False) -> bool:
+    """st.session_state[key] as a bool (a checkbox or toggle); anything else is `default`."""
+    state = st.session_state
+    value = state.get(key, default)
+    clean = value if isinstance(value, bool) else default
+    if state.get(key) is not clean:
+        _put(key, clean)
+    return clean
+
+
+def valid_text(key: str, default: str, limit: int) -> str:
+    """st.session_state[key] as a string of at most `limit` characters, else `default`."""
+    state = st.session_state
+    value = state.get(key, default)
+    clean = value if isinstance(value, str) and len(value) <= limit else default
+    if state.get(key) is not clean:
+        _put(key, clean)
+    return clean
 
 
 # --------------------------------------------------------------------------- seeding
@@ -115,7 +198,7 @@ def _default_start(s: Settings) -> tuple[float, float]:
 
 def on_surface_change() -> None:
     """A new landscape starts from its own start point with default parameters."""
-    name = st.session_state["surface"]
+    name = surface_name()
     s = Settings(surface=name)
     if name != FORMULA:
         _seed_params("sp", name, SURFACES[name].params, s.surface_values())
@@ -123,36 +206,40 @@ def on_surface_change() -> None:
 
 
 def _current_formula_settings() -> Settings:
-    state = st.session_state
-    box = tuple(
-        float(state.get(k, d))
-        for k, d in zip(("dom_x0", "dom_x1", "dom_y0", "dom_y1"), cfg.DEFAULT_DOMAIN, strict=True)
-    )
-    return Settings(surface=FORMULA, domain=box)  # type: ignore[arg-type]
+    return Settings(surface=FORMULA, domain=domain_values())
 
 
 def on_optimizer_change(i: int) -> None:
     """A new optimizer in slot i starts from its own default rate and hyperparameters."""
-    name = st.session_state[f"r{i}:opt"]
+    name = racer_name(i)
     _seed_racer(i, Racer(name, float(OPTIMIZERS[name].default_lr)))
 
 
+def grid_lr(i: int) -> float:
+    """Racer i's log-slider rate (validated; follows the exact rate if invalid)."""
+    return valid_choice(f"r{i}:lrs", LR_GRID, nearest_grid_lr(racer_lr(i)))
+
+
 def on_lr_slider(i: int) -> None:
-    st.session_state[f"r{i}:lr"] = float(st.session_state[f"r{i}:lrs"])
+    st.session_state[f"r{i}:lr"] = float(grid_lr(i))
 
 
 def on_lr_number(i: int) -> None:
-    st.session_state[f"r{i}:lrs"] = nearest_grid_lr(st.session_state[f"r{i}:lr"])
+    st.session_state[f"r{i}:lrs"] = nearest_grid_lr(racer_lr(i))
+
+
+def policy_name() -> str:
+    return valid_choice("policy", tuple(POLICIES), cfg.DEFAULT.policy)
 
 
 def on_policy_change() -> None:
-    name = st.session_state["policy"]
+    name = policy_name()
     s = Settings(policy=name)
     _seed_params("pp", name, POLICIES[name].params, s.policy_values())
 
 
 def add_racer() -> None:
-    n = st.session_state["n_racers"]
+    n = racer_count()
     if n < MAX_RACERS:
         taken = {st.session_state.get(f"r{i}:opt") for i in range(n)}
         name = next(
@@ -168,7 +255,7 @@ def add_racer() -> None:
 
 
 def remove_racer(i: int) -> None:
-    n = st.session_state["n_racers"]
+    n = racer_count()
     racers = [read_racer(j) for j in range(n) if j != i]
     for j, racer in enumerate(racers):
         _seed_racer(j, racer)
@@ -176,7 +263,7 @@ def remove_racer(i: int) -> None:
 
 
 def apply_lesson() -> None:
-    name = st.session_state.get("lesson")
+    name = valid_choice("lesson", ("", *LESSONS), "")
     if name:
         seed(LESSONS[name].settings)
 
@@ -195,9 +282,19 @@ def set_racer_lr(i: int, lr: float) -> None:
 # --------------------------------------------------------------------------- widgets
 
 
+def param_value(spec: ParamSpec, key: str, choices=None):
+    """The (validated) value of a parameter's widget: see `param_widget`."""
+    if choices and spec.name in choices:
+        return valid_choice(key, range(len(choices[spec.name])), int(spec.default))
+    if is_flag(spec):
+        return valid_flag(key, bool(spec.default))
+    return valid_number(key, spec.low, spec.high, spec.default, integer=spec.integer)
+
+
 def param_widget(spec: ParamSpec, key: str, choices=None, container=st) -> float:
     """A checkbox for a flag, a select box for named modes, a number box for whole or
     log-scaled values, a slider for the rest."""
+    param_value(spec, key, choices)
     helptext = spec.help or None
     if choices and spec.name in choices:
         options = choices[spec.name]
@@ -240,21 +337,41 @@ def param_widget(spec: ParamSpec, key: str, choices=None, container=st) -> float
     )
 
 
-def read_params(prefix: str, owner: str, specs: Sequence[ParamSpec]) -> dict[str, float]:
-    return {p.name: float(st.session_state[_param_key(prefix, owner, p.name)]) for p in specs}
+def read_params(
+    prefix: str, owner: str, specs: Sequence[ParamSpec], choices=None
+) -> dict[str, float]:
+    return {
+        p.name: float(param_value(p, _param_key(prefix, owner, p.name), choices)) for p in specs
+    }
+
+
+def racer_name(i: int) -> str:
+    """Racer i's optimizer (validated)."""
+    return valid_choice(f"r{i}:opt", tuple(OPTIMIZERS), cfg.DEFAULT.racers[0].optimizer)
+
+
+def racer_lr(i: int) -> float:
+    """Racer i's exact learning rate (validated; if invalid, the log slider's rate, else the
+    optimizer's default)."""
+    slider = st.session_state.get(f"r{i}:lrs")
+    on_grid = next((g for g in LR_GRID if _same_value(g, slider)), None)
+    default = on_grid if on_grid is not None else float(OPTIMIZERS[racer_name(i)].default_lr)
+    return valid_number(f"r{i}:lr", cfg.LR_MIN, cfg.LR_MAX, default)
+
+
+def racer_count() -> int:
+    return valid_number("n_racers", 1, MAX_RACERS, 1, integer=True)
 
 
 def read_racer(i: int) -> Racer:
-    name = st.session_state[f"r{i}:opt"]
-    specs = OPTIMIZERS[name].params
-    values = {
-        p.name: float(st.session_state.get(_param_key(f"r{i}", name, p.name), p.default))
-        for p in specs
-    }
-    return Racer(name, float(st.session_state[f"r{i}:lr"]), cfg.canonical(specs, values))
+    name = racer_name(i)
+    spec = OPTIMIZERS[name]
+    values = read_params(f"r{i}", name, spec.params, spec.choices)
+    return Racer(name, racer_lr(i), cfg.canonical(spec.params, values))
 
 
 def lesson_picker(container=st) -> None:
+    valid_choice("lesson", ("", *LESSONS), "")
     container.selectbox(
         "Lesson",
         ["", *LESSONS],
@@ -265,7 +382,20 @@ def lesson_picker(container=st) -> None:
     )
 
 
+def surface_name() -> str:
+    return valid_choice("surface", SURFACE_NAMES, cfg.DEFAULT.surface)
+
+
+def domain_values() -> tuple[float, float, float, float]:
+    keys = ("dom_x0", "dom_x1", "dom_y0", "dom_y1")
+    limit = cfg.DOMAIN_LIMIT
+    return tuple(  # type: ignore[return-value]
+        valid_number(k, -limit, limit, d) for k, d in zip(keys, cfg.DEFAULT_DOMAIN, strict=True)
+    )
+
+
 def landscape_controls() -> tuple[str, tuple, str, tuple]:
+    surface_name()
     st.selectbox(
         "Landscape",
         SURFACE_NAMES,
@@ -275,6 +405,8 @@ def landscape_controls() -> tuple[str, tuple, str, tuple]:
     )
     name = st.session_state["surface"]
     if name == FORMULA:
+        valid_text("formula", cfg.DEFAULT_FORMULA, cfg.MAX_FORMULA_CHARS)
+        domain_values()
         st.text_input(
             "f(x, y) =",
             key="formula",
@@ -286,15 +418,29 @@ def landscape_controls() -> tuple[str, tuple, str, tuple]:
         c2.number_input("x to", key="dom_x1", format="%g", step=0.5)
         c1.number_input("y from", key="dom_y0", format="%g", step=0.5)
         c2.number_input("y to", key="dom_y1", format="%g", step=0.5)
-        box = tuple(float(st.session_state[k]) for k in ("dom_x0", "dom_x1", "dom_y0", "dom_y1"))
-        return name, (), st.session_state["formula"], box
+        return name, (), st.session_state["formula"], domain_values()
     specs = SURFACES[name].params
     for p in specs:
         param_widget(p, _param_key("sp", name, p.name))
     return name, cfg.canonical(specs, read_params("sp", name, specs)), "", cfg.DEFAULT_DOMAIN
 
 
-def start_controls() -> tuple[float, float]:
+def _valid_start(scene: Settings) -> None:
+    """Both start coordinates finite and on the map's scale, else the landscape's start."""
+    state, limit = st.session_state, cfg.DOMAIN_LIMIT
+    if all(
+        isinstance(v, int | float) and not isinstance(v, bool) and -limit <= v <= limit
+        for v in (state.get("start_x"), state.get("start_y"))
+    ):
+        return
+    try:
+        _seed_start(_default_start(scene))
+    except ValueError:  # a broken formula: any finite point will do
+        _seed_start((0.0, 0.0))
+
+
+def start_controls(scene: Settings) -> tuple[float, float]:
+    _valid_start(scene)
     st.caption("Start point — type it, or click on the map")
     c1, c2 = st.columns(2)
     c1.number_input("x₀", key="start_x", format="%g", step=0.1)
@@ -304,6 +450,7 @@ def start_controls() -> tuple[float, float]:
 
 def lr_controls(i: int, container=st, label: str = "Learning rate (log scale)") -> None:
     """The learning rate: a log slider for feel plus the exact number."""
+    grid_lr(i)
     container.select_slider(
         label,
         LR_GRID,
@@ -325,8 +472,8 @@ def lr_controls(i: int, container=st, label: str = "Learning rate (log scale)") 
 
 
 def racer_controls(i: int, colour: str, removable: bool) -> Racer:
-    name = st.session_state[f"r{i}:opt"]
-    title = f":material/circle: {optimizer_label(name)} · lr {fmt_lr(st.session_state[f'r{i}:lr'])}"
+    name = racer_name(i)
+    title = f":material/circle: {optimizer_label(name)} · lr {fmt_lr(racer_lr(i))}"
     with st.expander(title, expanded=i == 0):
         st.markdown(
             f"<div style='height:5px;border-radius:3px;background:{colour}'></div>",
@@ -340,7 +487,7 @@ def racer_controls(i: int, colour: str, removable: bool) -> Racer:
             on_change=on_optimizer_change,
             args=(i,),
         )
-        if not st.session_state.get("present"):  # else they sit on the stage
+        if not valid_flag("present"):  # else they sit on the stage
             lr_controls(i)
         for p in OPTIMIZERS[name].params:
             param_widget(p, _param_key(f"r{i}", name, p.name), OPTIMIZERS[name].choices)
@@ -357,9 +504,10 @@ def racer_controls(i: int, colour: str, removable: bool) -> Racer:
 
 def stage_lr_controls() -> None:
     """Presentation mode: every racer's learning rate on the stage, in its colour."""
-    n = int(st.session_state["n_racers"])
-    names = [st.session_state[f"r{i}:opt"] for i in range(n)]
+    n = racer_count()
+    names = [racer_name(i) for i in range(n)]
     for i, (column, colour) in enumerate(zip(st.columns(n), colours_for(names), strict=True)):
+        grid_lr(i)
         slider, exact = column.columns([3, 1], vertical_alignment="bottom")
         slider.markdown(
             f"<b style='color:{colour}'>● {optimizer_label(names[i])}</b>", unsafe_allow_html=True
@@ -376,8 +524,8 @@ def stage_lr_controls() -> None:
 
 
 def race_controls() -> tuple[Racer, ...]:
-    n = int(st.session_state["n_racers"])
-    names = [st.session_state[f"r{i}:opt"] for i in range(n)]
+    n = racer_count()
+    names = [racer_name(i) for i in range(n)]
     colours = colours_for(names)
     racers = tuple(racer_controls(i, colours[i], n > 1) for i in range(n))
     st.button(
@@ -392,6 +540,7 @@ def race_controls() -> tuple[Racer, ...]:
 
 
 def schedule_controls() -> tuple[str, tuple, int]:
+    policy_name()
     st.selectbox(
         "Learning-rate policy",
         tuple(POLICIES),
@@ -400,9 +549,10 @@ def schedule_controls() -> tuple[str, tuple, int]:
         on_change=on_policy_change,
     )
     name = st.session_state["policy"]
-    specs = POLICIES[name].params
+    specs, choices = POLICIES[name].params, POLICIES[name].choices
     for p in specs:
-        param_widget(p, _param_key("pp", name, p.name), POLICIES[name].choices)
+        param_widget(p, _param_key("pp", name, p.name), choices)
+    warmup = valid_number("warmup", 0, cfg.MAX_STEPS, cfg.DEFAULT.warmup, integer=True)
     st.number_input(
         "Warm-up steps",
         min_value=0,
@@ -411,14 +561,13 @@ def schedule_controls() -> tuple[str, tuple, int]:
         key="warmup",
         help="Ramp the rate up linearly over the first steps.",
     )
-    return (
-        name,
-        cfg.canonical(specs, read_params("pp", name, specs)),
-        int(st.session_state["warmup"]),
-    )
+    return name, cfg.canonical(specs, read_params("pp", name, specs, choices)), warmup
 
 
 def run_controls() -> tuple[int, float, int]:
+    steps = valid_number("steps", 1, cfg.MAX_STEPS, cfg.DEFAULT.steps, integer=True)
+    noise = valid_number("noise", 0.0, cfg.MAX_NOISE, cfg.DEFAULT.noise)
+    seed_ = valid_number("seed", 0, cfg.MAX_SEED, cfg.DEFAULT.seed, integer=True)
     st.number_input("Steps", min_value=1, max_value=cfg.MAX_STEPS, step=10, key="steps")
     c1, c2 = st.columns(2)
     c1.number_input(
@@ -431,11 +580,7 @@ def run_controls() -> tuple[int, float, int]:
         help="Adds σ·N(0, I) to every gradient (SGD).",
     )
     c2.number_input("Seed", min_value=0, max_value=cfg.MAX_SEED, step=1, key="seed")
-    return (
-        int(st.session_state["steps"]),
-        float(st.session_state["noise"]),
-        int(st.session_state["seed"]),
-    )
+    return steps, noise, seed_
 
 
 def sidebar() -> Settings:
@@ -446,12 +591,17 @@ def sidebar() -> Settings:
         racers = race_controls()
         st.subheader("Landscape", divider="gray")
         surface, params, formula, domain = landscape_controls()
-        start = start_controls()
+        start = start_controls(
+            Settings(surface=surface, surface_params=params, domain=domain)  # type: ignore[arg-type]
+        )
         st.subheader("Schedule & run", divider="gray")
         policy, policy_params, warmup = schedule_controls()
         steps, noise, seed_ = run_controls()
+        valid_flag("present")
         st.toggle("Presentation mode", key="present", help="Hide the controls for a projector.")
     state = st.session_state
+    inspecting = valid_flag("inspecting")
+    inspect = valid_number("inspect", 0, steps, steps, integer=True) if inspecting else None
     return cfg.clamp(
         Settings(
             view=state.get("view") or "explore",
@@ -467,10 +617,10 @@ def sidebar() -> Settings:
             steps=steps,
             noise=noise,
             seed=seed_,
-            inspect=state.get("inspect", steps) if state.get("inspecting") else None,
-            map=state.get("map") or "contour",
-            present=bool(state.get("present")),
-            lesson=state.get("lesson") or "",
+            inspect=inspect,
+            map=valid_choice("map", cfg.MAP_MODES, cfg.DEFAULT.map),
+            present=valid_flag("present"),
+            lesson=valid_choice("lesson", ("", *LESSONS), ""),
             extra=state.get("extra", ()),
         )
     )

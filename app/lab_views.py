@@ -35,6 +35,16 @@ class LabParam:
     default: Any
     parse: Callable[[str], Any]  # raises ValueError with a reason
     encode: Callable[[Any], str] = fmt
+    keep: Callable[[Any], bool] | None = None  # widget values to keep as they are (else parse)
+
+    def clean(self, value: Any) -> Any:
+        """A widget's value (from the browser: untrusted) as a valid value, else the default."""
+        if self.keep is not None:
+            return value if self.keep(value) else self.default
+        try:
+            return self.parse(self.encode(value))
+        except (TypeError, ValueError, OverflowError):
+            return self.default
 
 
 def number(key: str, default: float, low: float, high: float, integer: bool = False) -> LabParam:
@@ -77,7 +87,10 @@ def rate_list(key: str, default: str) -> LabParam:
         parse_lr_grid(raw)  # ValueError names the bad entry
         return raw
 
-    return LabParam(key, default, parse, str)
+    def keep(value) -> bool:  # typed text stays, even when invalid: the view warns about it
+        return isinstance(value, str) and len(value) <= 600
+
+    return LabParam(key, default, parse, str, keep)
 
 
 def optimizer_list(key: str, default: tuple[str, ...]) -> LabParam:
@@ -90,7 +103,12 @@ def optimizer_list(key: str, default: tuple[str, ...]) -> LabParam:
             raise ValueError(f"at most {RACE_MAX} optimizers")
         return names
 
-    return LabParam(key, default, parse, lambda v: ",".join(v))
+    def encode(value) -> str:
+        if not isinstance(value, list | tuple) or not all(isinstance(n, str) for n in value):
+            raise TypeError("not a list of names")
+        return ",".join(value)
+
+    return LabParam(key, default, parse, encode)
 
 
 def seed_params(view: str, params: Sequence[LabParam], s: Settings) -> None:
@@ -100,7 +118,11 @@ def seed_params(view: str, params: Sequence[LabParam], s: Settings) -> None:
     extra = dict(s.extra)
     warnings = []
     for p in params:
-        if p.key in state:
+        if p.key in state:  # the widget's value, from the browser: validate it
+            value = p.clean(state[p.key])
+            if type(value) is not type(state[p.key]) or value != state[p.key]:
+                del state[p.key]  # see controls._put
+                state[p.key] = value
             continue
         value, raw = p.default, extra.get(p.key)
         if raw is not None:
@@ -414,10 +436,9 @@ def render_basins(s: Settings) -> None:
     )
     key, surface, start = scene(s)
     state = st.session_state
-    # A selectbox hands back the raw string when a client's label no longer matches an option
-    # (the labels carry each racer's rate, which changes): anything but a valid index → 1.
-    if state.get("bm_racer") not in range(1, len(s.racers) + 1):
-        state["bm_racer"] = 1
+    # The labels carry each racer's rate, which changes: a stale label comes back as a raw
+    # string, and a removed racer leaves an index out of range. Anything but a valid index → 1.
+    controls.valid_choice("bm_racer", range(1, len(s.racers) + 1), 1)
     c1, c2, c3 = st.columns([2, 2, 1])
     c1.selectbox(
         "Optimizer and rate (from the sidebar's list)",

@@ -296,8 +296,7 @@ VIEWS.update(LAB_VIEWS)  # the learning-rate lab (app/lab_views.py)
 
 
 def current_view() -> str:
-    view = st.session_state.get("view") or "explore"
-    return view if view in VIEWS else "explore"
+    return controls.valid_choice("view", tuple(VIEWS), "explore")
 
 
 def header(s: Settings, url_warnings: bool) -> None:
