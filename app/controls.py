@@ -597,6 +597,11 @@ def sidebar() -> Settings:
         st.subheader("Schedule & run", divider="gray")
         policy, policy_params, warmup = schedule_controls()
         steps, noise, seed_ = run_controls()
+        if warmup >= steps:
+            st.caption(
+                f":warning: The warm-up ({warmup} steps) must be shorter than the run "
+                f"({steps} steps): using {steps - 1}."
+            )
         valid_flag("present")
         st.toggle("Presentation mode", key="present", help="Hide the controls for a projector.")
     state = st.session_state

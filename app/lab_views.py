@@ -273,9 +273,16 @@ def render_sweep(s: Settings) -> None:
     publish(SWEEP_PARAMS)
     r = s.racers[0]
     st.caption(f"Optimizer: **{racer_label(s)}** — its rate is replaced by each rate of the grid.")
+    steps = int(st.session_state["sweep_steps"])
+    warmup = min(s.warmup, steps - 1)
+    if warmup != s.warmup:
+        st.caption(
+            f":warning: The sidebar's warm-up ({s.warmup} steps) is longer than this sweep "
+            f"({steps} steps): using {warmup}."
+        )
     result = lab_compute.sweep(
-        key, r.optimizer, r.hyper, s.policy, s.policy_params, s.warmup,
-        tuple(float(x) for x in rates), tuple(start), int(st.session_state["sweep_steps"]),
+        key, r.optimizer, r.hyper, s.policy, s.policy_params, warmup,
+        tuple(float(x) for x in rates), tuple(start), steps,
     )  # fmt: skip
     panels = sweep_panels(result)
     land = lab_compute.small_landscape(key)

@@ -398,13 +398,19 @@ def from_query(
     """The settings a query dict describes, and one warning per refused value. Never raises."""
     r = _Reader(query)
     steps = r.number("steps", 1, MAX_STEPS, DEFAULT.steps, integer=True)
+    warmup = r.number("warmup", 0, MAX_STEPS, DEFAULT.warmup, integer=True)
+    if warmup >= steps:
+        r.warn(
+            f"Ignored warmup={warmup}: the warm-up must be shorter than the run "
+            f"({steps} steps); using {steps - 1}."
+        )
     settings = Settings(
         view=_read_choice(r, "view", views, DEFAULT.view),
         **_read_surface(r),
         start=_read_start(r),
         racers=_read_racers(r),
         **_read_policy(r),
-        warmup=r.number("warmup", 0, MAX_STEPS, DEFAULT.warmup, integer=True),
+        warmup=warmup,
         steps=steps,
         noise=r.number("noise", 0, MAX_NOISE, DEFAULT.noise),
         seed=r.number("seed", 0, MAX_SEED, DEFAULT.seed, integer=True),
@@ -424,6 +430,7 @@ def _read_lesson_name(r: _Reader) -> str:
 
 
 def clamp(s: Settings) -> Settings:
-    """Make cross-field limits hold: warmup and the inspected step never exceed the steps."""
+    """Make cross-field limits hold: the warm-up is shorter than the run (a schedule needs at
+    least one step after it), the inspected step never exceeds the steps."""
     inspect = None if s.inspect is None else min(s.inspect, s.steps)
-    return replace(s, warmup=min(s.warmup, s.steps), inspect=inspect)
+    return replace(s, warmup=min(s.warmup, s.steps - 1), inspect=inspect)
