@@ -152,6 +152,84 @@ def changed_state(w: Widget, rng: random.Random) -> WidgetState | None:
     return state
 
 
+GARBAGE = "no such option ✕"
+
+
+def hostile_states(w: Widget, upstream: bool = False) -> list[WidgetState]:
+    """Values no browser would send for w, in the widget's own wire type: an unknown option,
+    negative, huge, NaN and fractional numbers.
+
+    With `upstream`, also the values Streamlit 1.67 itself cannot deserialize: another wire
+    type (a string for a number box, a number or a list for a select box, a scalar for a
+    slider) and NaN for a whole-number box. Its deserializers run in `_call_callbacks`, before
+    the app's script starts, and take isfinite() of a string, len() of a float, int() of NaN:
+    the app cannot catch those (they cost only that client's own page, the server and the
+    other sessions are unaffected), so they are reported separately."""
+    numbers = (-7.5, 1e308, float("nan"))
+    out: list[WidgetState] = []
+
+    def add(fill) -> None:
+        state = WidgetState(id=w.id)
+        if isinstance(fill, str):
+            state.string_value = fill
+        elif isinstance(fill, float):
+            state.double_value = fill
+        elif all(isinstance(v, str) for v in fill):
+            state.string_array_value.data.extend(fill)
+        else:
+            state.double_array_value.data.extend(fill)
+        out.append(state)
+
+    own: list = []
+    if _is_select_slider(w) or w.kind == "button_group":
+        own, other = [(GARBAGE,)], [GARBAGE, -7.5]
+    elif w.kind == "slider":
+        own, other = [(v,) * max(1, len(w.proto.default)) for v in numbers], [-7.5]
+    elif w.kind in ("selectbox", "radio"):
+        own, other = [GARBAGE], [*numbers, (GARBAGE, "1e308")]
+    elif w.kind == "number_input":
+        whole = w.proto.data_type == w.proto.INT
+        own = [-7.5, 1e308, 2.5, *(() if whole else (float("nan"),))]
+        other = [GARBAGE, (GARBAGE,), *((float("nan"),) if whole else ())]
+    else:
+        other = []
+    for fill in (*own, *(other if upstream else ())):
+        add(fill)
+    return out
+
+
+def garbage_widget_values(
+    url: str, query: str = "", timeout: float = 30, upstream: bool = False
+) -> dict[str, Any]:
+    """One client sends every hostile value to every widget of the page, one rerun each.
+    Returns the number of reruns and the exceptions that client's page showed (as
+    "label = value: message"; there must be none). After an exception the widget's last good
+    value is put back, so one failure does not hide the rest."""
+    session = Session(url, query, timeout)
+    session.open()
+    exceptions, reruns, tried = [], 0, set()
+    try:
+        session.rerun()
+        # the view picker last: garbage there switches to the first view
+        for w in sorted(session.widgets.values(), key=lambda w: w.label == "View"):
+            if re.search(AVOID_PATTERN, w.label, re.I):
+                continue
+            tried.add(w.label or w.id)
+            for state in hostile_states(w, upstream):
+                if w.id not in session.widgets:
+                    break  # a callback re-seeded the page: this widget is gone
+                good = session.states.get(w.id)
+                result = session.rerun(session.widgets[w.id], state)
+                reruns += 1
+                if result.exceptions:
+                    exceptions += [f"{describe(w, state)}: {e}"[:200] for e in result.exceptions]
+                    if good is not None:
+                        session.rerun(w, good)
+    finally:
+        session.close()
+    return {"reruns": reruns, "widgets": len(tried), "exceptions": exceptions}
+
+
 # ----------------------------------------------------------------------------- session
 @dataclass
 class RunResult:

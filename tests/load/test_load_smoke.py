@@ -2,7 +2,8 @@
 
 A few simulated students drag the learning rate for some seconds: no errors, every rerun
 finishes, memory stays bounded. Hostile clients (garbage bytes, a truncated or huge
-message, a text frame, a drop mid-run, a rerun storm) must not hurt the others. The full
+message, a text frame, a drop mid-run, a rerun storm, garbage values for every widget) must not
+hurt the others, and the garbage values must not break even the sender's own page. The full
 30-student measurement is `python bench/load.py` (see docs/HOSTING.md).
 """
 
@@ -21,6 +22,7 @@ from bench.load import (
     Stats,
     Student,
     drive_students,
+    garbage_widget_values,
     join_students,
     run_classroom,
 )
@@ -68,10 +70,21 @@ def test_hostile_clients_do_not_hurt_other_sessions(server):
             outcomes[name] = abuse(server.url)
             time.sleep(0.5)
 
+    garbage: dict[str, dict] = {}
+
+    def send_garbage() -> None:
+        """Every widget gets values no browser sends (unknown options, NaN, 1e308 …): the
+        sidebar's and the Basins view's (where a stale racer label once raised)."""
+        query = "view=basins&bm_n=40"
+        garbage[query] = garbage_widget_values(server.url, query)
+
     attacker = threading.Thread(target=attack, daemon=True)
     attacker.start()
+    garbler = threading.Thread(target=send_garbage, daemon=True)
+    garbler.start()
     drive_students(students, stats, 15, OPTS.timeout)
     attacker.join(timeout=60)
+    garbler.join(timeout=60)
     for s in students:
         s.leave()
 
@@ -82,6 +95,10 @@ def test_hostile_clients_do_not_hurt_other_sessions(server):
     for name, expected in EXPECTED_CLOSE.items():
         assert outcomes[name] == expected, outcomes
     assert outcomes["text-frame"].startswith("closed"), outcomes
+    assert garbage, "the garbage client did not finish"
+    for query, result in garbage.items():
+        assert result["exceptions"] == [], (query, result["exceptions"])
+        assert result["widgets"] >= 15 and result["reruns"] >= 40, (query, result)
     assert is_healthy(server.url)
     fresh = Session(server.url)
     fresh.open()
