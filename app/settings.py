@@ -420,7 +420,22 @@ def from_query(
         lesson=_read_lesson_name(r),
         extra=_read_extra(r),
     )
-    return clamp(settings), r.warnings
+    return clamp(_lesson_scene(settings, query)), r.warnings
+
+
+SCENE_KEYS = KNOWN_KEYS - {"view", "lesson", "present", "inspect", "map"}
+
+
+def _lesson_scene(s: Settings, query: Mapping) -> Settings:
+    """A link that names a lesson but no scene (`?lesson=zigzag`, typed by a teacher) opens
+    the lesson's own scene; links the app writes always carry the scene, which wins."""
+    if not s.lesson or SCENE_KEYS & set(query):
+        return s
+    from .lessons import LESSONS
+
+    return replace(
+        LESSONS[s.lesson].settings, view=s.view, present=s.present, map=s.map, extra=s.extra
+    )
 
 
 def _read_lesson_name(r: _Reader) -> str:

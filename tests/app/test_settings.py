@@ -26,6 +26,8 @@ from app.settings import (
 from optimizers import OPTIMIZERS, POLICIES
 from surfaces import SURFACES
 
+VIEWS = ("explore", "sweep")
+
 
 def test_default_query_is_short_and_reads_back():
     q = to_query(DEFAULT)
@@ -53,6 +55,20 @@ def test_example_scene_encoding():
 def test_every_lesson_round_trips():
     for lesson in LESSONS.values():
         assert from_query(to_query(lesson.settings)) == (lesson.settings, [])
+
+
+@pytest.mark.parametrize("name", sorted(LESSONS))
+def test_a_link_naming_only_a_lesson_opens_its_scene(name):
+    lesson = LESSONS[name].settings
+    assert from_query({"lesson": name}) == (lesson, [])
+    presented, warnings = from_query({"lesson": name, "present": "1", "view": "sweep"}, VIEWS)
+    assert presented == Settings(**{**vars(lesson), "present": True, "view": "sweep"})
+    assert warnings == []
+
+
+def test_a_link_with_a_scene_keeps_its_scene_next_to_the_lesson_name():
+    s, _ = from_query({"lesson": "momentum", "surface": "bowl", "opt": "adam:lr=0.1"})
+    assert (s.lesson, s.surface, s.racers) == ("momentum", "bowl", (make_racer("adam", 0.1),))
 
 
 def test_formula_scene_round_trips():
