@@ -20,6 +20,7 @@ from optimizers.simulate import simulate
 from optimizers.stability import analyze
 from surfaces import Surface, make_surface
 
+from . import plots
 from .plots import Landscape, Run, sample_landscape
 from .settings import FORMULA, Settings
 
@@ -151,36 +152,59 @@ def stability_at(key: SurfaceKey, point: tuple[float, float]):
 
 
 TYPED = {
-    "float32": "f4",
-    "float64": "f8",
-    "int32": "i4",
-    "int16": "i2",
-    "int8": "i1",
-    "uint8": "u1",
+    np.dtype(name): code
+    for name, code in (
+        ("float32", "f4"),
+        ("float64", "f8"),
+        ("int32", "i4"),
+        ("int16", "i2"),
+        ("int8", "i1"),
+        ("uint8", "u1"),
+    )
 }
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _encode_array(obj: np.ndarray):
+    if obj.dtype == np.int64:
+        obj = obj.astype(np.int32)
+    code = TYPED.get(obj.dtype)
+    if code is None or obj.size == 0:
+        return obj.tolist()
+    spec = {"dtype": code, "bdata": base64.b64encode(np.ascontiguousarray(obj)).decode()}
+    if obj.ndim > 1:
+        spec["shape"] = ", ".join(map(str, obj.shape))
+    return spec
 
 
 def encode_arrays(obj):
     """NumPy arrays -> plotly.js typed-array specs (base64), as plotly itself sends them.
 
     (plotly's own converter routes every array through narwhals: ~0.2 ms per array, which is
-    most of a race's rerun once the figure has ~1500 small arrays.)
+    most of a race's rerun once the figure has ~1500 small arrays.) Exact type checks first:
+    a map with its playback frames has ~2,500 nodes, mostly dicts, strings and numbers.
     """
+    kind = type(obj)
+    if kind in _SCALARS:
+        return obj
+    if kind is dict:
+        return {k: encode_arrays(v) for k, v in obj.items()}
+    if kind is list or kind is tuple:
+        return [encode_arrays(v) for v in obj]
     if isinstance(obj, np.ndarray):
-        if obj.dtype == np.int64:
-            obj = obj.astype(np.int32)
-        code = TYPED.get(str(obj.dtype))
-        if code is None or obj.size == 0:
-            return obj.tolist()
-        spec = {"dtype": code, "bdata": base64.b64encode(np.ascontiguousarray(obj)).decode()}
-        if obj.ndim > 1:
-            spec["shape"] = ", ".join(map(str, obj.shape))
-        return spec
+        return _encode_array(obj)
     if isinstance(obj, dict):
         return {k: encode_arrays(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
+    if isinstance(obj, list | tuple):
         return [encode_arrays(v) for v in obj]
     return obj
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def map_layers(key: SurfaceKey, start: tuple[float, float]) -> list[dict]:
+    """The map's layers that do not depend on the runs (contours, click grid, minima, start),
+    encoded once per landscape and start: a new learning rate rebuilds only the paths."""
+    return encode_arrays(plots.map_layers(get_landscape(key), [start]))
 
 
 class PlainFigure(go.Figure):
@@ -190,11 +214,15 @@ class PlainFigure(go.Figure):
     into a fully validated go.Figure first; for an animated race with hundreds of frame traces
     either costs 100–600 ms per rerun. This wrapper builds once (base64 arrays, as plotly
     itself sends them) and returns the same dict, so a cached figure costs only its JSON.
+    It skips go.Figure's own __init__ (an empty figure's template deep copy, ~2 ms): nothing
+    but `to_dict` / `to_plotly_json` is ever asked of it (by st.plotly_chart and plotly.io).
     """
 
-    def __init__(self, spec: dict) -> None:
-        super().__init__()
+    def __init__(self, spec: dict) -> None:  # no super().__init__(): see the docstring
         self._spec = encode_arrays(spec)
+
+    def __repr__(self) -> str:
+        return f"PlainFigure({len(self._spec.get('data', []))} traces)"
 
     def to_dict(self) -> dict:
         return self._spec

@@ -103,13 +103,20 @@ def map_figure(_scene: Scene, scene_key: tuple, mode: str, height: int) -> compu
     if mode == "3d":
         spec = plots.surface3d_figure(sc.landscape, sc.runs, height=height)
     else:
-        spec = plots.contour_figure(sc.landscape, sc.runs, [sc.start], height=height)
+        layers = compute.map_layers(sc.key, tuple(map(float, sc.start)))
+        spec = plots.contour_figure(sc.landscape, sc.runs, [sc.start], height=height, static=layers)
     return compute.PlainFigure(spec)
 
 
 @st.cache_resource(max_entries=48, show_spinner=False)
 def curves_figure(_scene: Scene, scene_key: tuple) -> compute.PlainFigure:
     return compute.PlainFigure(plots.curves_figure(_scene.runs, _scene.landscape.floor))
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
+def rate_line_figure(lr_max_stable: float, lr_best: float, rates: tuple) -> compute.PlainFigure:
+    marks = plots.RateMarks(lr_max_stable, lr_best)
+    return compute.PlainFigure(plots.rate_line_figure(marks, list(rates), cfg.LR_MIN, cfg.LR_MAX))
 
 
 def scene_key(s: Settings, key) -> tuple:
@@ -178,9 +185,8 @@ def render_theory(sc: Scene) -> None:
         (label, r.lr, colour)
         for label, r, colour in zip(sc.labels, sc.settings.racers, sc.colours, strict=True)
     ]
-    marks = plots.RateMarks(stab.lr_max_stable, stab.lr_best)
     st.plotly_chart(
-        compute.PlainFigure(plots.rate_line_figure(marks, rates, cfg.LR_MIN, cfg.LR_MAX)),
+        rate_line_figure(stab.lr_max_stable, stab.lr_best, tuple(rates)),
         key="rate_line",
         config={"displayModeBar": False},
     )

@@ -154,6 +154,11 @@ def _base_layout(**extra) -> Spec:
 # --------------------------------------------------------------------------- the contour map
 
 
+def map_layers(land: Landscape, starts: Sequence[Sequence[float]]) -> list[Spec]:
+    """What the map shows that does not depend on the runs: contours, click grid, landmarks."""
+    return [contour_trace(land), click_grid_trace(land), *landmark_traces(land, starts)]
+
+
 def contour_trace(land: Landscape) -> Spec:
     z = land.height(land.f)
     return {
@@ -333,14 +338,16 @@ def contour_figure(
     animate: bool = True,
     height: int | None = None,
     title: str = "",
+    static: Sequence[Spec] | None = None,
 ) -> Spec:
     """The map: filled contours, minima, start, one path per run, and (optionally) playback.
 
     Playback is client-side: frames replace only the path traces (redraw False), the contour
-    stays put; a slider scrubs through ≤ MAX_FRAMES + 1 steps.
+    stays put; a slider scrubs through ≤ MAX_FRAMES + 1 steps. `static` may hand in the
+    landscape's layers (`map_layers(land, starts)`) already built, e.g. from a cache.
     """
     box = land.box
-    static = [contour_trace(land), click_grid_trace(land), *landmark_traces(land, starts)]
+    static = list(static) if static is not None else map_layers(land, starts)
     total = max((len(r.positions) - 1 for r in runs), default=0)
     runs = [as_drawn_on_map(r, box) for r in runs]
     paths = [path_trace(r, total) for r in runs]
