@@ -362,12 +362,17 @@ class Stats:
     errors: list[dict] = field(default_factory=list)
     upstreams: Counter = field(default_factory=Counter)
     changed: Counter = field(default_factory=Counter)
+    by_widget: dict[str, list[float]] = field(default_factory=dict)
     late: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def add_run(self, result: RunResult, who: int, first: bool = False, after: str = "") -> None:
+    def add_run(
+        self, result: RunResult, who: int, first: bool = False, after: str = "", widget: str = ""
+    ) -> None:
         with self.lock:
             (self.first_paint if first else self.latencies).append(result.latency)
+            if widget:
+                self.by_widget.setdefault(widget, []).append(result.latency)
             self.nbytes.append(result.nbytes)
             for text in result.exceptions:
                 error = {"session": who, "kind": "app-exception", "detail": text, "after": after}
@@ -391,6 +396,10 @@ class Stats:
                 "error_samples": self.errors[:5],
                 "sessions_per_upstream": dict(self.upstreams),
                 "widgets_changed": dict(self.changed.most_common(8)),
+                "latency_by_widget_s": {
+                    name: distribution(xs)
+                    for name, xs in sorted(self.by_widget.items(), key=lambda kv: -max(kv[1]))
+                },
             }
 
 
@@ -553,7 +562,9 @@ class Student:
             self.alive = False
             return False
         try:
-            stats.add_run(self.session.rerun(*change), self.index, after=describe(*change))
+            label = change[0].label or change[0].kind
+            result = self.session.rerun(*change)
+            stats.add_run(result, self.index, after=describe(*change), widget=label)
         except Exception as exc:
             stats.add_error(self.index, _error_kind(exc), repr(exc))
             self.leave()
@@ -900,6 +911,10 @@ def print_summary(result: dict) -> None:
         f"{result['median_bytes_per_run']} bytes/run; late ticks {result['late_ticks']}\n"
         f"memory {result['memory']}\nsessions per upstream {result['sessions_per_upstream']}"
     )
+    slow = list(result.get("latency_by_widget_s", {}).items())[:6]
+    print("slowest changes: " + "; ".join(
+        f"{name} ×{d['n']} p50 {d['p50']} max {d['max']} s" for name, d in slow
+    ))  # fmt: skip
     for item in result.get("abuse", []):
         print(f"abuse {item['abuse']}: {item['outcome']} (healthy: {item['healthy']})")
 

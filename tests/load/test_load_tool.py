@@ -96,3 +96,15 @@ def test_percentiles():
     assert percentile([0, 10], 95) == pytest.approx(9.5)
     assert distribution([]) == {"n": 0}
     assert distribution([1.0, 2.0])["max"] == 2.0
+
+
+def test_latency_is_also_reported_per_changed_widget():
+    from bench.load import RunResult, Stats
+
+    stats = Stats()
+    for latency, widget in ((0.1, "lr"), (0.2, "lr"), (3.0, "View"), (0.05, "")):
+        stats.add_run(RunResult(latency, 10, []), 0, widget=widget)
+    by_widget = stats.summary()["latency_by_widget_s"]
+    assert list(by_widget) == ["View", "lr"]  # slowest first; unnamed runs are not listed
+    assert by_widget["lr"]["n"] == 2 and by_widget["View"]["max"] == 3.0
+    assert stats.summary()["reruns"] == 4
