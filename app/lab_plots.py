@@ -152,6 +152,22 @@ class SweepPanel:
         )
 
 
+def sweep_panels(sweep) -> list[SweepPanel]:
+    """One panel per rate of an `optimizers.lab.Sweep`."""
+    traj, diag = sweep.trajectory, sweep.diagnosis
+    return [
+        SweepPanel(
+            float(lr),
+            traj.positions[:, i],
+            traj.loss[:, i],
+            int(traj.diverged_at[i]),
+            int(diag.kind[i]),
+            int(diag.steps[i]),
+        )
+        for i, lr in enumerate(sweep.lrs)
+    ]
+
+
 def sweep_panels_figure(
     land: Landscape, panels: Sequence[SweepPanel], start, cols: int = 4, width_px: int = 880
 ) -> Spec:

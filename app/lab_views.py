@@ -225,21 +225,6 @@ def sweep_rates() -> np.ndarray:
         return DEFAULT_LRS
 
 
-def sweep_panels(result) -> list[lab_plots.SweepPanel]:
-    traj, diag = result.trajectory, result.diagnosis
-    return [
-        lab_plots.SweepPanel(
-            float(lr),
-            traj.positions[:, i],
-            traj.loss[:, i],
-            int(traj.diverged_at[i]),
-            int(diag.kind[i]),
-            int(diag.steps[i]),
-        )
-        for i, lr in enumerate(result.lrs)
-    ]
-
-
 def render_sweep(s: Settings) -> None:
     intro(
         "**Try rates on a grid.** The first optimizer in the sidebar runs from the same start "
@@ -284,7 +269,7 @@ def render_sweep(s: Settings) -> None:
         key, r.optimizer, r.hyper, s.policy, s.policy_params, warmup,
         tuple(float(x) for x in rates), tuple(start), steps,
     )  # fmt: skip
-    panels = sweep_panels(result)
+    panels = lab_plots.sweep_panels(result)
     land = lab_compute.small_landscape(key)
     chart(lab_plots.sweep_panels_figure(land, panels, start), "sweep_panels")
     chart(

@@ -25,21 +25,6 @@ def land(ravine):
     return sample_landscape(ravine.f, ravine.domain, [m.point for m in ravine.minima], n=30)
 
 
-def panels_of(result):
-    traj, diag = result.trajectory, result.diagnosis
-    return [
-        lp.SweepPanel(
-            float(lr),
-            traj.positions[:, i],
-            traj.loss[:, i],
-            int(traj.diverged_at[i]),
-            int(diag.kind[i]),
-            int(diag.steps[i]),
-        )
-        for i, lr in enumerate(result.lrs)
-    ]
-
-
 def test_outcome_labels():
     assert lp.outcome_label(Outcome.DIVERGED, 3) == "diverged at step 3"
     assert lp.outcome_label(Outcome.CONVERGED, 12) == "converged in 12 steps"
@@ -50,7 +35,7 @@ def test_outcome_labels():
 
 def test_sweep_figures(ravine, land):
     result = lr_sweep(ravine, make_optimizer("gd"), [1.0, 0.45, 0.01], ravine.start, 100)
-    panels = panels_of(result)
+    panels = lp.sweep_panels(result)
     fig = lp.sweep_panels_figure(land, panels, ravine.start, cols=2)
     go.Figure(fig)
     assert sum(t["type"] == "contour" for t in fig["data"]) == 3
