@@ -370,12 +370,41 @@ def contour_figure(
         uirevision="map",
     )
     spec = {"data": [*static, *paths], "layout": layout}
-    if animate and runs and total > 0:
+    playback = animate and runs and total > 0
+    if playback:
         spec["frames"], layout["sliders"], layout["updatemenus"] = _playback(
             runs, total, box, first_trace=len(static)
         )
         layout["margin"]["b"] = 105
+    if not title:  # in the app: margins fixed up front, so Plotly draws the map once
+        names = [  # the legend's entries (contours have none by default)
+            t["name"] for t in spec["data"] if t["type"] == "scatter" and t.get("showlegend", True)
+        ]
+        layout["margin"] = fixed_map_margins(names, playback)
     return spec
+
+
+def legend_rows(names: Sequence[str], width: float = 470) -> int:
+    """How many rows a horizontal legend of these entries needs in ~`width` px (generous)."""
+    rows, used = 1, 0.0
+    for name in names:
+        w = 44 + 8.2 * len(name)
+        if used and used + w > width:
+            rows, used = rows + 1, 0.0
+        used += w
+    return rows
+
+
+def fixed_map_margins(legend_names: Sequence[str], playback: bool) -> Spec:
+    """The map's margins as Plotly's auto-margin would grow them (legend on top, axis labels,
+    slider and ▶ buttons below), with `autoexpand` off.
+
+    Auto-expansion lays the figure out, finds the legend / slider / tick labels pushing
+    outwards and then draws everything a second time; on a learning-rate change that second
+    draw of the 120² contour and the 27² click grid was ~⅓ of the browser's work.
+    """
+    top = 47 + 24 * (legend_rows(legend_names) - 1)
+    return {"l": 81, "r": 14, "t": top, "b": 140 if playback else 62, "autoexpand": False}
 
 
 def _playback(runs: Sequence[Run], total: int, box, first_trace: int):
@@ -561,7 +590,9 @@ def curves_figure(runs: Sequence[Run], floor: float, height: int = 300) -> Spec:
                 )
     gap = 0.06
     width = (1 - gap * (n - 1)) / n
-    layout = _base_layout(height=height, margin={"l": 10, "r": 10, "t": 40, "b": 10})
+    # margins as auto-margin grows them (tick labels, "step"), fixed so Plotly draws once
+    margin = {"l": 58, "r": 10, "t": 40, "b": 70, "autoexpand": False}
+    layout = _base_layout(height=height, margin=margin)
     for col, (_, title) in enumerate(CURVE_PANELS, start=1):
         suffix = str(col) if col > 1 else ""
         start = (col - 1) * (width + gap)
@@ -641,7 +672,7 @@ def rate_line_figure(
         )
     layout = _base_layout(
         height=170,
-        margin={"l": 10, "r": 10, "t": 22, "b": 56},
+        margin={"l": 10, "r": 19, "t": 22, "b": 56, "autoexpand": False},  # drawn once
         xaxis={
             "type": "log",
             "range": [np.log10(low), np.log10(high)],
