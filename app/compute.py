@@ -19,12 +19,24 @@ from optimizers.diagnostics import describe, diagnose
 from optimizers.simulate import simulate
 from optimizers.stability import analyze
 from surfaces import Surface, make_surface
+from surfaces.formula import make_formula_surface
 
 from . import plots
 from .plots import Landscape, Run, sample_landscape
-from .settings import FORMULA, Settings
+from .settings import DEFAULT_DOMAIN, DEFAULT_FORMULA, FORMULA, Settings
 
 SurfaceKey = tuple  # (name, params pairs, formula, domain): primitives only
+
+
+def warm_formula() -> None:
+    """Import SymPy and compile the default formula once per process, at import: otherwise the
+    first ✎ formula of a class costs ~0.6 s of held GIL (the SymPy import) in the middle of
+    everyone's reruns."""
+    x0, x1, y0, y1 = DEFAULT_DOMAIN
+    make_formula_surface(DEFAULT_FORMULA, ((x0, x1), (y0, y1)))
+
+
+warm_formula()
 
 
 def surface_key(s: Settings) -> SurfaceKey:
@@ -38,8 +50,6 @@ def get_surface(key: SurfaceKey) -> Surface:
     """The Surface for a key; a user formula may raise FormulaError (a ValueError)."""
     name, params, formula, domain = key
     if name == FORMULA:
-        from surfaces.formula import make_formula_surface
-
         x0, x1, y0, y1 = domain
         return make_formula_surface(formula, ((x0, x1), (y0, y1)))
     return make_surface(name, **dict(params))
@@ -162,7 +172,7 @@ TYPED = {
         ("uint8", "u1"),
     )
 }
-_SCALARS = (str, int, float, bool, type(None))
+_SCALARS = frozenset((str, int, float, bool, type(None)))
 
 
 def _encode_array(obj: np.ndarray):
@@ -188,9 +198,9 @@ def encode_arrays(obj):
     if kind in _SCALARS:
         return obj
     if kind is dict:
-        return {k: encode_arrays(v) for k, v in obj.items()}
-    if kind is list or kind is tuple:
-        return [encode_arrays(v) for v in obj]
+        return {k: v if type(v) in _SCALARS else encode_arrays(v) for k, v in obj.items()}
+    if kind is list or kind is tuple:  # scalars inline: most list items are numbers
+        return [v if type(v) in _SCALARS else encode_arrays(v) for v in obj]
     if isinstance(obj, np.ndarray):
         return _encode_array(obj)
     if isinstance(obj, dict):

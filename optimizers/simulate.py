@@ -140,6 +140,14 @@ def simulate(
             x, f, g, state = x_new, f_new, g_new, new_state
             if recorder is not None:
                 recorder.record(t + 1, state)
+            elif dead is not None and gradient is None and dead.all():
+                # every row has run away: the rest of the run is frozen, so write it out at
+                # once (same values the loop would write, without evaluating the surface)
+                history.freeze(t + 2, x, f, g)
+                for u in range(t + 1, total if policy is not None else 0):
+                    rate, pstate = policy.lr_at(u, f, pstate)
+                    rates[u] = rate
+                break
         norms = history.finish()
     states = recorder.history if recorder is not None else None
     return Trajectory(positions, losses, rates, norms, diverged_at, states)
@@ -202,8 +210,16 @@ def _fused(surface: Any) -> Callable[[Array], tuple[Array, Array]]:
 def _whole_batch_test(batch: int, low: float, high: float) -> Callable[[Array, Array], bool]:
     """all_ok(f, x): True if no row can have run away; only when False does the loop run the
     per-row `_runaway`. NaN fails every comparison, so a NaN anywhere makes it False. Tiny
-    batches compare Python floats; larger ones use NaN-propagating min/max reductions."""
+    batches compare Python floats (B = 1 unpacked, no generators); larger ones use
+    NaN-propagating min/max reductions."""
     cap = RUNAWAY_LOSS
+    if batch == 1:
+
+        def one_ok(f: Array, x: Array) -> bool:
+            ((a, b),) = x.tolist()
+            return -cap <= f.item() <= cap and low <= a <= high and low <= b <= high
+
+        return one_ok
     if batch <= TINY_BATCH:
 
         def floats_ok(f: Array, x: Array) -> bool:
@@ -253,6 +269,18 @@ class _History:
             sqrt(out, out=out)
 
         self.grad_into = grad_into
+
+    def freeze(self, start: int, x: Array, f: Array, g: Array) -> None:
+        """Rows start … T repeat the point x, its loss f and gradient g (a frozen batch)."""
+        if start >= len(self.loss):
+            return
+        self.positions[start:] = x
+        self.loss[start:] = f
+        if self.grads is not None:
+            self.grads[start:] = g
+        else:
+            self.grad_into(start, g)
+            self.grad_norm[start + 1 :] = self.grad_norm[start]
 
     def finish(self) -> Array:
         """The (T+1, B) gradient norms."""

@@ -33,6 +33,20 @@ def halve_on_increase(lr0: float) -> LRPolicy:
     return LRPolicy("halve", init, lr_at)
 
 
+def grow_on_increase(lr0) -> LRPolicy:
+    """A loss-driven policy that does not save a diverging run: +10 % when the loss went up."""
+
+    def init(batch):
+        return np.ones(batch) * lr0, np.full(batch, np.inf)
+
+    def lr_at(step, loss, state):
+        rate, last = state
+        rate = np.where(loss > last, rate * 1.1, rate)
+        return rate, (rate, loss.copy())
+
+    return LRPolicy("grow", init, lr_at)
+
+
 def rows_equal(batched, single, i):
     for field in ("positions", "loss", "lr", "grad_norm"):
         np.testing.assert_array_equal(getattr(batched, field)[:, i], getattr(single, field)[:, 0])
@@ -244,3 +258,25 @@ def test_rows_never_interact(starts, log_lr, mu):
     assert np.isfinite(batched.positions).all() and np.isfinite(batched.loss).all()
     for i in range(len(starts)):
         rows_equal(batched, simulate(surface, opt, rates[i], starts[i], 40), i)
+
+
+@pytest.mark.parametrize("batch", [1, 3, TINY_BATCH + 4])
+@pytest.mark.parametrize("loss_driven", [False, True])
+def test_a_fully_diverged_batch_is_written_out_like_the_loop(
+    make_quadratic, gd_rule, batch, loss_driven
+):
+    """Once every row has run away the rest of the run is written at once; it equals the same
+    rows run next to a row that never diverges (which keeps the per-step loop going)."""
+    surface = make_quadratic()
+    rates = np.full(batch, 0.6)
+    lr = grow_on_increase(0.6) if loss_driven else rates
+    starts = np.tile([[-5.0, -2.0]], (batch, 1))
+    alone = simulate(surface, gd_rule, lr, starts, 80)
+    assert (alone.diverged_at > 0).all()
+    mixed_lr = np.append(rates, 0.01)
+    mixed_lr = grow_on_increase(mixed_lr) if loss_driven else mixed_lr
+    mixed = simulate(surface, gd_rule, mixed_lr, np.vstack([starts, [[1.0, 1.0]]]), 80)
+    assert mixed.diverged_at[-1] == -1
+    for name in ("positions", "loss", "grad_norm", "lr"):
+        np.testing.assert_array_equal(getattr(alone, name), getattr(mixed, name)[:, :batch])
+    np.testing.assert_array_equal(alone.diverged_at, mixed.diverged_at[:batch])
