@@ -26,6 +26,7 @@ from .plots import Landscape, Run, sample_landscape
 from .settings import DEFAULT_DOMAIN, DEFAULT_FORMULA, FORMULA, Settings
 
 SurfaceKey = tuple  # (name, params pairs, formula, domain): primitives only
+MAP_GRID = 120  # samples per side of the main map's contour
 
 
 def warm_formula() -> None:
@@ -56,8 +57,8 @@ def get_surface(key: SurfaceKey) -> Surface:
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
-def get_landscape(key: SurfaceKey) -> Landscape:
-    """The surface sampled on the plotting grid (once per surface)."""
+def get_landscape(key: SurfaceKey, n: int = MAP_GRID) -> Landscape:
+    """The surface sampled on an n × n plotting grid (once per surface and size)."""
     surface = get_surface(key)
     return sample_landscape(
         surface.f,
@@ -65,6 +66,7 @@ def get_landscape(key: SurfaceKey) -> Landscape:
         minima=[m.point for m in surface.minima],
         saddles=surface.saddles,
         f_min=surface.f_min,
+        n=n,
     )
 
 

@@ -34,19 +34,6 @@ from .plots import Landscape, sample_landscape
 PANEL_GRID = 60  # samples per side of the small-multiple contours (light figures)
 
 
-@st.cache_resource(max_entries=32, show_spinner=False)
-def small_landscape(key: SurfaceKey) -> Landscape:
-    """A coarse sampling of the landscape for small panels."""
-    surface = get_surface(key)
-    return sample_landscape(
-        surface.f,
-        surface.domain,
-        minima=[m.point for m in surface.minima],
-        f_min=surface.f_min,
-        n=PANEL_GRID,
-    )
-
-
 @st.cache_data(max_entries=64, show_spinner=False)
 def sweep(
     key: SurfaceKey,

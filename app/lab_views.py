@@ -270,7 +270,7 @@ def render_sweep(s: Settings) -> None:
         tuple(float(x) for x in rates), tuple(start), steps,
     )  # fmt: skip
     panels = lab_plots.sweep_panels(result)
-    land = lab_compute.small_landscape(key)
+    land = compute.get_landscape(key, lab_compute.PANEL_GRID)
     chart(lab_plots.sweep_panels_figure(land, panels, start), "sweep_panels")
     chart(
         lab_plots.sweep_curves_figure(panels, surface.f_min if surface.minima else land.floor,
