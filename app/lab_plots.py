@@ -168,6 +168,20 @@ def sweep_panels(sweep) -> list[SweepPanel]:
     ]
 
 
+def panel_title(text: str, x_domain, top: float, colour: str, size: int) -> Spec:
+    """A title centred above one panel of a multi-panel figure (paper coordinates)."""
+    return {
+        "text": text,
+        "x": (x_domain[0] + x_domain[1]) / 2,
+        "y": top,
+        "xref": "paper",
+        "yref": "paper",
+        "yanchor": "bottom",
+        "showarrow": False,
+        "font": {"size": size, "color": colour},
+    }
+
+
 def sweep_panels_figure(
     land: Landscape, panels: Sequence[SweepPanel], start, cols: int = 4, width_px: int = 880
 ) -> Spec:
@@ -230,16 +244,7 @@ def sweep_panels_figure(
             "zeroline": False,
         }
         annotations.append(
-            {
-                "text": f"<b>lr {panel.lr:g}</b> · {panel.label}",
-                "x": (xd[0] + xd[1]) / 2,
-                "y": yd[1],
-                "xref": "paper",
-                "yref": "paper",
-                "yanchor": "bottom",
-                "showarrow": False,
-                "font": {"size": 13, "color": colour},
-            }
+            panel_title(f"<b>lr {panel.lr:g}</b> · {panel.label}", xd, yd[1], colour, 13)
         )
     layout["annotations"] = annotations
     return {"data": traces, "layout": layout}
@@ -727,18 +732,7 @@ def sgd_fans_figure(
             "anchor": xa,
             "title": {"text": "intercept b" if i == 0 else ""},
         }
-        annotations.append(
-            {
-                "text": f"<b>{title}</b>",
-                "x": (xd[0] + xd[1]) / 2,
-                "y": 1.0,
-                "xref": "paper",
-                "yref": "paper",
-                "yanchor": "bottom",
-                "showarrow": False,
-                "font": {"size": 14, "color": colour},
-            }
-        )
+        annotations.append(panel_title(f"<b>{title}</b>", xd, 1.0, colour, 14))
     layout["annotations"] = annotations
     return {"data": traces, "layout": layout}
 
