@@ -17,11 +17,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
-from surfaces.base import ParamSpec
+from surfaces.base import ParamSpec, is_flag, lookup, resolve
 
 from .base import LRPolicy, Optimizer
+
+__all__ = ["OptimizerSpec", "PolicySpec", "choice", "flag", "is_flag", "lookup", "resolve"]
 
 
 @dataclass(frozen=True)
@@ -56,44 +57,3 @@ def choice(name: str, label: str, options: Sequence[str], help: str = "") -> Par
     """A pick among named options, stored as the option's index (the first is the default)."""
     listed = ", ".join(f"{i} = {option}" for i, option in enumerate(options))
     return ParamSpec(name, label, 0, 0, len(options) - 1, integer=True, help=f"{help} ({listed})")
-
-
-def is_flag(spec: ParamSpec) -> bool:
-    """True for an on/off parameter (a whole number in [0, 1])."""
-    return spec.integer and spec.low == 0 and spec.high == 1
-
-
-def resolve(
-    kind: str,
-    name: str,
-    specs: Sequence[ParamSpec],
-    given: Mapping[str, Any],
-    choices: Mapping[str, tuple[str, ...]],
-) -> dict[str, Any]:
-    """Every parameter of `specs`, defaults filled in, checked, in the type its factory expects.
-
-    Unknown names or out-of-range values raise ValueError (via ParamSpec.check).
-    """
-    known = {p.name for p in specs}
-    unknown = sorted(set(given) - known)
-    if unknown:
-        raise ValueError(f"{kind} {name!r} has no parameter {unknown[0]!r}")
-    values: dict[str, Any] = {}
-    for p in specs:
-        value = p.check(given.get(p.name, p.default))
-        if p.name in choices:
-            values[p.name] = choices[p.name][int(value)]
-        elif is_flag(p):
-            values[p.name] = bool(value)
-        elif p.integer:
-            values[p.name] = int(value)
-        else:
-            values[p.name] = value
-    return values
-
-
-def lookup(kind: str, registry: Mapping[str, Any], name: str) -> Any:
-    """registry[name], or a ValueError that lists the valid names."""
-    if name not in registry:
-        raise ValueError(f"unknown {kind} {name!r}; choose one of {', '.join(registry)}")
-    return registry[name]

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .base import ParamSpec, Surface
+from .base import ParamSpec, Surface, lookup, resolve
 
 
 @dataclass(frozen=True)
@@ -37,12 +37,5 @@ def register(spec: SurfaceSpec) -> SurfaceSpec:
 
 def make_surface(name: str, **params: float) -> Surface:
     """Build surface `name`; missing params take their defaults, bad ones raise ValueError."""
-    if name not in SURFACES:
-        raise ValueError(f"unknown surface {name!r}; choose one of {', '.join(SURFACES)}")
-    spec = SURFACES[name]
-    known = {p.name: p for p in spec.params}
-    unknown = set(params) - set(known)
-    if unknown:
-        raise ValueError(f"surface {name!r} has no parameter {sorted(unknown)[0]!r}")
-    values = {p.name: p.check(params.get(p.name, p.default)) for p in spec.params}
-    return spec.build(**values)
+    spec = lookup("surface", SURFACES, name)
+    return spec.build(**resolve("surface", name, spec.params, params, {}))
