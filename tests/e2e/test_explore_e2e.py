@@ -26,8 +26,12 @@ MAP_JS = """() => {
 }"""
 
 
-def map_data(page) -> dict:
-    data = page.evaluate(MAP_JS)
+def map_data(page, timeout: float = 30.0) -> dict:
+    """The map's plotted paths, once Plotly has drawn the contour map (other charts can be
+    drawn first on a cold, busy server)."""
+    deadline = time.perf_counter() + timeout
+    while (data := page.evaluate(MAP_JS)) is None and time.perf_counter() < deadline:
+        time.sleep(0.05)
     assert data is not None, "no contour map on the page"
     return data
 
