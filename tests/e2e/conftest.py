@@ -116,10 +116,12 @@ def wait_idle(page, timeout: float = 60_000) -> None:
 
 
 def wait_plotted(page, timeout: float = 60_000) -> None:
-    """Wait until Plotly has drawn every chart on the page (its _fullData exists)."""
+    """Wait until Plotly has drawn every chart element on the page: each stPlotlyChart holds a
+    .js-plotly-plot whose _fullData exists (React can mount a chart before Plotly draws it)."""
     page.wait_for_function(
-        """() => { const g = [...document.querySelectorAll('.js-plotly-plot')];
-                   return g.length > 0 && g.every(d => d._fullData); }""",
+        """() => { const c = [...document.querySelectorAll("[data-testid='stPlotlyChart']")];
+                   return c.length > 0 && c.every(e => {
+                       const g = e.querySelector('.js-plotly-plot'); return g && g._fullData; }); }""",
         timeout=timeout,
     )
 

@@ -31,6 +31,7 @@ def count(fig: dict, trace_type: str) -> int:
 
 def test_sweep_panels_and_new_rates(open_app):
     page = open_app("?view=sweep")
+    wait_for(page, "plots.length == 2")  # small multiples, then the summary
     panels = plots(page)[0]
     assert count(panels, "contour") == 6
     assert any("diverged at step" in a for a in panels["annotations"])
@@ -80,6 +81,7 @@ def test_race_same_rate(open_app):
 
 def test_sgd_fans_and_batch_change(open_app):
     page = open_app("?view=sgd")
+    wait_for(page, "plots.length == 3")
     figs = plots(page)
     assert len(figs) == 3
     assert count(figs[0], "contour") == 2
