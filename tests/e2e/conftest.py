@@ -121,7 +121,8 @@ def wait_plotted(page, timeout: float = 60_000) -> None:
     page.wait_for_function(
         """() => { const c = [...document.querySelectorAll("[data-testid='stPlotlyChart']")];
                    return c.length > 0 && c.every(e => {
-                       const g = e.querySelector('.js-plotly-plot'); return g && g._fullData; }); }""",
+                       const g = e.querySelector('.js-plotly-plot');
+                       return g && g._fullData; }); }""",
         timeout=timeout,
     )
 
