@@ -182,13 +182,13 @@ def test_larger_batch_path_matches_small_runs(make_quadratic, gd_rule):
 
 
 def test_large_but_legal_values_are_not_runaways(make_quadratic, gd_rule):
-    """Rows whose losses are each below RUNAWAY_LOSS but whose Σf² is above its square take the
-    exact path of the batch test: none is flagged, except the one that really runs away."""
+    """Losses just below RUNAWAY_LOSS are legal: none of those rows is flagged, only the one
+    that really runs away."""
     surface, batch = make_quadratic(2e9, 2e9), 100
     rates = np.zeros(batch)
     rates[-1] = 1e-8  # lr·λ = 20 > 2: this row alone diverges
     traj = simulate(surface, gd_rule, rates, np.full((batch, 2), 20.0), 30)
-    assert traj.loss[0, 0] == pytest.approx(8e11) and batch * traj.loss[0, 0] ** 2 > 1e24
+    assert traj.loss[0, 0] == pytest.approx(8e11)
     assert (traj.diverged_at[:-1] == -1).all() and traj.diverged_at[-1] > 0
     rows_equal(traj, simulate(surface, gd_rule, 0.0, (20.0, 20.0), 30), 0)
 
