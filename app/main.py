@@ -159,7 +159,8 @@ def render_map(sc: Scene, s: Settings) -> None:
         config={"displaylogo": False, "scrollZoom": False},
     )
     st.caption(
-        "▶ Play animates the steps · drag the slider to scrub · click the map to start there"
+        "▶ Play animates the steps · ◀ ▶ step one frame · drag the slider to scrub · "
+        "click the map to start there"
     )
 
 

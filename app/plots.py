@@ -327,7 +327,7 @@ def map_height(box, width: int = 640, low: int = 420, high: int = 700) -> int:
     """A figure height that lets an equal-aspect map of `box` fill a ~`width` px wide column
     (plus room for the legend and the playback controls)."""
     x0, x1, y0, y1 = box
-    return int(np.clip(width * (y1 - y0) / (x1 - x0) + 170, low, high))
+    return int(np.clip(width * (y1 - y0) / (x1 - x0) + 208, low, high))
 
 
 def contour_figure(
@@ -404,7 +404,7 @@ def fixed_map_margins(legend_names: Sequence[str], playback: bool) -> Spec:
     draw of the 120² contour and the 27² click grid was ~⅓ of the browser's work.
     """
     top = 47 + 24 * (legend_rows(legend_names) - 1)
-    return {"l": 81, "r": 14, "t": top, "b": 140 if playback else 62, "autoexpand": False}
+    return {"l": 81, "r": 14, "t": top, "b": 178 if playback else 62, "autoexpand": False}
 
 
 def _playback(runs: Sequence[Run], total: int, box, first_trace: int):
@@ -425,10 +425,10 @@ def _playback(runs: Sequence[Run], total: int, box, first_trace: int):
     anim = {"mode": "immediate", "transition": {"duration": 0}}
     slider = {
         "active": len(steps) - 1,
-        "currentvalue": {"prefix": "step ", "font": {"size": 15}},
-        "pad": {"t": 55, "l": 130},
-        "len": 0.85,
-        "x": 0.15,
+        "currentvalue": {"prefix": "step ", "font": {"size": 15}, "xanchor": "right"},
+        "pad": {"t": 92, "l": 0},  # a row below the buttons, the map's full width
+        "len": 1.0,
+        "x": 0.0,
         "steps": [
             {
                 "label": str(int(s)),
@@ -451,10 +451,11 @@ def _playback(runs: Sequence[Run], total: int, box, first_trace: int):
         "method": "animate",
         "args": [[None], {**anim, "frame": {"duration": 0, "redraw": False}}],
     }
+    names = [str(int(s)) for s in steps]
     menu = {
         "type": "buttons",
         "direction": "left",
-        "buttons": [play, pause],
+        "buttons": [play, pause, _step_button("◀", names[::-1]), _step_button("▶", names)],
         "showactive": False,
         "x": 0.0,
         "xanchor": "left",
@@ -464,6 +465,30 @@ def _playback(runs: Sequence[Run], total: int, box, first_trace: int):
         "font": {"size": 14},
     }
     return frames, [slider], [menu]
+
+
+def _step_button(label: str, names: Sequence[str]) -> Spec:
+    """A button that moves one frame along `names` (frame names in stepping order).
+
+    Plotly has no relative "next frame", but `fromcurrent` plays the given list from the frame
+    after the current one, and a frame duration of ~12 days means only that one frame is shown.
+    The list starts with its own last frame, so at the end of the list (and before any frame
+    has been shown) the button stays there instead of wrapping around.
+    """
+    hold = {"duration": 1e9, "redraw": False}  # < 2³¹ ms, the browser's setTimeout limit
+    return {
+        "label": label,
+        "method": "animate",
+        "args": [
+            [names[-1], *names],
+            {
+                "mode": "immediate",
+                "transition": {"duration": 0},
+                "frame": hold,
+                "fromcurrent": True,
+            },
+        ],
+    }
 
 
 def _frame_heads(runs: Sequence[Run], upto: int, box) -> Spec:

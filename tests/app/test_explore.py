@@ -72,6 +72,20 @@ def test_playback_frames_grow_the_path_to_the_end(run_app):
     assert fig["layout"]["sliders"][0]["steps"][-1]["label"] == "50"
 
 
+def test_step_buttons_list_every_frame_in_stepping_order(run_app):
+    """◀ / ▶ play the frames from the one after the current one (`fromcurrent`), holding the
+    first; each list starts with its own end so that the end of the list is sticky."""
+    fig = chart(run_app(), "contour")
+    names = [f["name"] for f in fig["frames"]]
+    buttons = {b["label"]: b["args"] for b in fig["layout"]["updatemenus"][0]["buttons"]}
+    assert list(buttons) == ["▶ Play", "❚❚ Pause", "◀", "▶"]
+    for label, order in (("▶", names), ("◀", names[::-1])):
+        frames, opts = buttons[label]
+        assert frames == [order[-1], *order]
+        assert opts["fromcurrent"] and opts["mode"] == "immediate"
+        assert 1e8 < opts["frame"]["duration"] < 2**31  # holds the one frame it moved to
+
+
 # --------------------------------------------------------------------------- learning rate
 
 

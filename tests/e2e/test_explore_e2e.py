@@ -25,6 +25,12 @@ MAP_JS = """() => {
   };
 }"""
 
+FRAME_JS = """() => {
+  const gd = [...document.querySelectorAll('.js-plotly-plot')]
+    .find(g => g._fullData && g._fullData.some(t => t.type === 'contour'));
+  return [gd._fullLayout._currentFrame, gd._fullLayout.sliders[0].active];
+}"""  # the frame shown and the slider's position
+
 
 def map_data(page, timeout: float = 30.0) -> dict:
     """The map's plotted paths, once Plotly has drawn the contour map (other charts can be
@@ -84,6 +90,24 @@ def test_play_animates_the_path_in_the_browser(app_page):
         time.sleep(0.05)
     assert min(lengths) < full, lengths  # frames replaced the path with a shorter one
     assert len(set(lengths)) > 2, lengths  # and it grew step by step
+
+
+def test_step_buttons_move_one_frame(app_page):
+    """◀ and ▶ step one frame from wherever playback is (Play, or the slider), in the browser."""
+    full = len(map_data(app_page)["paths"][0]["x"])  # 51 points: 50 steps, one frame each
+    app_page.get_by_text("▶ Play").first.click()
+    app_page.wait_for_function(f"() => ({FRAME_JS})()[0] === '{full - 1}'", timeout=30_000)
+    lengths = []
+    for label in ("◀", "◀", "◀", "▶"):
+        app_page.get_by_text(label, exact=True).first.click()
+        time.sleep(0.3)
+        lengths.append(len(map_data(app_page)["paths"][0]["x"]))
+    assert lengths == [full - 1, full - 2, full - 3, full - 2]
+    assert app_page.evaluate(FRAME_JS) == [str(full - 3), full - 3]  # the slider follows
+    for _ in range(3):  # ▶ at the last frame stays there
+        app_page.get_by_text("▶", exact=True).first.click()
+        time.sleep(0.3)
+    assert len(map_data(app_page)["paths"][0]["x"]) == full
 
 
 def test_clicking_the_map_sets_the_start(app_page):
