@@ -241,3 +241,8 @@ class PlainFigure(go.Figure):
 
     def to_plotly_json(self) -> dict:
         return self._spec
+
+
+def chart_figure(spec: dict, present: bool = False) -> PlainFigure:
+    """A figure spec ready for st.plotly_chart; larger text in presentation mode."""
+    return PlainFigure(plots.for_projector(spec) if present else spec)

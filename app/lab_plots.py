@@ -7,6 +7,7 @@ landmark markers, the optimizer palette and the base layout. Plot data is float3
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -176,6 +177,7 @@ def panel_title(text: str, x_domain, top: float, colour: str, size: int) -> Spec
         "y": top,
         "xref": "paper",
         "yref": "paper",
+        "xanchor": "center",  # "auto" would left-align titles in the left third, etc.
         "yanchor": "bottom",
         "showarrow": False,
         "font": {"size": size, "color": colour},
@@ -272,6 +274,7 @@ def sweep_curves_figure(
         _points(lrs, gap, colours, labels, diverged, "x", "y"),
     ]
     done = steps >= 0
+    budget = max(len(p.loss) - 1 for p in panels)
     traces.append(_curve(lrs[done], steps[done], "steps to converge", "x2", "y2"))
     traces.append(
         _points(
@@ -289,7 +292,7 @@ def sweep_curves_figure(
         for xa in ("x", "x2"):
             shapes.append(_stable_band(lr_max_stable, xa))
         traces.append(_limit_trace(lr_max_stable, "x", "y", _span_of(gap)))
-        top = float(steps.max()) if done.any() else 10.0
+        top = float(steps.max()) if done.any() else budget
         traces.append(_limit_trace(lr_max_stable, "x2", "y2", (1.0, max(top, 10.0)), legend=False))
     span = [np.log10(lrs.min()) - 0.3, np.log10(lrs.max()) + 0.3]
     layout = _base_layout(
@@ -301,7 +304,8 @@ def sweep_curves_figure(
         yaxis2=_loss_axis("steps to converge", anchor="x2"),
         shapes=shapes,
     )
-    if not done.any():
+    if not done.any():  # an empty axis: show the decades up to the step budget
+        layout["yaxis2"].update(range=[0, math.log10(max(budget, 10))], dtick=1)
         layout["annotations"] = [
             {
                 "text": "no rate converged<br>within the steps",

@@ -192,7 +192,8 @@ def intro(text: str) -> None:
 
 
 def chart(spec: dict, key: str) -> None:
-    st.plotly_chart(compute.PlainFigure(spec), key=key, config=CONFIG)
+    figure = compute.chart_figure(spec, present=controls.valid_flag("present"))
+    st.plotly_chart(figure, key=key, config=CONFIG)
 
 
 # --------------------------------------------------------------------------- sweep

@@ -97,7 +97,9 @@ class Scene:
 
 
 @st.cache_resource(max_entries=48, show_spinner=False)
-def map_figure(_scene: Scene, scene_key: tuple, mode: str, height: int) -> compute.PlainFigure:
+def map_figure(
+    _scene: Scene, scene_key: tuple, mode: str, height: int, present: bool
+) -> compute.PlainFigure:
     """The contour map with playback (or the 3-D view), built once per scene."""
     sc = _scene
     if mode == "3d":
@@ -105,18 +107,21 @@ def map_figure(_scene: Scene, scene_key: tuple, mode: str, height: int) -> compu
     else:
         layers = compute.map_layers(sc.key, tuple(map(float, sc.start)))
         spec = plots.contour_figure(sc.landscape, sc.runs, [sc.start], height=height, static=layers)
-    return compute.PlainFigure(spec)
+    return compute.chart_figure(spec, present)
 
 
 @st.cache_resource(max_entries=48, show_spinner=False)
-def curves_figure(_scene: Scene, scene_key: tuple) -> compute.PlainFigure:
-    return compute.PlainFigure(plots.curves_figure(_scene.runs, _scene.landscape.floor))
+def curves_figure(_scene: Scene, scene_key: tuple, present: bool) -> compute.PlainFigure:
+    return compute.chart_figure(plots.curves_figure(_scene.runs, _scene.landscape.floor), present)
 
 
 @st.cache_resource(max_entries=256, show_spinner=False)
-def rate_line_figure(lr_max_stable: float, lr_best: float, rates: tuple) -> compute.PlainFigure:
+def rate_line_figure(
+    lr_max_stable: float, lr_best: float, rates: tuple, present: bool
+) -> compute.PlainFigure:
     marks = plots.RateMarks(lr_max_stable, lr_best)
-    return compute.PlainFigure(plots.rate_line_figure(marks, list(rates), cfg.LR_MIN, cfg.LR_MAX))
+    spec = plots.rate_line_figure(marks, list(rates), cfg.LR_MIN, cfg.LR_MAX)
+    return compute.chart_figure(spec, present)
 
 
 def scene_key(s: Settings, key) -> tuple:
@@ -146,8 +151,8 @@ def render_map(sc: Scene, s: Settings) -> None:
         format_func=lambda m: {"contour": "Contour map", "3d": "3-D surface"}[m],
     )
     mode = st.session_state.get("map") or "contour"
-    height = plots.map_height(sc.landscape.box, width=900 if s.present else 540)
-    figure = map_figure(sc, scene_key(s, sc.key), mode, height)
+    height = plots.map_height(sc.landscape.box, width=700 if s.present else 540)
+    figure = map_figure(sc, scene_key(s, sc.key), mode, height, s.present)
     if mode == "3d":
         st.plotly_chart(figure, key="map3d", config={"displaylogo": False})
         return
@@ -187,7 +192,7 @@ def render_theory(sc: Scene) -> None:
         for label, r, colour in zip(sc.labels, sc.settings.racers, sc.colours, strict=True)
     ]
     st.plotly_chart(
-        rate_line_figure(stab.lr_max_stable, stab.lr_best, tuple(rates)),
+        rate_line_figure(stab.lr_max_stable, stab.lr_best, tuple(rates), sc.settings.present),
         key="rate_line",
         config={"displayModeBar": False},
     )
@@ -286,7 +291,9 @@ def render_explore(s: Settings) -> None:
         st.markdown("##### What theory says")
         render_theory(sc)
     st.plotly_chart(
-        curves_figure(sc, scene_key(s, key)), key="curves", config={"displaylogo": False}
+        curves_figure(sc, scene_key(s, key), s.present),
+        key="curves",
+        config={"displaylogo": False},
     )
     render_inspector(sc, s)
     if not s.present:

@@ -151,6 +151,51 @@ def _base_layout(**extra) -> Spec:
     return layout
 
 
+PROJECTOR_SCALE = 1.3
+_TEXT_KEYS = frozenset({"font", "textfont", "tickfont", "insidetextfont", "outsidetextfont"})
+_SPACING_KEYS = frozenset({"margin", "pad"})
+
+
+def for_projector(spec: Spec, factor: float = PROJECTOR_SCALE) -> Spec:
+    """The figure for presentation mode: every font size, margin and control padding × factor,
+    and the height grown by what the top and bottom margins grew, so the plot area keeps its
+    size. Only the layout and the traces' text styles are copied; data and frames are shared."""
+    layout = _scaled(spec.get("layout", {}), factor)
+    font = layout.setdefault("font", {})
+    font.setdefault("size", round(12 * factor, 1))  # Plotly's default, scaled
+    old, new = spec.get("layout", {}).get("margin", {}), layout.get("margin", {})
+    if "height" in layout:
+        grown = sum(new.get(side, 0) - old.get(side, 0) for side in ("t", "b"))
+        layout["height"] = round(layout["height"] + grown)
+    data = [
+        {**t, **{k: _scaled(t[k], factor, k) for k in _TEXT_KEYS & t.keys()}}
+        for t in spec.get("data", [])
+    ]
+    return {**spec, "layout": layout, "data": data}
+
+
+def _scaled(node, factor: float, parent: str = ""):
+    """A copy of a layout (sub)tree with sizes under text keys and sides under margin/pad keys
+    multiplied by `factor`."""
+    if isinstance(node, dict):
+        return {k: _scaled_item(k, v, factor, parent) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_scaled(v, factor, parent) for v in node]
+    return node
+
+
+def _scaled_item(key: str, value, factor: float, parent: str):
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if number and (
+        (parent in _TEXT_KEYS and key == "size")
+        or (parent in _SPACING_KEYS and key in ("l", "r", "t", "b"))
+    ):
+        return round(value * factor, 1)
+    if isinstance(value, list) and parent in _TEXT_KEYS and key == "size":
+        return [round(v * factor, 1) for v in value]  # per-point text sizes
+    return _scaled(value, factor, key)
+
+
 # --------------------------------------------------------------------------- the contour map
 
 

@@ -327,10 +327,13 @@ def test_presentation_mode_hides_controls_and_can_be_left(run_app):
     at.select_slider(key="r1:lrs").set_value(0.05)
     settle(at)
     assert [t["name"] for t in paths(chart(at, "contour"))][1].endswith("lr 0.05")
+    for kind in ("contour", "curves"):  # text sized for a projector
+        assert chart(at, kind)["layout"]["font"]["size"] == pytest.approx(14 * 1.3)
     at.button(key="exit_present").click()
     settle(at)
     assert not any("stSidebar" in m.value for m in at.markdown)
     assert "present" not in at.query_params
+    assert chart(at, "contour")["layout"]["font"]["size"] == 14
 
 
 @pytest.mark.parametrize("name", list(LESSONS))

@@ -42,6 +42,26 @@ def test_every_builder_is_a_valid_plotly_figure(land):
         go.Figure(spec)  # raises on any invalid property
 
 
+def test_for_projector_scales_text_and_spacing_and_keeps_the_plot_area(land):
+    spec = plots.contour_figure(land, [_run(0.4)], [(-5, -2)], height=500)
+    big = plots.for_projector(spec, 1.5)
+    layout, old = big["layout"], spec["layout"]
+    assert layout["font"]["size"] == 21 and layout["legend"]["font"]["size"] == 21
+    assert layout["updatemenus"][0]["font"]["size"] == 21
+    assert layout["sliders"][0]["pad"]["t"] == 1.5 * old["sliders"][0]["pad"]["t"]
+    margin = {k: old["margin"][k] * 1.5 for k in "lrtb"}
+    assert {k: layout["margin"][k] for k in "lrtb"} == margin
+    grown = 0.5 * (old["margin"]["t"] + old["margin"]["b"])
+    assert layout["height"] == pytest.approx(500 + grown, abs=0.5)
+    assert big["frames"] is spec["frames"]  # the data is shared, not copied
+    assert all(a["x"] is b["x"] for a, b in zip(big["data"], spec["data"], strict=True))
+    assert spec["layout"]["font"]["size"] == 14  # the input is untouched
+    go.Figure(big)
+    bare = plots.for_projector({"data": [{"type": "scatter", "textfont": {"size": [10, 20]}}]})
+    assert bare["layout"]["font"]["size"] == 15.6  # Plotly's default 12, scaled
+    assert bare["data"][0]["textfont"]["size"] == [13, 26]
+
+
 def test_standalone_html_keeps_the_playback(land):
     import plotly.io as pio
 

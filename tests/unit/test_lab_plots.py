@@ -48,6 +48,22 @@ def test_sweep_figures(ravine, land):
     assert np.asarray(points[0]["x"]).tolist() == pytest.approx([1.0, 0.45, 0.01])
     assert points[0]["marker"]["symbol"][0] == "x"  # the diverged rate
     assert curves["layout"]["shapes"][0]["x1"] == pytest.approx(0.5)
+    # titles centred over their panels (Plotly's "auto" anchor shifts the outer columns)
+    for title, axis in zip(fig["layout"]["annotations"], ("xaxis", "xaxis2"), strict=False):
+        assert title["xanchor"] == "center"
+        assert title["x"] == pytest.approx(np.mean(fig["layout"][axis]["domain"]))
+
+
+def test_sweep_steps_axis_when_nothing_converged(ravine):
+    """No converged rate: the steps axis shows its decades up to the budget, not a blank
+    one-decade axis, and the 2/λ_max line spans it."""
+    result = lr_sweep(ravine, make_optimizer("gd"), [1.0, 1e-4], ravine.start, 200)
+    curves = lp.sweep_curves_figure(lp.sweep_panels(result), ravine.f_min, result.lr_max_stable)
+    axis = curves["layout"]["yaxis2"]
+    assert axis["range"] == pytest.approx([0, np.log10(200)]) and axis["dtick"] == 1
+    limit = next(t for t in curves["data"] if t.get("yaxis") == "y2" and len(t["x"]) == 2)
+    assert max(limit["y"]) == 200
+    assert "no rate converged" in curves["layout"]["annotations"][0]["text"]
 
 
 def test_range_test_figure_markers(ravine):
