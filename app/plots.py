@@ -222,21 +222,22 @@ def contour_trace(land: Landscape) -> Spec:
 
 
 def click_grid_trace(land: Landscape, n: int = CLICK_GRID) -> Spec:
-    """A nearly invisible grid of selectable points: clicking one sets the start there.
+    """An invisible grid of selectable points: clicking one sets the start there.
 
     (A click on a contour trace reports no selection in Streamlit, a scatter point does.)
-    The hover shows the loss there.
+    The hover shows the loss there. Text mode with empty labels draws no SVG node per point
+    (invisible markers still cost one each: ~60 of the map's ~140 ms draw at 27²).
     """
     iy = np.round(np.linspace(0, len(land.ys) - 1, n)).astype(int)
     ix = np.round(np.linspace(0, len(land.xs) - 1, n)).astype(int)
     gx, gy = np.meshgrid(land.xs[ix], land.ys[iy])
     return {
         "type": "scatter",
-        "mode": "markers",
+        "mode": "text",  # empty labels: hover and click-select work, no marker nodes to draw
+        "text": "",
         "x": f32(gx.ravel()),
         "y": f32(gy.ravel()),
         "customdata": f32(land.f[np.ix_(iy, ix)].ravel()),
-        "marker": {"size": 14, "color": "#000000", "opacity": 0.01},
         "hovertemplate": "(%{x:.3g}, %{y:.3g})  f = %{customdata:.4g}"
         "<br>click: start here<extra></extra>",
         "showlegend": False,
