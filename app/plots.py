@@ -454,12 +454,14 @@ def fixed_map_margins(legend_names: Sequence[str], playback: bool) -> Spec:
 
 
 def _playback(runs: Sequence[Run], total: int, box, first_trace: int):
-    """Frames (paths growing over the frame steps + the heads), a slider and play/pause."""
+    """Frames (paths growing over the frame steps + the heads), a slider, play / pause and
+    ◀ / ▶ one frame. Each frame is named by its step."""
     steps = frame_steps(total)
+    names = [str(int(s)) for s in steps]
     indices = list(range(first_trace, first_trace + len(runs) + 1))
     frames = [
         {
-            "name": str(int(s)),
+            "name": names[i],
             "data": [
                 *(_path_points(r, steps[: i + 1][steps[: i + 1] <= r.last]) for r in runs),
                 _frame_heads(runs, int(s), box),
@@ -477,11 +479,11 @@ def _playback(runs: Sequence[Run], total: int, box, first_trace: int):
         "x": 0.0,
         "steps": [
             {
-                "label": str(int(s)),
+                "label": name,
                 "method": "animate",
-                "args": [[str(int(s))], {**anim, "frame": {"duration": 0, "redraw": False}}],
+                "args": [[name], {**anim, "frame": {"duration": 0, "redraw": False}}],
             }
-            for s in steps
+            for name in names
         ],
     }
     play = {
@@ -497,7 +499,6 @@ def _playback(runs: Sequence[Run], total: int, box, first_trace: int):
         "method": "animate",
         "args": [[None], {**anim, "frame": {"duration": 0, "redraw": False}}],
     }
-    names = [str(int(s)) for s in steps]
     menu = {
         "type": "buttons",
         "direction": "left",
@@ -518,8 +519,9 @@ def _step_button(label: str, names: Sequence[str]) -> Spec:
 
     Plotly has no relative "next frame", but `fromcurrent` plays the given list from the frame
     after the current one, and a frame duration of ~12 days means only that one frame is shown.
-    The list starts with its own last frame, so at the end of the list (and before any frame
-    has been shown) the button stays there instead of wrapping around.
+    The list starts with its own last frame, so at the end of the list the button stays there
+    instead of wrapping around. Before any frame has been shown (a freshly drawn map) there is
+    no current frame: ▶ stays on the last step, ◀ rewinds to step 0.
     """
     hold = {"duration": 1e9, "redraw": False}  # < 2³¹ ms, the browser's setTimeout limit
     return {
