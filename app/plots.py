@@ -158,15 +158,18 @@ _SPACING_KEYS = frozenset({"margin", "pad"})
 
 def for_projector(spec: Spec, factor: float = PROJECTOR_SCALE) -> Spec:
     """The figure for presentation mode: every font size, margin and control padding × factor,
-    and the height grown by what the top and bottom margins grew, so the plot area keeps its
-    size. Only the layout and the traces' text styles are copied; data and frames are shared."""
+    and the height × factor too — except for equal-aspect maps, whose plot area is set by the
+    column's width: they grow by what their top and bottom margins grew. Only the layout and
+    the traces' text styles are copied; data and frames are shared."""
     layout = _scaled(spec.get("layout", {}), factor)
     font = layout.setdefault("font", {})
     font.setdefault("size", round(12 * factor, 1))  # Plotly's default, scaled
     old, new = spec.get("layout", {}).get("margin", {}), layout.get("margin", {})
     if "height" in layout:
+        equal_aspect = any(k.startswith("yaxis") and "scaleanchor" in v for k, v in layout.items())
         grown = sum(new.get(side, 0) - old.get(side, 0) for side in ("t", "b"))
-        layout["height"] = round(layout["height"] + grown)
+        height = layout["height"]
+        layout["height"] = round(height + grown if equal_aspect else height * factor)
     data = [
         {**t, **{k: _scaled(t[k], factor, k) for k in _TEXT_KEYS & t.keys()}}
         for t in spec.get("data", [])

@@ -57,6 +57,8 @@ def test_for_projector_scales_text_and_spacing_and_keeps_the_plot_area(land):
     assert all(a["x"] is b["x"] for a, b in zip(big["data"], spec["data"], strict=True))
     assert spec["layout"]["font"]["size"] == 14  # the input is untouched
     go.Figure(big)
+    curves = plots.for_projector(plots.curves_figure([_run(0.4)], land.floor), 1.5)
+    assert curves["layout"]["height"] == 450  # not a map: the whole figure grows
     bare = plots.for_projector({"data": [{"type": "scatter", "textfont": {"size": [10, 20]}}]})
     assert bare["layout"]["font"]["size"] == 15.6  # Plotly's default 12, scaled
     assert bare["data"][0]["textfont"]["size"] == [13, 26]
