@@ -26,17 +26,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from deploy.replicas import deployment  # noqa: E402
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, wait_idle  # noqa: E402
 
 TARGET_S = 0.5
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 PATH_JS = """() => {
   const gd = [...document.querySelectorAll('.js-plotly-plot')]
     .find(g => g._fullData && g._fullData.some(t => t.type === 'contour'));
@@ -57,7 +49,7 @@ def until(page, check, want, timeout: float = 20.0) -> float:
 
 
 def settle(page) -> None:
-    page.wait_for_selector(IDLE, state="attached", timeout=60_000)
+    wait_idle(page)
     time.sleep(0.3)
 
 
