@@ -6,6 +6,7 @@ rendered only when chosen, so heavy ones cost nothing until opened.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 
 import numpy as np
@@ -19,6 +20,12 @@ from . import settings as cfg
 from .lab_views import LAB_VIEWS
 from .lessons import LESSONS
 from .settings import Settings
+
+# Everything imported by now (Streamlit, NumPy, SciPy, SymPy, Plotly, pandas, the warmed-up formula
+# compiler: ~150 000 objects) lives as long as the process. Moving it into the collector's
+# permanent generation makes the full collections Python starts every few reruns skip it: 92 ms
+# → under 1 ms each, a pause that otherwise lands inside some student's rerun.
+gc.freeze()
 
 PAGE_CSS = """
 <style>
