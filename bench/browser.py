@@ -25,6 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.load import percentile  # noqa: E402
 from deploy.replicas import deployment  # noqa: E402
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, wait_idle  # noqa: E402
 
@@ -81,9 +82,11 @@ def inspector_toggles(page, count: int) -> list[float]:
 
 
 def summary(delays: list[float]) -> str:
-    ms = sorted(d * 1000 for d in delays)
-    p90 = ms[min(len(ms) - 1, int(0.9 * len(ms)))]
-    return f"median {statistics.median(ms):.0f} ms, p90 {p90:.0f} ms, max {ms[-1]:.0f} ms"
+    ms = [d * 1000 for d in delays]
+    return (
+        f"median {statistics.median(ms):.0f} ms, p90 {percentile(ms, 90):.0f} ms, "
+        f"max {max(ms):.0f} ms"
+    )
 
 
 def main() -> None:
@@ -109,9 +112,8 @@ def main() -> None:
     print(f"lr change → path redrawn ({len(lr)}): {summary(lr)}; {within:.0%} within 0.5 s")
     print(f"baseline, inspector off ({len(base)}): {summary(base)}")
     print(f"ratio of medians: {ratio:.2f}×")
-    p90 = sorted(lr)[min(len(lr) - 1, int(0.9 * len(lr)))]
-    verdict = "PASS" if p90 <= TARGET_S else "FAIL"
-    print(f"target: ≤ {TARGET_S} s for 9 changes in 10 (p90): {verdict}")
+    verdict = "PASS" if within >= 0.9 else "FAIL"
+    print(f"target: ≤ {TARGET_S} s for at least 9 changes in 10: {verdict}")
 
 
 if __name__ == "__main__":
