@@ -456,6 +456,9 @@ def fixed_map_margins(legend_names: Sequence[str], playback: bool) -> Spec:
     return {"l": 81, "r": 14, "t": top, "b": 178 if playback else 62, "autoexpand": False}
 
 
+IMMEDIATE = {"mode": "immediate", "transition": {"duration": 0}}  # animate: jump, no easing
+
+
 def _playback(runs: Sequence[Run], total: int, box, first_trace: int):
     """Frames (paths growing over the frame steps + the heads), a slider, play / pause and
     ◀ / ▶ one frame. Each frame is named by its step."""
@@ -473,7 +476,6 @@ def _playback(runs: Sequence[Run], total: int, box, first_trace: int):
         }
         for i, s in enumerate(steps)
     ]
-    anim = {"mode": "immediate", "transition": {"duration": 0}}
     slider = {
         "active": len(steps) - 1,
         "currentvalue": {"prefix": "step ", "font": {"size": 15}, "xanchor": "right"},
@@ -484,7 +486,7 @@ def _playback(runs: Sequence[Run], total: int, box, first_trace: int):
             {
                 "label": name,
                 "method": "animate",
-                "args": [[name], {**anim, "frame": {"duration": 0, "redraw": False}}],
+                "args": [[name], {**IMMEDIATE, "frame": {"duration": 0, "redraw": False}}],
             }
             for name in names
         ],
@@ -494,13 +496,13 @@ def _playback(runs: Sequence[Run], total: int, box, first_trace: int):
         "method": "animate",
         "args": [
             None,
-            {**anim, "frame": {"duration": 90, "redraw": False}, "fromcurrent": False},
+            {**IMMEDIATE, "frame": {"duration": 90, "redraw": False}, "fromcurrent": False},
         ],
     }
     pause = {
         "label": "❚❚ Pause",
         "method": "animate",
-        "args": [[None], {**anim, "frame": {"duration": 0, "redraw": False}}],
+        "args": [[None], {**IMMEDIATE, "frame": {"duration": 0, "redraw": False}}],
     }
     menu = {
         "type": "buttons",
@@ -532,12 +534,7 @@ def _step_button(label: str, names: Sequence[str]) -> Spec:
         "method": "animate",
         "args": [
             [names[-1], *names],
-            {
-                "mode": "immediate",
-                "transition": {"duration": 0},
-                "frame": hold,
-                "fromcurrent": True,
-            },
+            {**IMMEDIATE, "frame": hold, "fromcurrent": True},
         ],
     }
 

@@ -27,15 +27,12 @@ sys.path.insert(0, str(ROOT))
 
 from bench.load import percentile  # noqa: E402
 from deploy.replicas import deployment  # noqa: E402
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, wait_idle  # noqa: E402
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, map_js, wait_idle  # noqa: E402
 
 TARGET_S = 0.5
-PATH_JS = """() => {
-  const gd = [...document.querySelectorAll('.js-plotly-plot')]
-    .find(g => g._fullData && g._fullData.some(t => t.type === 'contour'));
+PATH_JS = map_js("""
   const path = gd && gd._fullData.find(t => t.mode === 'lines+markers');
-  return path ? Array.from(path.x).join(',') : null;
-}"""
+  return path ? Array.from(path.x).join(',') : null;""")
 TABLE_JS = "() => document.querySelector(\"[data-testid='stDataFrame']\") !== null"
 
 

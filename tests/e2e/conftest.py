@@ -41,6 +41,14 @@ CHROMIUM_ARGS = [
 READY = "[data-testid='stApp'][data-test-connection-state='CONNECTED']"
 IDLE = "[data-test-script-state='notRunning']"
 RUNNING = "[data-test-script-state='running']"
+MAP_GD_JS = """[...document.querySelectorAll('.js-plotly-plot')]
+    .find(g => g._fullData && g._fullData.some(t => t.type === 'contour'))"""
+
+
+def map_js(body: str) -> str:
+    """A page function that binds `gd` to the contour map's Plotly graph div (undefined until
+    Plotly has drawn it), then runs the JS `body`."""
+    return f"() => {{\n  const gd = {MAP_GD_JS};\n{body}\n}}"
 
 
 def _missing(reason: str) -> None:

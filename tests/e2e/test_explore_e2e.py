@@ -6,13 +6,11 @@ import time
 
 import pytest
 
-from tests.e2e.conftest import wait_idle
+from tests.e2e.conftest import map_js, wait_idle
 
 pytestmark = pytest.mark.e2e
 
-MAP_JS = """() => {
-  const gd = [...document.querySelectorAll('.js-plotly-plot')]
-    .find(g => g._fullData && g._fullData.some(t => t.type === 'contour'));
+MAP_JS = map_js("""
   if (!gd) return null;
   // _fullData holds the decoded arrays (data may still hold base64 typed-array specs)
   const paths = gd._fullData.filter(t => t.mode === 'lines+markers');
@@ -22,14 +20,9 @@ MAP_JS = """() => {
     paths: paths.map(t => ({name: t.name, x: num(t.x), y: num(t.y)})),
     symbols: Array.from(heads.marker.symbol),
     frames: (gd._transitionData && gd._transitionData._frames || []).length,
-  };
-}"""
-
-FRAME_JS = """() => {
-  const gd = [...document.querySelectorAll('.js-plotly-plot')]
-    .find(g => g._fullData && g._fullData.some(t => t.type === 'contour'));
-  return [gd._fullLayout._currentFrame, gd._fullLayout.sliders[0].active];
-}"""  # the frame shown and the slider's position
+  };""")
+# the frame shown and the slider's position
+FRAME_JS = map_js("  return [gd._fullLayout._currentFrame, gd._fullLayout.sliders[0].active];")
 
 
 def map_data(page, timeout: float = 30.0) -> dict:
