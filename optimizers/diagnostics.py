@@ -89,10 +89,8 @@ def diagnose(
         points = np.array([m.point for m in surface.minima], dtype=np.float64)
         since = _converged_since(pos, points[nearest], radius)
         converged = (since >= 0) & ~diverged
-        values = np.array([m.value for m in surface.minima], dtype=np.float64)
-        is_global = values - values.min() <= 1e-6 * (1.0 + abs(values.min()))
         kind[converged] = np.where(
-            is_global[nearest[converged]], Outcome.CONVERGED, Outcome.TRAPPED
+            global_mask(surface)[nearest[converged]], Outcome.CONVERGED, Outcome.TRAPPED
         )
         steps = np.where(converged, since, steps)
 
@@ -124,12 +122,37 @@ def _span(domain: Any) -> float:
     return float(max(x1 - x0, y1 - y0))
 
 
+def global_mask(surface: Any) -> Array:
+    """(M,) bool over surface.minima: value within 1e-6·(1 + |f*|) of the lowest value f*."""
+    values = np.array([m.value for m in surface.minima], dtype=np.float64)
+    if values.size == 0:
+        return np.zeros(0, dtype=bool)
+    return values - values.min() <= 1e-6 * (1.0 + abs(values.min()))
+
+
+def distance_to_global(surface: Any, points: Any) -> Array:
+    """(B,) distance from each point (B, 2) to the NEAREST GLOBAL minimum; NaN if none listed.
+
+    Himmelblau has four global minima: the distance is to the closest of them. A point resting
+    in a local (trapping) minimum is as far away as that minimum is from the global ones.
+    """
+    points = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+    mins = np.array([m.point for m in surface.minima], dtype=np.float64).reshape(-1, 2)
+    return _nearest(points, mins[global_mask(surface)])[1]
+
+
 def _nearest_minimum(surface: Any, points: Array) -> tuple[Array | None, Array]:
     """(index of the nearest listed minimum, distance to it) per point; (None, NaN) if none."""
     if not surface.minima:
         return None, np.full(len(points), np.nan)
-    mins = np.array([m.point for m in surface.minima], dtype=np.float64)
-    d = np.linalg.norm(points[:, None, :] - mins[None, :, :], axis=-1)  # (B, M)
+    return _nearest(points, np.array([m.point for m in surface.minima], dtype=np.float64))
+
+
+def _nearest(points: Array, targets: Array) -> tuple[Array, Array]:
+    """(index of the nearest of `targets` (M, 2), distance to it) per point; NaN if M = 0."""
+    if len(targets) == 0:
+        return np.full(len(points), -1), np.full(len(points), np.nan)
+    d = np.linalg.norm(points[:, None, :] - targets[None, :, :], axis=-1)  # (B, M)
     idx = d.argmin(axis=1)
     return idx, d[np.arange(len(points)), idx]
 

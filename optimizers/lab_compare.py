@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .base import LRPolicy, Optimizer
-from .diagnostics import Diagnosis, Outcome, diagnose
+from .diagnostics import Diagnosis, Outcome, diagnose, distance_to_global
 from .lab_grid import DEFAULT_LRS
 from .rules import make_optimizer
 from .simulate import Trajectory, simulate
@@ -124,7 +124,10 @@ RACE_CRITERION = (
 
 
 class RaceRow(NamedTuple):
-    """One optimizer at its chosen rate. steps = steps to tolerance (−1: never reached)."""
+    """One optimizer at its chosen rate. steps = steps to tolerance (−1: never reached);
+    distance = from the final point to the nearest GLOBAL minimum (the race's goal, so a run
+    trapped in a local minimum is as far as that minimum is from the goal); outcome: diagnose's.
+    """
 
     name: str
     lr: float
@@ -206,7 +209,7 @@ def fair_race(
                 lr=float(rates[i]),
                 steps=int(steps_k[i]),
                 final_loss=float(final[i]),
-                distance=float(diag.distance[0]),
+                distance=float(distance_to_global(surface, chosen.positions[-1])[0]),
                 outcome=int(diag.kind[0]),
                 reached=bool(steps_k[i] >= 0),
             )

@@ -324,6 +324,31 @@ def test_fair_race_picks_the_best_rate_of_the_grid_for_each_optimizer(ravine):
     assert race.rows[0].reached and race.rows[1].steps < race.rows[0].steps
 
 
+def test_race_distance_is_to_the_global_minimum_not_the_trap():
+    """GD at lr 0.1 on the wells stops in the shallow well: it is as far from the goal as the
+    shallow well's minimum is from the deep one's (not ~0, its distance to the trap)."""
+    wells = make_surface("wells")
+    race = fair_race(wells, ["gd", "momentum"], wells.start, [0.1], steps=500)
+    trapped, escaped = race.rows
+    assert trapped.outcome == Outcome.TRAPPED and not trapped.reached
+    trap = np.array(wells.minima[2].point)  # the shallow well in front of the start
+    goal = np.array(wells.global_min.point)
+    final = race.trajectories["gd"].positions[-1, 0]
+    assert np.hypot(*(final - trap)) < 1e-3
+    assert trapped.distance == pytest.approx(np.hypot(*(trap - goal)), abs=1e-3)
+    assert trapped.distance == pytest.approx(np.hypot(*(final - goal)), rel=1e-12)
+    assert escaped.outcome == Outcome.CONVERGED and escaped.distance < 1e-6
+
+
+def test_race_distance_is_to_the_nearest_of_several_global_minima():
+    """Himmelblau's four minima are all global: a run ending at (−2.81, 3.13) is 0 away."""
+    himmelblau = make_surface("himmelblau")
+    race = fair_race(himmelblau, ["gd"], (-1.0, 1.0), [0.01], steps=300)
+    final = race.trajectories["gd"].positions[-1, 0]
+    assert final == pytest.approx((-2.805118, 3.131312), abs=1e-3)
+    assert race.rows[0].distance < 1e-3
+
+
 def test_race_at_one_rate_is_a_same_rate_race(ravine):
     race = fair_race(ravine, ["gd", "momentum"], ravine.start, [0.1], steps=100)
     assert [row.lr for row in race.rows] == [0.1, 0.1]
