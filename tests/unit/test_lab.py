@@ -10,7 +10,7 @@ import pytest
 from optimizers.diagnostics import Outcome
 from optimizers.lab_compare import choose_rate, fair_race, lr_sweep
 from optimizers.lab_grid import DEFAULT_LRS, decade_grid, parse_lr_grid
-from optimizers.lab_maps import DIVERGED, NOT_CONVERGED, basin_map, phase_diagram
+from optimizers.lab_maps import DIVERGED, basin_map, phase_diagram
 from optimizers.lab_range import (
     explain_disagreement,
     exponential_rates,
@@ -214,21 +214,19 @@ def himmelblau():
 
 @pytest.fixture(scope="module")
 def himmelblau_map(himmelblau):
-    """GD at lr 0.01 (below 2/λ_max ≈ 0.024 at every minimum), 61 × 61 starts, small chunks."""
-    return basin_map(himmelblau, gd(), 0.01, n=61, steps=400, chunk=1000)
+    """GD at lr 0.01 (below 2/λ_max ≈ 0.024 at every minimum), 101 × 101 starts in chunks of
+    1 000 (~0.5 s; the slowest start needs < 100 of the 400 steps)."""
+    return basin_map(himmelblau, gd(), 0.01, n=101, steps=400, chunk=1000)
 
 
 def test_basin_map_sends_every_start_to_one_of_the_four_minima(himmelblau, himmelblau_map):
+    """Every one of the 10 201 starts ends in one of the four (global) minima: none diverges,
+    none is left short of a minimum, and each minimum has a basin."""
     m = himmelblau_map
-    assert m.label.shape == (61, 61) and m.chunk == 1000
-    labels = np.unique(m.label)
-    assert set(labels.tolist()) <= {0, 1, 2, 3, NOT_CONVERGED}
-    assert set(labels.tolist()) >= {0, 1, 2, 3}
-    # Starts that reach no minimum are labelled honestly: diagnose did not call them converged.
-    stuck = m.label == NOT_CONVERGED
-    assert not np.isin(m.kind[stuck], (Outcome.CONVERGED, Outcome.TRAPPED)).any()
-    assert stuck.mean() < 0.01
-    assert ((m.steps >= 0) == (m.label >= 0)).all()
+    assert m.label.shape == (101, 101) and m.chunk == 1000
+    assert set(np.unique(m.label).tolist()) == {0, 1, 2, 3}
+    assert (m.kind == Outcome.CONVERGED).all()
+    assert (m.steps >= 0).all()  # 0 at the grid point (3, 2), a minimum itself
 
 
 def test_basin_map_start_next_to_each_minimum_ends_in_it(himmelblau, himmelblau_map):
@@ -243,13 +241,12 @@ def test_basin_map_cells_match_single_runs(himmelblau, himmelblau_map):
     """Row i ↔ ys[i], column j ↔ xs[j]; chunking changes nothing."""
     m = himmelblau_map
     rng = np.random.default_rng(0)
-    cells = rng.integers(0, 61, (12, 2))
+    cells = rng.integers(0, len(m.xs), (12, 2))
     starts = np.array([[m.xs[j], m.ys[i]] for i, j in cells])
     traj = simulate(himmelblau, gd(), 0.01, starts, 400)
     for (i, j), end in zip(cells, traj.positions[-1], strict=True):
-        if m.label[i, j] >= 0:
-            target = himmelblau.minima[m.label[i, j]].point
-            assert np.hypot(*(end - target)) < 1e-2
+        target = himmelblau.minima[m.label[i, j]].point
+        assert np.hypot(*(end - target)) < 1e-2
 
 
 def test_basin_map_chunking_does_not_change_the_answer(himmelblau):
@@ -280,9 +277,12 @@ def test_phase_diagram_follows_the_heavy_ball_stability_boundary(ravine):
     np.testing.assert_allclose(pd.boundary_lr, (2 + 2 * mus) / 4)
     product = lrs[None, :] * 4.0
     limit = 2 + 2 * mus[:, None]
-    outside, inside = product > 1.1 * limit, product < 0.9 * limit
-    assert outside.sum() >= 10 and pd.diverged[outside].all()
-    assert not pd.diverged[inside].any()
+    # No cell sits on the boundary (the nearest is 1.6 % outside, at μ 0.6): there the stiff
+    # mode neither grows nor shrinks, and no finite run can be expected to blow up.
+    assert np.abs(product / limit - 1).min() > 0.01
+    outside, inside = product > limit, product < limit
+    assert outside.sum() >= 10
+    np.testing.assert_array_equal(pd.diverged, outside)  # every cell outside, none inside
     rho = np.array([[heavy_ball_contraction(lr, mu) for lr in lrs] for mu in mus])
     fast = steps * np.log(rho) < np.log(1e-8)  # predicted error shrink over the run
     assert (inside & fast).sum() >= 10
