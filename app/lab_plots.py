@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from optimizers.diagnostics import Outcome
+from optimizers.diagnostics import Outcome, plural
 
 from .plots import (
     Landscape,
@@ -33,7 +33,7 @@ TINY = 1e-16  # floor for "loss above the minimum" on log axes
 STABLE_FILL = "rgba(0,158,115,0.13)"
 LIMIT_COLOUR = "#D55E00"
 
-# One colour per outcome (Okabe–Ito), shared by the sweep panels and the race table.
+# One colour per outcome (Okabe–Ito), shared by the sweep's panels and its curves.
 OUTCOME_COLOURS = {
     Outcome.CONVERGED: "#009E73",
     Outcome.TRAPPED: "#CC79A7",
@@ -41,6 +41,7 @@ OUTCOME_COLOURS = {
     Outcome.OSCILLATING: "#E69F00",
     Outcome.STALLED: "#7f7f7f",
     Outcome.CRAWLING: "#0072B2",
+    Outcome.THROWN_OUT: "#000000",
 }
 # Basin colours: minima in pale, distinct tints; diverged dark; not converged light grey.
 BASIN_COLOURS = ("#8fd3f4", "#f7c873", "#a6dfb9", "#f4a9c8", "#c5b3f0", "#f2a48a", "#b9c7d6")
@@ -55,23 +56,21 @@ OUTCOME_WORDS = {
     Outcome.OSCILLATING: "oscillating",
     Outcome.STALLED: "stalled",
     Outcome.CRAWLING: "too slow",
+    Outcome.THROWN_OUT: "thrown off the map",
 }
 
 
 def outcome_label(kind: int, steps: int) -> str:
-    """What happened to one run, in a few words a student understands."""
+    """What happened to one run, in a few words a student understands: OUTCOME_WORDS, with the
+    step of divergence or the steps to converge where there is one."""
     kind = Outcome(int(kind))
     if kind is Outcome.DIVERGED:
         return f"diverged at step {steps}"
     if kind is Outcome.CONVERGED:
-        return f"converged in {steps} steps"
+        return f"converged in {plural(steps, 'step')}"
     if kind is Outcome.TRAPPED:
-        return f"trapped in a local min ({steps} steps)"
-    if kind is Outcome.OSCILLATING:
-        return "oscillating"
-    if kind is Outcome.STALLED:
-        return "stalled"
-    return "too slow"
+        return f"trapped in a local min ({plural(steps, 'step')})"
+    return OUTCOME_WORDS[kind]
 
 
 def _axis_names(i: int) -> tuple[str, str, str]:

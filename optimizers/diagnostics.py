@@ -7,17 +7,27 @@ Definitions (T steps, domain's larger side `span`, r = tol·span, window W = min
   global one (value within 1e-6·(1 + |f*|) of the global value f*: Himmelblau has four), else
   TRAPPED.
 - DIVERGED: simulate flagged it (`diverged_at` ≥ 0); `steps` = that step.
-- For the rest (`steps` = −1), over the last W steps:
+- For the rest (`steps` = −1), over the last W steps (steps T−W … T):
+  THROWN_OUT  = at one or more of these steps the point lies outside the plot domain (strictly
+                outside the closed box, no margin) at a loss above the start's, f(x_k) > f(x_0):
+                the steps are too large for the landscape and overshoot past its edge (onto the
+                flat rim of a bounded landscape such as the plateau, or back and forth across
+                the wells). Taken over the window, not only the final point, so a path that is
+                thrown out every other step gets it whatever the parity of T. The loss condition
+                keeps out paths that walk out of the box downhill (a valley that runs on beyond
+                the plot, as Rosenbrock's and Beale's do: GD below 2/L never climbs above its
+                start): they get one of the outcomes below;
   descending  = the mean loss of the window's second half is below that of its first half;
   moving      = the path length travelled in the window is at least r;
-  OSCILLATING = moving but not descending (bouncing: overshoots cancel the progress);
+  OSCILLATING = not thrown out, moving but not descending (bouncing: overshoots cancel the
+                progress);
   STALLED     = otherwise, if the final gradient norm ≤ gtol (a plateau, or a saddle when one of
                 surface.saddles lies within 5% of span) or the point neither moves nor descends;
   CRAWLING    = otherwise: still descending when the budget ran out.
 - zigzag: over the first min(20, T) step pairs, the steps s_k = x_{k+1} − x_k that are reversed
   by the next one (cos(s_k, s_{k+1}) < −0.5) carry at least half of the path length Σ‖s_k‖.
 
-A surface without listed minima only gets DIVERGED, OSCILLATING, STALLED or CRAWLING.
+A surface without listed minima only gets DIVERGED, THROWN_OUT, OSCILLATING, STALLED or CRAWLING.
 """
 
 from __future__ import annotations
@@ -47,6 +57,7 @@ class Outcome(IntEnum):
     OSCILLATING = 3
     STALLED = 4
     CRAWLING = 5
+    THROWN_OUT = 6
 
 
 class Diagnosis(NamedTuple):
@@ -94,11 +105,13 @@ def diagnose(
         )
         steps = np.where(converged, since, steps)
 
-    rest = ~converged & ~diverged
+    thrown = ~converged & ~diverged & _thrown_out(traj.loss, pos, surface.domain)
+    rest = ~converged & ~diverged & ~thrown
     descending, moving = _late_progress(traj.loss, pos, radius)
     tiny = traj.grad_norm[-1] <= gtol
     oscillating = rest & moving & ~descending
     stalled = rest & ~oscillating & (tiny | ~descending)
+    kind[thrown] = Outcome.THROWN_OUT
     kind[oscillating] = Outcome.OSCILLATING
     kind[stalled] = Outcome.STALLED
     kind[diverged] = Outcome.DIVERGED
@@ -185,10 +198,25 @@ def _converged_since(pos: Array, target: Array, radius: float) -> Array:
     return np.where(last_out == pos.shape[0] - 1, -1, last_out + 1)
 
 
+def _window(total: int) -> int:
+    """W = min(T, max(10, T//5)): how many final steps the late-run outcomes look at."""
+    return min(total, max(10, total // 5))
+
+
+def _thrown_out(loss: Array, pos: Array, domain: Any) -> Array:
+    """(B,) bool: at some of the last W steps the point is outside `domain` with f > f(x_0)."""
+    total = pos.shape[0] - 1
+    first = total - _window(total)
+    (x0, x1), (y0, y1) = domain
+    x, y = pos[first:, :, 0], pos[first:, :, 1]
+    outside = (x < x0) | (x > x1) | (y < y0) | (y > y1)
+    return (outside & (loss[first:] > loss[0])).any(axis=0)
+
+
 def _late_progress(loss: Array, pos: Array, radius: float) -> tuple[Array, Array]:
     """(descending, moving) over the last W steps, as defined in the module docstring."""
     total = pos.shape[0] - 1
-    window = min(total, max(10, total // 5))
+    window = _window(total)
     if window == 0:
         none = np.zeros(pos.shape[1], dtype=bool)
         return none, none
@@ -250,7 +278,8 @@ def _count(n: int) -> str:
     return f"{int(n):,}".replace(",", " ")
 
 
-def _plural(n: int, word: str) -> str:
+def plural(n: int, word: str) -> str:
+    """'1 step', '2 steps', '1 000 steps': the count, then the word with an s unless n is 1."""
     return f"{_count(n)} {word}{'' if n == 1 else 's'}"
 
 
@@ -299,17 +328,23 @@ def describe(
     if kind is Outcome.CONVERGED:
         where = _point(surface.minima[m].point)
         if diag.zigzag[i]:
-            return f"Zig-zags across the valley but converges to {where} in {_plural(k, 'step')}."
-        return f"Converged to the global minimum {where} in {_plural(k, 'step')}."
+            return f"Zig-zags across the valley but converges to {where} in {plural(k, 'step')}."
+        return f"Converged to the global minimum {where} in {plural(k, 'step')}."
     if kind is Outcome.TRAPPED:
         return (
             f"Trapped in a local minimum at {_point(surface.minima[m].point)} after "
-            f"{_plural(k, 'step')}: f = {_num(f)} vs the global {_num(surface.f_min)}."
+            f"{plural(k, 'step')}: f = {_num(f)} vs the global {_num(surface.f_min)}."
+        )
+    if kind is Outcome.THROWN_OUT:
+        return (
+            f"Thrown out of the landscape: after {plural(budget, 'step')} its steps still "
+            "overshoot past the edge of the plotted area, higher than where it started — the "
+            "rate is too large: try a smaller one."
         )
     if kind is Outcome.OSCILLATING:
         near = "" if m < 0 else f", still {_num(diag.distance[i])} away from the minimum"
         return (
-            f"Bounces without settling: after {_plural(budget, 'step')} the loss has stopped "
+            f"Bounces without settling: after {plural(budget, 'step')} the loss has stopped "
             f"falling (f = {_num(f)}{near}) — try a smaller rate."
         )
     if kind is Outcome.STALLED:
@@ -326,13 +361,13 @@ def describe(
                 f"Stalled on a plateau: the gradient is almost zero (‖∇f‖ = {g}, f = {_num(f)}) "
                 "— momentum or a larger rate can carry it across."
             )
-        return f"Stalled: after {_plural(budget, 'step')} it has barely moved (f = {_num(f)})."
+        return f"Stalled: after {plural(budget, 'step')} it has barely moved (f = {_num(f)})."
     if diag.zigzag[i]:
         return (
             f"Zig-zags across the valley and is still descending after "
-            f"{_plural(budget, 'step')} (f = {_num(f)}) — momentum damps the zig-zag."
+            f"{plural(budget, 'step')} (f = {_num(f)}) — momentum damps the zig-zag."
         )
     return (
-        f"Still crawling after {_plural(budget, 'step')} (f = {_num(f)}, falling) — "
+        f"Still crawling after {plural(budget, 'step')} (f = {_num(f)}, falling) — "
         "try a larger rate."
     )

@@ -15,7 +15,9 @@ from surfaces.base import Surface
 
 
 def run(name, optimizer, lr, starts, steps, **params):
+    """Simulate and diagnose on a built-in surface (starts None: the surface's default start)."""
     surface = make_surface(name, **params)
+    starts = surface.start if starts is None else starts
     traj = simulate(surface, optimizer, lr, np.atleast_2d(starts), steps)
     return surface, traj, diagnose(surface, traj)
 
@@ -78,6 +80,13 @@ def test_steps_to_converge_on_a_bowl():
     assert (
         describe(d, 0, surface) == f"Converged to the global minimum (0, 0) in {d.steps[0]} steps."
     )
+
+
+def test_one_step_is_singular():
+    """f = ½‖p‖², GD at lr 1 lands on the minimum in one step."""
+    surface, _traj, d = run("bowl", rules.gd(), 1.0, (-2.5, 2.0), 10)
+    assert d.kind[0] == Outcome.CONVERGED and d.steps[0] == 1
+    assert describe(d, 0, surface) == "Converged to the global minimum (0, 0) in 1 step."
 
 
 # ----------------------------------------------------------------------------- several minima
@@ -150,6 +159,58 @@ def test_stalls_on_the_plateau_adam_crosses():
     assert gd.kind[0] == Outcome.STALLED and gd.saddle[0] == -1 and gd.grad_norm[0] < 1e-3
     assert describe(gd, 0, surface).startswith("Stalled on a plateau")
     assert adam.kind[0] == Outcome.CONVERGED
+
+
+# ----------------------------------------------------------------------------- thrown out
+
+
+def outside(surface, point):
+    (x0, x1), (y0, y1) = surface.domain
+    return not (x0 <= point[0] <= x1 and y0 <= point[1] <= y1)
+
+
+@pytest.mark.parametrize("steps", [199, 200])
+def test_wells_lr_10_is_thrown_out_not_too_slow(steps):
+    """lr·c = 1 for the wells' bowl: every other step lands far beyond the box (x > 4, e.g.
+    (7.3, 3.7) at step 200), on ground higher than the start; the others land near the centre.
+    Either parity of the budget gets the same outcome (was: 'still crawling — try a larger
+    rate')."""
+    surface, traj, d = run("wells", rules.gd(), 10.0, None, steps)
+    assert d.kind[0] == Outcome.THROWN_OUT and d.steps[0] == -1 and traj.diverged_at[0] == -1
+    tail = traj.positions[-20:, 0]
+    assert sum(outside(surface, p) for p in tail) == 10  # out and back, every other step
+    assert outside(surface, traj.positions[-1, 0]) == (steps % 2 == 0)
+    assert describe(d, 0, surface) == (
+        f"Thrown out of the landscape: after {steps} steps its steps still overshoot past the "
+        "edge of the plotted area, higher than where it started — the rate is too large: try a "
+        "smaller one."
+    )
+
+
+def test_plateau_lr_10_is_thrown_out_not_stalled():
+    """The first step flings GD from (−2.4, 1.8) to (−4.41, 3.31), past the edge x = −4, onto the
+    flat rim (f = 1 − e^(−30), above the start's 1 − e^(−9)), where ∇f ≈ 7e−13 holds it."""
+    surface, traj, d = run("plateau", rules.gd(), 10.0, None, 200)
+    assert d.kind[0] == Outcome.THROWN_OUT and d.saddle[0] == -1
+    assert traj.positions[-1, 0] == pytest.approx((-4.413, 3.310), abs=1e-3)
+    assert outside(surface, traj.positions[-1, 0])
+    assert traj.loss[-1, 0] > traj.loss[0, 0] and d.grad_norm[0] < 1e-12
+
+
+def test_a_small_rate_crawling_inside_the_box_stays_crawling():
+    surface, traj, d = run("wells", rules.gd(), 0.01, None, 200)
+    assert not any(outside(surface, p) for p in traj.positions[:, 0])
+    assert d.kind[0] == Outcome.CRAWLING
+
+
+def test_walking_out_of_the_box_downhill_is_not_thrown_out():
+    """Rosenbrock's valley y = x² runs on above the plot's top edge y = 3: GD at lr 1e-4 from
+    (−2, 3) follows it out of the box, always downhill, and is still crawling (rightly told to
+    take a larger rate, not a smaller one)."""
+    surface, traj, d = run("rosenbrock", rules.gd(), 1e-4, (-2.0, 3.0), 300)
+    assert outside(surface, traj.positions[-1, 0])
+    assert (np.diff(traj.loss[:, 0]) < 0).all()
+    assert d.kind[0] == Outcome.CRAWLING
 
 
 def test_surface_without_minima():

@@ -28,9 +28,25 @@ def land(ravine):
 def test_outcome_labels():
     assert lp.outcome_label(Outcome.DIVERGED, 3) == "diverged at step 3"
     assert lp.outcome_label(Outcome.CONVERGED, 12) == "converged in 12 steps"
+    assert lp.outcome_label(Outcome.CONVERGED, 1) == "converged in 1 step"
+    assert lp.outcome_label(Outcome.CONVERGED, 1500) == "converged in 1 500 steps"
+    assert lp.outcome_label(Outcome.TRAPPED, 5) == "trapped in a local min (5 steps)"
+    assert lp.outcome_label(Outcome.TRAPPED, 1) == "trapped in a local min (1 step)"
     assert lp.outcome_label(Outcome.OSCILLATING, -1) == "oscillating"
     assert lp.outcome_label(Outcome.CRAWLING, -1) == "too slow"
-    assert "trapped" in lp.outcome_label(Outcome.TRAPPED, 5)
+    assert lp.outcome_label(Outcome.THROWN_OUT, -1) == "thrown off the map"
+
+
+def test_every_outcome_has_a_word_and_its_own_colour():
+    assert set(lp.OUTCOME_WORDS) == set(lp.OUTCOME_COLOURS) == set(Outcome)
+    assert len(set(lp.OUTCOME_COLOURS.values())) == len(Outcome)
+
+
+def test_sweep_panel_of_a_run_thrown_off_the_wells():
+    """GD at lr 10 leaves the wells' box: its panel says so, not "too slow"."""
+    wells = make_surface("wells")
+    panel = lp.sweep_panels(lr_sweep(wells, make_optimizer("gd"), [10.0, 0.01], steps=200))
+    assert [p.label for p in panel] == ["thrown off the map", "too slow"]
 
 
 def test_sweep_figures(ravine, land):
