@@ -1,10 +1,12 @@
 """Maps over a plane of settings: where each start ends up (basin map) and which (lr, μ) pairs
-converge (phase diagram). Each is many `simulate` rows read by `diagnose` / `steps_to_tolerance`.
+converge (phase diagram). Each is many `simulate` rows read by `diagnose` / `steps_to_tolerance`,
+run in chunks of rows (`row_chunks`) so memory stays bounded and a caller can show progress.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -22,6 +24,8 @@ MEMORY_BUDGET = 64 * 2**20  # bytes of trajectory history alive at once in a bas
 BYTES_PER_ROW_STEP = 8 * (2 + 1 + 1)  # positions (2) + loss + grad_norm, float64
 LR_BYTES_PER_ROW_STEP = 8  # the lr history, stored only under a policy (a fixed rate is a view)
 MAX_GRID = 400
+
+Progress = Callable[[int, int], None]  # on_chunk(done, total): rows finished so far, of total
 
 
 class BasinMap(NamedTuple):
@@ -58,6 +62,27 @@ def chunk_size(steps: int, budget: int = MEMORY_BUDGET, lr_history: bool = False
     return max(1, budget // ((int(steps) + 1) * per_row_step))
 
 
+def row_chunks(total: int, rows: int, on_chunk: Progress | None = None) -> Iterator[slice]:
+    """Consecutive slices of at most `rows` rows covering range(total).
+
+    `on_chunk(done, total)`, if given, is called with done = 0 before the first slice and again
+    each time the caller has finished with a slice (done = rows covered so far), ending with
+    done = total: the caller reports progress just by looping.
+    """
+    if int(rows) != rows or rows < 1:
+        raise ValueError(f"chunk size must be a whole number ≥ 1, got {rows!r}")
+    report = on_chunk if on_chunk is not None else _ignore
+    report(0, total)
+    for lo in range(0, total, int(rows)):
+        hi = min(lo + int(rows), total)
+        yield slice(lo, hi)
+        report(hi, total)
+
+
+def _ignore(done: int, total: int) -> None:
+    """The default progress callback: nobody is watching."""
+
+
 def basin_labels(kind: Array, minimum: Array) -> Array:
     """Label per run: the minimum's index if it converged to one, else DIVERGED / NOT_CONVERGED."""
     settled = np.isin(kind, (Outcome.CONVERGED, Outcome.TRAPPED)) & (minimum >= 0)
@@ -73,12 +98,14 @@ def basin_map(
     policy: LRPolicy | None = None,
     domain: Any = None,
     chunk: int | None = None,
+    on_chunk: Progress | None = None,
 ) -> BasinMap:
     """Run from every start of an n × n grid over `domain` (default surface.domain).
 
     The n² rows go through the same `simulate` + `diagnose` in chunks of `chunk` rows (default:
     `chunk_size(steps)`, about MEMORY_BUDGET of history at a time); only the per-row results are
     kept, so memory stays flat however fine the grid. `policy`, if given, replaces the rate.
+    `on_chunk(done, total)` is told how many of the n² starts are done (see `row_chunks`).
     """
     xs, ys, starts = grid_starts(surface.domain if domain is None else domain, n)
     rate = lr if policy is None else policy
@@ -86,8 +113,7 @@ def basin_map(
     label = np.empty(len(starts), dtype=np.int64)
     steps_out = np.empty(len(starts), dtype=np.int64)
     kind = np.empty(len(starts), dtype=np.int8)
-    for lo in range(0, len(starts), rows):
-        part = slice(lo, lo + rows)
+    for part in row_chunks(len(starts), rows, on_chunk):
         traj = simulate(surface, optimizer, rate, starts[part], steps)
         diag = diagnose(surface, traj)
         del traj
@@ -136,9 +162,15 @@ def phase_diagram(
     mus: Any,
     steps: int = 200,
     tol: float = 1e-6,
+    chunk: int | None = None,
+    on_chunk: Progress | None = None,
 ) -> PhaseDiagram:
     """Heavy ball (torch SGD with momentum μ, no dampening; μ = 0 is plain GD) from `start`:
-    one simulate over all M × L (μ, lr) pairs, with a per-trajectory μ and lr.
+    every one of the M × L (μ, lr) pairs is a row with its own μ and lr.
+
+    The rows run in chunks of `chunk` (default `chunk_size(steps)`: bounded history memory; the
+    rows never interact, so the answer does not depend on it); `on_chunk(done, total)` is told
+    how many of the M × L pairs are done (see `row_chunks`).
     """
     rates = as_rates(lrs)
     momenta = np.atleast_1d(np.asarray(mus, dtype=np.float64))
@@ -149,18 +181,24 @@ def phase_diagram(
     shape = (len(momenta), len(rates))
     x0 = repeat_start(surface.start if start is None else start, momenta.size * rates.size)
     mu_rows, lr_rows = np.repeat(momenta, len(rates)), np.tile(rates, len(momenta))
-    traj = simulate(surface, sgd(momentum=mu_rows), lr_rows, x0, steps)
-    steps_k = steps_to_tolerance(traj.loss, surface.f_min, tol, traj.diverged_at).reshape(shape)
-    final = traj.loss[-1].reshape(shape)
-    diverged = (traj.diverged_at >= 0).reshape(shape)
+    steps_k = np.empty(len(x0), dtype=np.int64)
+    final = np.empty(len(x0))
+    diverged = np.empty(len(x0), dtype=bool)
+    rows = chunk_size(steps) if chunk is None else int(chunk)
+    for part in row_chunks(len(x0), rows, on_chunk):
+        traj = simulate(surface, sgd(momentum=mu_rows[part]), lr_rows[part], x0[part], steps)
+        steps_k[part] = steps_to_tolerance(traj.loss, surface.f_min, tol, traj.diverged_at)
+        final[part] = traj.loss[-1]
+        diverged[part] = traj.diverged_at >= 0
+        del traj
     stab = stability_at_minimum(surface)
     lam_max, gd_limit = float(stab.eigenvalues[1]), float(stab.lr_max_stable)
     return PhaseDiagram(
         rates,
         momenta,
-        steps_k,
-        final,
-        diverged,
+        steps_k.reshape(shape),
+        final.reshape(shape),
+        diverged.reshape(shape),
         lam_max,
         (1.0 + momenta) * gd_limit,
         gd_limit,

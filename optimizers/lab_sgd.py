@@ -4,6 +4,11 @@ Every run draws its own mini-batches (surfaces.data.minibatch_gradient through s
 `gradient=` hook), so the runs spread; the quantile band shows how far. With a constant rate the
 noise keeps the iterates bouncing in a ball around the minimum whose size scales with lr; a
 decaying rate shrinks the ball.
+
+Seeds: a data set drawn with `make_regression_data(n, seed)` and runs seeded with the same integer
+would read the same random stream — the first mini-batches would be functions of the data's own
+draws (run 0's first batch favours points near x̄). `runs_seed(seed)` gives the runs a stream of
+their own, derived from the same integer, so one number in a link still fixes both.
 """
 
 from __future__ import annotations
@@ -34,6 +39,14 @@ class Fan(NamedTuple):
     band: Array
     mean: Array
     final_spread: float
+
+
+def runs_seed(data_seed: int) -> int:
+    """The runs' seed for a data set drawn with `data_seed`: a child spawned from
+    SeedSequence(data_seed), so its stream is independent of default_rng(data_seed)'s (the
+    data's), and still a plain int that `simulate(seed=…)` and a cache key accept."""
+    child = np.random.SeedSequence(int(data_seed)).spawn(1)[0]
+    return int(child.generate_state(1, np.uint64)[0])
 
 
 def loss_band(loss: Array, levels: tuple[float, ...] = QUANTILES) -> tuple[Array, Array]:
