@@ -3,9 +3,11 @@
 Indexing: update t (t = 0 … T−1) moves positions[t] to positions[t+1] with lr[t]; "step k" means
 the k-th update, so positions[k] is the point after k steps.
 
-Divergence: the point produced by step k *diverges* when its loss is not finite or |loss| exceeds
-`RUNAWAY_LOSS` (1e12), or when one of its coordinates leaves the box that extends the surface's
-plot domain by `RUNAWAY_FACTOR` (1000) times its larger side on every side. Such a trajectory is
+Divergence: the point produced by step k *diverges* when its loss or its gradient norm is not
+finite, when |loss| exceeds `RUNAWAY_LOSS` (1e12), or when one of its coordinates leaves the box
+that extends the surface's plot domain by `RUNAWAY_FACTOR` (1000) times its larger side on every
+side. (A finite loss with a non-finite gradient happens on typed formulas: x^y at x < 0, the
+cone √(x² + y²) at its tip; no step can be taken from such a point.) Such a trajectory is
 frozen at its last finite point (positions[k:] == positions[k−1], same for loss and grad_norm),
 flagged with `diverged_at = k`, and its optimizer state is frozen too, so nothing non-finite
 reaches the outputs or the other trajectories. Nothing is clipped, no RuntimeWarning escapes.
@@ -19,6 +21,7 @@ starts[i] alone (the rows never interact).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -80,7 +83,7 @@ def simulate(
     low, high = _runaway_box(surface.domain)
     rng = np.random.default_rng(seed)
     history = _History(total, batch)
-    all_ok = _whole_batch_test(batch, low, high)
+    all_ok = _whole_batch_test(batch, low, high, history.grad_norm)
     diverged_at = np.full(batch, -1, dtype=np.int64)
     if policy is None:
         rates = np.broadcast_to(np.asarray(fixed_lr, dtype=np.float64), (total, batch))
@@ -96,6 +99,8 @@ def simulate(
         f, g = f_and_grad(x)
         if not np.isfinite(f).all():
             raise ValueError("the loss is not finite at some start point")
+        if not np.isfinite(g).all():
+            raise ValueError("the gradient is not defined at some start point")
         losses[0] = f
         grad_into(0, g)
         state = optimizer.init(x)
@@ -124,19 +129,20 @@ def simulate(
                 np.copyto(x_new, x, where=dead_rows)
                 new_state = _keep_rows(dead, state, new_state, batch)
             f_new, g_new = f_and_grad(x_new)
-            if not all_ok(f_new, x_new):
+            grad_into(t + 1, g_new)
+            if not all_ok(f_new, x_new, g_new, t + 1):
                 # rows that run away now keep their last point, loss, gradient and state
-                bad = _runaway(f_new, x_new, low, high)
+                bad = _runaway(f_new, x_new, g_new, low, high)
                 if bad.any():
                     diverged_at[bad] = t + 1
                     x_new[bad] = x[bad]
                     f_new = np.where(bad, f, f_new)
                     g_new = np.where(bad[:, None], g, g_new)
+                    grad_into(t + 1, g_new)
                     new_state = _keep_rows(bad, state, new_state, batch)
                     dead = bad if dead is None else dead | bad
                     dead_rows = dead[:, None]
             losses[t + 1] = f_new
-            grad_into(t + 1, g_new)
             x, f, g, state = x_new, f_new, g_new, new_state
             if recorder is not None:
                 recorder.record(t + 1, state)
@@ -196,10 +202,12 @@ def _runaway_box(domain: tuple[tuple[float, float], tuple[float, float]]) -> tup
     return min(x0, y0) - reach, max(x1, y1) + reach
 
 
-def _runaway(f: Array, x: Array, low: float, high: float) -> Array:
-    """(B,) bool: |loss| > RUNAWAY_LOSS or not finite, or a coordinate outside [low, high]."""
+def _runaway(f: Array, x: Array, g: Array, low: float, high: float) -> Array:
+    """(B,) bool: |loss| > RUNAWAY_LOSS or not finite, a coordinate outside [low, high], or a
+    gradient whose norm is not finite."""
     inside = (x >= low) & (x <= high)
-    return ~((np.abs(f) <= RUNAWAY_LOSS) & inside[:, 0] & inside[:, 1])
+    steep = np.add(*np.square(g).T) < np.inf  # ‖g‖² finite, as the recorded norm computes it
+    return ~((np.abs(f) <= RUNAWAY_LOSS) & inside[:, 0] & inside[:, 1] & steep)
 
 
 def _fused(surface: Any) -> Callable[[Array], tuple[Array, Array]]:
@@ -207,35 +215,45 @@ def _fused(surface: Any) -> Callable[[Array], tuple[Array, Array]]:
     return getattr(surface, "value_and_grad", None) or surface.f_and_grad
 
 
-def _whole_batch_test(batch: int, low: float, high: float) -> Callable[[Array, Array], bool]:
-    """all_ok(f, x): True if no row can have run away; only when False does the loop run the
+def _whole_batch_test(
+    batch: int, low: float, high: float, norms: Array
+) -> Callable[[Array, Array, Array, int], bool]:
+    """all_ok(f, x, g, t): True if no row can have run away; only when False does the loop run the
     per-row `_runaway`. NaN fails every comparison, so a NaN anywhere makes it False. Tiny
     batches compare Python floats (B = 1 unpacked, no generators); larger ones use
-    NaN-propagating min/max reductions."""
-    cap = RUNAWAY_LOSS
+    NaN-propagating min/max reductions, on the norms row t already recorded for g."""
+    cap, inf = RUNAWAY_LOSS, math.inf
     if batch == 1:
 
-        def one_ok(f: Array, x: Array) -> bool:
-            ((a, b),) = x.tolist()
-            return -cap <= f.item() <= cap and low <= a <= high and low <= b <= high
+        def one_ok(f: Array, x: Array, g: Array, t: int) -> bool:
+            ((a, b),), ((u, v),) = x.tolist(), g.tolist()
+            return (
+                -cap <= f.item() <= cap
+                and low <= a <= high
+                and low <= b <= high
+                and u * u + v * v < inf
+            )
 
         return one_ok
     if batch <= TINY_BATCH:
 
-        def floats_ok(f: Array, x: Array) -> bool:
-            return all(-cap <= v <= cap for v in f.tolist()) and all(
-                low <= v <= high for v in x.ravel().tolist()
+        def floats_ok(f: Array, x: Array, g: Array, t: int) -> bool:
+            return (
+                all(-cap <= v <= cap for v in f.tolist())
+                and all(low <= v <= high for v in x.ravel().tolist())
+                and all(u * u + v * v < inf for u, v in g.tolist())
             )
 
         return floats_ok
     vmin, vmax = np.minimum.reduce, np.maximum.reduce
 
-    def reductions_ok(f: Array, x: Array) -> bool:
+    def reductions_ok(f: Array, x: Array, g: Array, t: int) -> bool:
         return bool(
             vmin(f) >= -cap
             and vmax(f) <= cap
             and vmin(x, axis=None) >= low
             and vmax(x, axis=None) <= high
+            and vmax(norms[t]) < inf
         )
 
     return reductions_ok

@@ -202,6 +202,38 @@ def test_overflow_is_flagged_not_nan():
     np.testing.assert_array_equal(traj.positions[:, 0], np.broadcast_to([-1.5, 2.0], (51, 2)))
 
 
+class _NoGradientLeftOfAxis:
+    """The bowl x² + y², whose gradient is NaN where x < 0: a finite loss at a point with no
+    gradient, as a typed x^y has for x < 0 (∂/∂y = x^y·ln x)."""
+
+    domain = ((-2.0, 2.0), (-2.0, 2.0))
+    hess = None
+
+    def f_and_grad(self, p):
+        p = np.asarray(p, dtype=np.float64)
+        g = 2.0 * p
+        g[p[..., 0] < 0] = np.nan
+        return (p * p).sum(axis=-1), g
+
+
+@pytest.mark.parametrize("batch", [1, 2, TINY_BATCH + 2])
+def test_a_point_without_gradient_diverges(gd_rule, batch):
+    """GD lr 1.5 from (1, 0.5) lands on (−2, −1), where f = 5 but ∇f is NaN: that step diverges
+    (frozen at the start, no NaN recorded); lr 0.25 halves the point each step and converges."""
+    rates = np.where(np.arange(batch) % 2 == 0, 1.5, 0.25)
+    traj = simulate(_NoGradientLeftOfAxis(), gd_rule, rates, np.tile([1.0, 0.5], (batch, 1)), 5)
+    assert traj.diverged_at.tolist() == [1 if r == 1.5 else -1 for r in rates]
+    assert np.isfinite(traj.grad_norm).all() and np.isfinite(traj.positions).all()
+    np.testing.assert_array_equal(traj.positions[:, 0], np.broadcast_to([1.0, 0.5], (6, 2)))
+    if batch > 1:
+        np.testing.assert_allclose(traj.positions[5, 1], np.array([1.0, 0.5]) * 0.5**5)
+
+
+def test_a_start_without_gradient_is_refused(gd_rule):
+    with pytest.raises(ValueError, match="gradient is not defined"):
+        simulate(_NoGradientLeftOfAxis(), gd_rule, 0.1, [[1.0, 0.0], [-1.0, 0.0]], 3)
+
+
 def test_diverged_state_stays_finite():
     surface = make_surface("rosenbrock")
     traj = simulate(surface, rules.momentum(0.9), [0.01, 1e-4], STARTS[:2], 100, record_state=True)
