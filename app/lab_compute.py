@@ -2,6 +2,11 @@
 
 Every cache is bounded (`max_entries`): 30+ sessions share one process. The heavy experiments
 (basin map, phase diagram) keep few entries; the results are small arrays.
+
+The heavy experiments take an unhashed `_on_chunk(done, total)` progress callback (a leading
+underscore keeps it out of the cache key): it is called only while a cold result is computed,
+never on a cache hit. The caller must draw from it outside this function's recording (see
+lab_views.progress_bar): st.cache_data replays the elements a cached function drew.
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ from optimizers.lab import (
     sgd_fan,
 )
 from optimizers.lab_compare import stability_at_minimum
+from optimizers.lab_maps import Progress
+from optimizers.lab_sgd import runs_seed
 from surfaces import Surface
 from surfaces.data import RegressionData, make_regression_data, regression_surface
 
@@ -84,9 +91,16 @@ def range_test(
 
 @st.cache_data(max_entries=24, show_spinner=False)
 def basins(
-    key: SurfaceKey, optimizer: str, hyper: tuple, lr: float, n: int, steps: int
+    key: SurfaceKey,
+    optimizer: str,
+    hyper: tuple,
+    lr: float,
+    n: int,
+    steps: int,
+    _on_chunk: Progress | None = None,
 ) -> BasinMap:
-    return basin_map(get_surface(key), make_optimizer(optimizer, **dict(hyper)), lr, n, steps)
+    rule = make_optimizer(optimizer, **dict(hyper))
+    return basin_map(get_surface(key), rule, lr, n, steps, on_chunk=_on_chunk)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -106,13 +120,19 @@ def phase_grid(surface: Surface, n: int) -> tuple[np.ndarray, np.ndarray] | None
 
 
 @st.cache_data(max_entries=24, show_spinner=False)
-def phase(key: SurfaceKey, start: tuple[float, float], n: int, steps: int) -> PhaseDiagram | None:
+def phase(
+    key: SurfaceKey,
+    start: tuple[float, float],
+    n: int,
+    steps: int,
+    _on_chunk: Progress | None = None,
+) -> PhaseDiagram | None:
     surface = get_surface(key)
     grid = phase_grid(surface, n)
     if grid is None:
         return None
     lrs, mus = grid
-    return phase_diagram(surface, start, lrs, mus, steps)
+    return phase_diagram(surface, start, lrs, mus, steps, on_chunk=_on_chunk)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -153,6 +173,12 @@ def fan(
     steps: int,
     policy: str,
 ) -> Fan:
-    """K seeded mini-batch GD runs at `lr` under `policy` (its default parameters)."""
+    """K seeded mini-batch GD runs at `lr` under `policy` (its default parameters).
+
+    `seed` draws the data; the runs' mini-batches come from `runs_seed(seed)`, a stream
+    independent of the data's. Every policy gets the same mini-batch stream, so the constant
+    and the decaying fans differ only by their rates.
+    """
     rate = lr if policy == "constant" else make_policy(policy, lr, steps)
-    return sgd_fan(regression_data(n, noise, seed), rate, batch, runs, steps, seed=seed)
+    data = regression_data(n, noise, seed)
+    return sgd_fan(data, rate, batch, runs, steps, seed=runs_seed(seed))

@@ -8,8 +8,10 @@ becomes a warning and the default. Figures come from the pure builders in lab_pl
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +20,7 @@ import streamlit as st
 
 from optimizers import OPTIMIZERS, POLICIES
 from optimizers.lab import DEFAULT_LRS, decade_grid, parse_lr_grid
+from optimizers.lab_maps import Progress
 
 from . import compute, controls, lab_compute, lab_plots, plots
 from .settings import LR_MAX, LR_MIN, Racer, Settings, fmt
@@ -196,6 +199,57 @@ def chart(spec: dict, key: str) -> None:
     st.plotly_chart(figure, key=key, config=CONFIG)
 
 
+@contextlib.contextmanager
+def progress_bar(what: str, unit: str) -> Iterator[Progress]:
+    """An `on_chunk(done, total)` callback for a cached heavy computation: it draws an
+    st.progress bar here ("{what}: {done} of {total} {unit}…"), removed when the block ends.
+
+    The bar shows only between the first finished chunk and the last (0 < done < total): a
+    cache hit never calls the callback, and a one-chunk job is over too soon to need a bar, so
+    neither flashes one. The callback runs inside the cached function, where st.cache_data
+    records every element written in order to replay it on later hits: an element of a block
+    made outside cannot be replayed (CacheReplayClosureError on the next hit, streamlit#10025)
+    and a bar made inside would be replayed. So the bar is updated in a copy of the caller's
+    context, taken before the call: Streamlit keeps its recording state in context variables,
+    and there none is active.
+    """
+    slot = st.empty()
+    caller = contextvars.copy_context()
+
+    def on_chunk(done: int, total: int) -> None:
+        if 0 < done < total:
+            text = f"{what}: {done:,} of {total:,} {unit}…"
+            caller.run(slot.progress, done / total, text=text)
+
+    try:
+        yield on_chunk
+    finally:
+        slot.empty()
+
+
+# --------------------------------------------------------------------------- work caps
+
+WORK_BUDGET = 20_000_000
+"""Most rows × steps one view may compute per request on the shared server: a 200 × 200 basin
+map for 500 steps, measured 0.8–2.3 s of one core (bench/README.md). One student's click must
+not hold the process (and so every other session) much longer."""
+
+
+def capped_steps(rows: int, steps: int, budget: int = WORK_BUDGET) -> int:
+    """`steps`, or the most steps that keep rows × steps within `budget` (at least 1)."""
+    return max(1, min(int(steps), budget // max(int(rows), 1)))
+
+
+def warn_capped(asked: str, product: str, steps: int, advice: str) -> None:
+    """Say that the steps were capped, to how many, and why (`product`: what the budget counts)."""
+    st.warning(
+        f"{asked} is more than one student may start on this shared server ({product} ≤ "
+        f"{WORK_BUDGET / 1e6:g} million, a couple of seconds of computing): running "
+        f"**{steps:,} steps**. {advice}",
+        icon=":material/speed:",
+    )
+
+
 # --------------------------------------------------------------------------- sweep
 
 DEFAULT_SWEEP_TEXT = ", ".join(f"{r:g}" for r in DEFAULT_LRS)
@@ -288,6 +342,7 @@ def render_sweep(s: Settings) -> None:
 
 # --------------------------------------------------------------------------- LR range test
 
+# Every start rate is below every end rate, so no pair of choices (widgets or URL) is empty.
 FINDER_MINS, FINDER_MAXS = (1e-8, 1e-7, 1e-6, 1e-5, 1e-4), (0.1, 1.0, 10.0, 100.0)
 FINDER_PARAMS = (
     choice("lf_min", 1e-7, FINDER_MINS),
@@ -340,9 +395,6 @@ def render_finder(s: Settings) -> None:
     publish(FINDER_PARAMS)
     state = st.session_state
     r = s.racers[0]
-    if state["lf_min"] >= state["lf_max"]:
-        st.warning("The start rate must be below the end rate.", icon=":material/error:")
-        return
     result = lab_compute.range_test(
         key, r.optimizer, r.hyper, tuple(start), float(state["lf_min"]), float(state["lf_max"]),
         int(state["lf_steps"]), float(state["lf_beta"]), float(state["lf_stop"]),
@@ -449,9 +501,17 @@ def render_basins(s: Settings) -> None:
     c3.number_input("Steps", min_value=10, max_value=2000, step=50, key="bm_steps")
     publish(BASIN_PARAMS)
     r = s.racers[int(state["bm_racer"]) - 1]
-    n, steps = int(state["bm_n"]), int(state["bm_steps"])
-    with st.spinner(f"Running {n * n:,} starts for {steps} steps…"):
-        result = lab_compute.basins(key, r.optimizer, r.hyper, float(r.lr), n, steps)
+    n, asked = int(state["bm_n"]), int(state["bm_steps"])
+    steps = capped_steps(n * n, asked)
+    if steps < asked:
+        warn_capped(
+            f"{n} × {n} starts × {asked:,} steps",
+            "starts × steps",
+            steps,
+            "A lower resolution allows more steps.",
+        )
+    with progress_bar(f"Basin map, {steps:,} steps from each start", "starts") as on_chunk:
+        result = lab_compute.basins(key, r.optimizer, r.hyper, float(r.lr), n, steps, on_chunk)
     minima = [(m.point, m.value) for m in surface.minima]
     land = compute.get_landscape(key)
     chart(
@@ -496,8 +556,9 @@ def render_phase(s: Settings) -> None:
     c2.select_slider("Grid (cells per side)", (15, 30, 45, 60), key="pd_n")
     c3.number_input("Steps", min_value=10, max_value=2000, step=50, key="pd_steps")
     publish(PHASE_PARAMS)
-    with st.spinner("Running the grid…"):
-        result = lab_compute.phase(key, tuple(start), int(state["pd_n"]), int(state["pd_steps"]))
+    n, steps = int(state["pd_n"]), int(state["pd_steps"])
+    with progress_bar(f"Phase diagram, {steps:,} steps each", "(lr, μ) pairs") as on_chunk:
+        result = lab_compute.phase(key, tuple(start), n, steps, on_chunk)
     if result is None:
         st.info(
             "This landscape has no known minimum with positive curvature, so there is no "
@@ -683,12 +744,21 @@ def render_sgd(s: Settings) -> None:
     if batch > n:
         st.warning(f"The batch ({batch}) cannot be larger than the data ({n}); using {n}.")
         batch = n
-    lr, runs, steps, decay = (
+    lr, runs, asked, decay = (
         float(st_["sgd_lr"]),
         int(st_["sgd_runs"]),
         int(st_["sgd_steps"]),
         st_["sgd_decay"],
     )
+    # Each step of each run draws its batch from all n points: a fan costs runs × n × steps.
+    steps = capped_steps(runs * n, asked)
+    if steps < asked:
+        warn_capped(
+            f"{runs} runs × {n:,} data points × {asked:,} steps",
+            "runs × data points × steps, per fan",
+            steps,
+            "Fewer runs or data points allow more steps.",
+        )
     surface, land = lab_compute.regression(n, noise, seed)
     fans = {
         name: lab_compute.fan(n, noise, seed, lr, batch, runs, steps, name)

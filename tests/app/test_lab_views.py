@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from streamlit.delta_generator import DeltaGenerator
 
+from app import lab_compute
+from app.lab_views import FINDER_MAXS, FINDER_MINS, RACE_GRID, WORK_BUDGET
 from optimizers import make_optimizer
-from optimizers.lab import DEFAULT_LRS, lr_range_test
+from optimizers.lab import DEFAULT_LRS, RACE_CRITERION, fair_race, lr_range_test
 from surfaces import make_surface
 
 from .conftest import figures, values
@@ -23,6 +26,39 @@ def traces_named(fig: dict, prefix: str) -> list[dict]:
 
 def no_problems(at) -> None:
     assert not at.exception, [e.message for e in at.exception]
+
+
+def captions(at) -> str:
+    return "\n".join(c.value for c in at.caption)
+
+
+@pytest.fixture
+def progress_calls(monkeypatch) -> list[tuple[float, str]]:
+    """Every (value, text) drawn on an st.progress bar during the test (the bar is removed
+    when its computation ends, so the final element tree cannot show it)."""
+    calls: list[tuple[float, str]] = []
+    draw = DeltaGenerator.progress
+
+    def spy(self, value, text=None, **kwargs):
+        calls.append((value, text))
+        return draw(self, value, text=text, **kwargs)
+
+    monkeypatch.setattr(DeltaGenerator, "progress", spy)
+    return calls
+
+
+def assert_progress_then_cache_hit(at, calls, unit: str) -> None:
+    """The cold run drew a bar that only moved forward and is gone; the same scene again is a
+    cache hit that replays nothing (no bar, no CacheReplayClosureError)."""
+    fractions = [value for value, _ in calls]
+    assert fractions and fractions == sorted(set(fractions))  # only forward
+    assert fractions[0] > 0 and fractions[-1] < 1  # never an empty or a full bar
+    assert all(unit in text for _, text in calls), calls
+    assert not at.get("progress")
+    calls.clear()
+    at.run()
+    no_problems(at)
+    assert calls == [] and not at.get("progress")
 
 
 # --------------------------------------------------------------------------- switching views
@@ -92,6 +128,11 @@ def test_finder_marks_the_rules_suggestions(run_app):
     assert traces_named(fig, "stopped")
 
 
+def test_finder_choices_always_give_a_rising_range():
+    # no start rate the widgets or a URL accept reaches an end rate: the range is never empty
+    assert max(FINDER_MINS) < min(FINDER_MAXS)
+
+
 def test_finder_send_to_explore_sets_the_rate(run_app):
     at = run_app(view="finder")
     at.button(key="send_steep").click().run()
@@ -118,6 +159,25 @@ def test_basin_map_shape_and_labels(run_app):
     assert legend[0].startswith("→ minimum (1.86, 0.93)")
 
 
+def test_big_basin_map_is_capped_and_shows_its_progress(run_app, progress_calls):
+    lab_compute.basins.clear()
+    at = run_app(view="basins", bm_n="200", bm_steps="2000")
+    (warning,) = [w.value for w in at.warning]
+    assert "200 × 200 starts × 2,000 steps" in warning and "**500 steps**" in warning
+    assert WORK_BUDGET == 200 * 200 * 500
+    assert "500 steps from each of 40,000 starts" in captions(at)
+    assert values(fig_with(at, "heatmap")["data"][0]["z"]).shape == (200, 200)
+    assert at.query_params["bm_steps"] == "2000"  # the link keeps what was asked
+    assert len(progress_calls) >= 5  # 40 000 starts in chunks of ~4 000
+    assert_progress_then_cache_hit(at, progress_calls, "of 40,000 starts")
+
+
+def test_one_chunk_basin_map_shows_no_bar(run_app, progress_calls):
+    lab_compute.basins.clear()
+    run_app(view="basins", bm_n="40", bm_steps="100")
+    assert progress_calls == []
+
+
 def test_basin_classic_button_seeds_wells(run_app):
     at = run_app(view="basins", bm_n="40")
     at.button[0].click().run()
@@ -142,15 +202,38 @@ def test_phase_boundary_is_heavy_ball_theory(run_app):
     assert values(star["x"])[0] == pytest.approx(0.5)
 
 
+def test_phase_diagram_shows_its_progress(run_app, progress_calls):
+    lab_compute.phase.clear()
+    at = run_app(view="phase", pd_n="45", pd_steps="2000")  # 2 025 pairs, 2 chunks
+    assert values(fig_with(at, "heatmap")["data"][0]["z"]).shape == (45, 45)
+    assert_progress_then_cache_hit(at, progress_calls, "of 2,025 (lr, μ) pairs")
+
+
 # --------------------------------------------------------------------------- race
 
 
-def test_race_table_rows_and_same_rate(run_app):
-    at = run_app(view="race", race_opts="gd,adam,nesterov")
+def test_race_tunes_every_rate_on_the_grid_and_states_the_rule(run_app):
+    names = ["gd", "adam", "nesterov"]
+    at = run_app(view="race", race_opts=",".join(names))
     table = at.dataframe[0].value
     assert list(table["optimizer"]) == ["Gradient descent", "Adam", "Nesterov momentum"]
-    at2 = run_app(view="race", race_opts="gd,adam", race_mode="same", race_lr="0.05")
-    assert list(at2.dataframe[0].value["lr"]) == [0.05, 0.05]
+    ravine = make_surface("ravine")
+    expected = fair_race(ravine, names, ravine.start, RACE_GRID, 200, 1e-3)
+    chosen = list(table["lr"])
+    assert chosen == [row.lr for row in expected.rows]
+    assert all(np.isclose(RACE_GRID, lr, rtol=1e-12).any() for lr in chosen)
+    assert len(set(chosen)) > 1  # tuned one by one, not one shared rate
+    race_map = fig_with(at, "contour")
+    for label, lr in zip(["Gradient descent", "Adam", "Nesterov momentum"], chosen, strict=True):
+        assert traces_named(race_map, f"{label} · lr {lr:g}")
+    assert f"Criterion. {RACE_CRITERION} (tol = 0.001)" in captions(at).replace("**", "")
+
+
+def test_race_at_one_shared_rate(run_app):
+    at = run_app(view="race", race_opts="gd,adam", race_mode="same", race_lr="0.05")
+    assert list(at.dataframe[0].value["lr"]) == [0.05, 0.05]
+    assert "Every optimizer runs at lr 0.05." in captions(at)
+    assert "Criterion" not in captions(at)
 
 
 # --------------------------------------------------------------------------- SGD
@@ -166,6 +249,15 @@ def test_sgd_band_and_decay_calms_the_noise(run_app):
     assert len(values(fills[0]["x"])) == 151
     assert spreads[1] < spreads[0]  # constant first, decaying second
     assert len(data["data"]) == 4  # points, least squares, two medians
+
+
+def test_sgd_work_is_capped_with_a_warning(run_app):
+    at = run_app(view="sgd", sgd_runs="100", sgd_n="2000", sgd_steps="2000")
+    (warning,) = [w.value for w in at.warning]
+    assert "100 runs × 2,000 data points × 2,000 steps" in warning
+    assert "**100 steps**" in warning  # 100 × 2 000 × 100 = the 20 M budget
+    band = figures(at)[1]
+    assert len(values(band["data"][0]["x"])) == 101
 
 
 # --------------------------------------------------------------------------- hostile URLs
