@@ -8,7 +8,9 @@ Prints wall time and trajectory-steps per second (rows × steps / s) of
   - a 40 × 40 learning-rate × momentum phase diagram (300 steps, ravine);
 each with its throughput ratio to the baseline measured in the same run (the machine is shared
 and noisy: compare ratios, not seconds), and the peak traced memory of the basin map.
-Best of `REPEATS` runs.
+Best of `REPEATS` runs. Each basin map also gets PASS / FAIL against its target: a 200 × 200
+map of 500 steps within `BASIN_TARGET_S` seconds of wall time (best of the runs); --quick runs a
+smaller map, for which the target does not apply.
 """
 
 from __future__ import annotations
@@ -31,6 +33,15 @@ from optimizers.simulate import simulate
 from surfaces import make_surface
 
 REPEATS = 3
+BASIN_TARGET_S = 2.0  # a 200 × 200 basin map, 500 steps: ≤ 2 s wall (best of REPEATS)
+BASIN_TARGET_SIZE = (200, 500)  # (n, steps) the target is stated for
+
+
+def basin_verdict(seconds: float, n: int, steps: int) -> str:
+    """'PASS' / 'FAIL' (best wall time ≤ BASIN_TARGET_S) at the target's size, else 'n/a'."""
+    if (n, steps) != BASIN_TARGET_SIZE:
+        return "n/a"
+    return "PASS" if seconds <= BASIN_TARGET_S else "FAIL"
 
 
 def best_time(fn, repeats: int = REPEATS) -> float:
@@ -66,23 +77,25 @@ def main() -> None:
     base_t = best_time(lambda: simulate(rosen, adam(), 1e-2, starts, steps))
     base_rate = batch * steps / base_t
 
-    rows = [("engine: simulate Adam Rosenbrock", batch, steps, base_t)]
+    rows = [("engine: simulate Adam Rosenbrock", batch, steps, base_t, "")]
     for name, opt, lr in (("GD", gd(), 0.01), ("Adam", adam(), 0.05)):
         t = best_time(lambda opt=opt, lr=lr: basin_map(himmel, opt, lr, n=n, steps=steps))
-        rows.append((f"basin map {n}×{n} {name} Himmelblau", n * n, steps, t))
+        verdict = basin_verdict(t, n, steps)
+        rows.append((f"basin map {n}×{n} {name} Himmelblau", n * n, steps, t, verdict))
     lrs, mus = np.geomspace(0.01, 2.0, 40), np.linspace(0.0, 0.95, 40)
     t = best_time(lambda: phase_diagram(ravine, ravine.start, lrs, mus, steps=300))
-    rows.append(("phase diagram 40×40 ravine", 1600, 300, t))
+    rows.append(("phase diagram 40×40 ravine", 1600, 300, t, ""))
 
     print(
         f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"NumPy {np.__version__}, load average {os.getloadavg()[0]:.1f}\n"
     )
     head = f"{'experiment':40s} {'rows':>7s} {'steps':>6s} {'time s':>8s} {'traj-steps/s':>13s}"
-    print(head, "ratio")
-    for label, b, s, t in rows:
+    print(head, f"ratio  verdict (≤ {BASIN_TARGET_S:g} s at 200×200, 500 steps)")
+    for label, b, s, t, verdict in rows:
         rate = b * s / t
-        print(f"{label:40s} {b:7d} {s:6d} {t:8.3f} {rate:13.3g} {rate / base_rate:5.2f}")
+        line = f"{label:40s} {b:7d} {s:6d} {t:8.3f} {rate:13.3g} {rate / base_rate:5.2f}  {verdict}"
+        print(line.rstrip())
 
     chunk = chunk_size(steps)
     peak = peak_bytes(lambda: basin_map(himmel, gd(), 0.01, n=n, steps=steps))
