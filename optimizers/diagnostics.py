@@ -207,10 +207,14 @@ def _thrown_out(loss: Array, pos: Array, domain: Any) -> Array:
     """(B,) bool: at some of the last W steps the point is outside `domain` with f > f(x_0)."""
     total = pos.shape[0] - 1
     first = total - _window(total)
+    above = loss[first:] > loss[0]  # (W+1, B)
+    cols = np.flatnonzero(above.any(axis=0))  # usually few: descending runs are skipped
     (x0, x1), (y0, y1) = domain
-    x, y = pos[first:, :, 0], pos[first:, :, 1]
+    x, y = pos[first:, cols, 0], pos[first:, cols, 1]
     outside = (x < x0) | (x > x1) | (y < y0) | (y > y1)
-    return (outside & (loss[first:] > loss[0])).any(axis=0)
+    thrown = np.zeros(pos.shape[1], dtype=bool)
+    thrown[cols] = (outside & above[:, cols]).any(axis=0)
+    return thrown
 
 
 def _late_progress(loss: Array, pos: Array, radius: float) -> tuple[Array, Array]:
