@@ -7,6 +7,8 @@ from urllib.parse import unquote
 
 import pytest
 
+from tests.e2e.conftest import wait_idle, wait_plotted
+
 pytestmark = pytest.mark.e2e
 
 PLOTS = """() => [...document.querySelectorAll('.js-plotly-plot')].map(el => ({
@@ -60,6 +62,37 @@ def test_basins_render_and_classic_example(open_app):
     minima = "plots[0].traces.filter(t => t.name.startsWith('→ minimum')).length"
     wait_for(page, f"plots.length && {minima} == 3")
     assert "surface=wells" in page.url
+
+
+# Before the page's own scripts: record every text an st.progress bar shows, however briefly.
+WATCH_BARS = """(() => { window.bars = []; new MutationObserver(() => {
+    const bar = document.querySelector("[data-testid='stProgress']");
+    const last = window.bars[window.bars.length - 1];
+    if (bar && bar.innerText !== last) window.bars.push(bar.innerText);
+}).observe(document, {subtree: true, childList: true, characterData: true}); })()"""
+
+
+def bars_seen(server_url, browser, query: str) -> list[str]:
+    """Open `query` in a fresh page; the progress texts shown until the map is drawn."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    try:
+        page = context.new_page()
+        page.add_init_script(WATCH_BARS)
+        page.goto(f"{server_url}/{query}")
+        page.get_by_test_id("stPlotlyChart").first.wait_for(timeout=60_000)
+        wait_idle(page)
+        wait_plotted(page)
+        assert page.get_by_test_id("stProgress").count() == 0  # removed once done
+        return page.evaluate("() => window.bars")
+    finally:
+        context.close()
+
+
+def test_basin_map_progress_when_cold_and_none_when_cached(server_url, browser):
+    query = "?view=basins&surface=himmelblau&opt=gd:lr=0.01&bm_n=200&bm_steps=500"  # ~2 s cold
+    cold = bars_seen(server_url, browser, query)
+    assert cold and all("of 40,000 starts" in text for text in cold), cold
+    assert bars_seen(server_url, browser, query) == []  # a cache hit: no bar, not even a flash
 
 
 def test_phase_diagram_colour_switch(open_app):
