@@ -18,8 +18,10 @@ import numpy as np
 import streamlit as st
 
 from optimizers import OPTIMIZERS, POLICIES, is_flag
-from surfaces import SURFACES, ParamSpec, make_surface
+from surfaces import SURFACES, ParamSpec
+from surfaces.formula import FORMULA_HELP
 
+from . import compute
 from . import settings as cfg
 from .lessons import LESSONS
 from .plots import colours_for
@@ -187,10 +189,12 @@ def _seed_start(point) -> None:
 
 
 def _default_start(s: Settings) -> tuple[float, float]:
-    if s.surface == FORMULA:
+    """The landscape's own start (a broken formula: the middle of its domain)."""
+    try:
+        return compute.get_surface(compute.surface_key(s)).start
+    except ValueError:
         x0, x1, y0, y1 = s.domain
-        return (x0 + 0.8 * (x1 - x0), y0 + 0.8 * (y1 - y0))
-    return make_surface(s.surface, **s.surface_values()).start
+        return ((x0 + x1) / 2, (y0 + y1) / 2)
 
 
 # --------------------------------------------------------------------------- callbacks
@@ -206,7 +210,8 @@ def on_surface_change() -> None:
 
 
 def _current_formula_settings() -> Settings:
-    return Settings(surface=FORMULA, domain=domain_values())
+    formula = st.session_state.get("formula") or cfg.DEFAULT_FORMULA
+    return Settings(surface=FORMULA, formula=formula, domain=domain_values())
 
 
 def on_optimizer_change(i: int) -> None:
@@ -411,7 +416,7 @@ def landscape_controls() -> tuple[str, tuple, str, tuple]:
             "f(x, y) =",
             key="formula",
             max_chars=cfg.MAX_FORMULA_CHARS,
-            help="Use x, y, numbers, + − * / ** and sin cos exp log sqrt abs tanh …",
+            help=FORMULA_HELP,
         )
         c1, c2 = st.columns(2)
         c1.number_input("x from", key="dom_x0", format="%g", step=0.5)
@@ -433,10 +438,7 @@ def _valid_start(scene: Settings) -> None:
         for v in (state.get("start_x"), state.get("start_y"))
     ):
         return
-    try:
-        _seed_start(_default_start(scene))
-    except ValueError:  # a broken formula: any finite point will do
-        _seed_start((0.0, 0.0))
+    _seed_start(_default_start(scene))
 
 
 def start_controls(scene: Settings) -> tuple[float, float]:
@@ -612,7 +614,7 @@ def sidebar() -> Settings:
             view=state.get("view") or "explore",
             surface=surface,
             surface_params=params,
-            formula=formula or cfg.DEFAULT_FORMULA,
+            formula=formula if surface == FORMULA else cfg.DEFAULT_FORMULA,
             domain=domain,  # type: ignore[arg-type]
             start=start,
             racers=racers,

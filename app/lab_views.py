@@ -23,6 +23,7 @@ from optimizers.lab import DEFAULT_LRS, decade_grid, parse_lr_grid
 from optimizers.lab_maps import Progress
 
 from . import compute, controls, lab_compute, lab_plots, plots
+from .markup import plain
 from .settings import LR_MAX, LR_MIN, Racer, Settings, fmt
 
 CONFIG = {"displaylogo": False}
@@ -138,7 +139,7 @@ def seed_params(view: str, params: Sequence[LabParam], s: Settings) -> None:
     if warnings:
         state[f"lab_warnings:{view}"] = warnings
     for warning in state.get(f"lab_warnings:{view}", ()):
-        st.warning(warning, icon=":material/link_off:")
+        st.warning(plain(warning), icon=":material/link_off:")
 
 
 def lab_query(params: Sequence[LabParam]) -> dict[str, str]:
@@ -684,7 +685,9 @@ def render_race(s: Settings) -> None:
                 ),
                 "final loss": st.column_config.NumberColumn(format="%.3g"),
                 "distance": st.column_config.NumberColumn(
-                    "distance", format="%.3g", help="From the final point to the minimum."
+                    "distance",
+                    format="%.3g",
+                    help="From the final point to the nearest global minimum.",
                 ),
             },
             key="race_table",

@@ -19,6 +19,7 @@ from . import compute, controls, narration, plots
 from . import settings as cfg
 from .lab_views import LAB_VIEWS
 from .lessons import LESSONS
+from .markup import plain
 from .settings import Settings
 
 # Everything imported by now (Streamlit, NumPy, SciPy, SymPy, Plotly, pandas, the warmed-up formula
@@ -73,7 +74,7 @@ def resolve_surface(s: Settings) -> tuple[compute.SurfaceKey, Surface]:
     try:
         surface = compute.get_surface(key)
     except ValueError as err:
-        st.error(f"**Formula problem:** {err}. Showing the last formula that worked.")
+        st.error(f"**Formula problem:** {plain(err)}. Showing the last formula that worked.")
         key = st.session_state.get("good_formula_key") or compute.surface_key(
             cfg.replace(s, formula=cfg.DEFAULT_FORMULA, domain=cfg.DEFAULT_DOMAIN)
         )
@@ -275,9 +276,11 @@ def build_scene(s: Settings, key, surface: Surface) -> Scene | None:
     except ValueError as err:
         where = narration.point(start_of(s, surface))
         if s.start is None:
-            st.error(f"Cannot run from {where}: {err}. Pick another start or formula.")
+            st.error(f"Cannot run from {where}: {plain(err)}. Pick another start or formula.")
             return None
-        st.warning(f"Cannot start at {where}: {err}. Starting from the landscape's own start.")
+        st.warning(
+            f"Cannot start at {where}: {plain(err)}. Starting from the landscape's own start."
+        )
         return build_scene(cfg.replace(s, start=None), key, surface)
 
 
@@ -334,7 +337,7 @@ def header(s: Settings, url_warnings: bool) -> None:
             wrap=True,
         )
     for warning in st.session_state.get("url_warnings", []) if url_warnings else []:
-        st.warning(warning, icon=":material/link_off:")
+        st.warning(plain(warning), icon=":material/link_off:")
     if s.present:
         st.button(
             "Exit presentation mode",

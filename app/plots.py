@@ -114,8 +114,14 @@ def sample_landscape(
 # --------------------------------------------------------------------------- small helpers
 
 
+_F32_MAX = float(np.finfo(np.float32).max)
+
+
 def f32(a) -> Array:
-    return np.asarray(a, dtype=np.float32)
+    """`a` as float32 for the browser; values beyond float32's range are clipped to it (a cast
+    would overflow to ±inf with a RuntimeWarning), NaN stays NaN."""
+    a = np.asarray(a, dtype=np.float64)
+    return np.clip(a, -_F32_MAX, _F32_MAX).astype(np.float32)
 
 
 def keep_indices(last: int, cap: int, must: Sequence[int] = ()) -> Array:

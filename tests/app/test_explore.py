@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from app.lessons import LESSONS
+from app.markup import plain
 from app.settings import from_query
 from optimizers import OPTIMIZERS, POLICIES, make_optimizer, make_policy
 from optimizers.diagnostics import diagnose
@@ -410,7 +411,7 @@ def test_hostile_url_values_warn_and_keep_the_scene(key, value):
 
 def test_link_warnings_go_away_once_the_scene_changes():
     at = new_app(steps="-3").run()
-    assert any("steps='-3'" in w.value for w in at.warning)
+    assert any(plain("steps='-3'") in w.value for w in at.warning)
     at.number_input(key="steps").set_value(70)
     settle(at)
     assert not at.warning
