@@ -337,6 +337,7 @@ def param_widget(spec: ParamSpec, key: str, choices=None, container=st) -> float
         min_value=float(spec.low),
         max_value=float(spec.high),
         step=step,
+        format="%g",  # β2 = 0.999 must not read "1.00"
         key=key,
         help=helptext,
     )

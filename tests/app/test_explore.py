@@ -173,6 +173,13 @@ def test_optimizer_hyperparameter_changes_the_path(run_app):
     assert at.query_params["opt"] == "momentum:lr=0.4,momentum=0.7"
 
 
+def test_hyperparameter_sliders_show_their_value_unrounded(run_app):
+    """Adam's β2 = 0.999 must not be displayed as "1.00"."""
+    at = run_app(opt="adam:lr=0.05")
+    beta2 = at.slider(key="r0:adam:beta2")
+    assert beta2.value == pytest.approx(0.999) and beta2.proto.format == "%g"
+
+
 # --------------------------------------------------------------------------- landscapes
 
 
