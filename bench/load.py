@@ -13,19 +13,25 @@ and the time until the rerun's `script_finished` is one latency sample.
     python bench/load.py --url http://127.0.0.1:8501 --sessions 5 --duration 15
 
 Without --url the server(s) are started on loopback and stopped at the end. Everything
-is bounded in time; the run stops by itself. `--check` exits 1 when a target is missed.
+is bounded in time; the run stops by itself. `--check` exits 1 when a target is missed
+(see --help). The first printed line and the JSON's `meta` tie the figures to the code: the
+checkout's git commit and its uncommitted changes, Streamlit, Python, the load average at the
+start (and at the end).
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import itertools
 import json
 import os
 import platform
 import random
 import re
+import socket
 import struct
+import subprocess
 import sys
 import threading
 import time
@@ -58,7 +64,7 @@ RUN_DONE = {
     ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY,
     ForwardMsg.FINISHED_WITH_COMPILE_ERROR,
 }
-TARGETS = {"errors": 0, "p95_s": 2.0, "peak_rss_mb": 1536}
+TARGETS = {"errors": 0, "p95_s": 2.0, "peak_rss_mb": 1536, "late_share": 0.05}
 
 
 # ----------------------------------------------------------------------------- widgets
@@ -238,6 +244,7 @@ class RunResult:
     latency: float
     nbytes: int
     exceptions: list[str]
+    elements: Counter = field(default_factory=Counter)  # element kinds drawn, e.g. plotly_chart
 
 
 class Session:
@@ -291,12 +298,12 @@ class Session:
         """One timed rerun: send it, read until the script finished."""
         start = time.perf_counter()
         self.send_rerun(change, state)
-        nbytes, exceptions, seen = self._read_run(start + self.timeout)
+        nbytes, exceptions, seen, elements = self._read_run(start + self.timeout)
         self._adopt(seen, merge=bool(change is not None and change.fragment_id))
-        return RunResult(time.perf_counter() - start, nbytes, exceptions)
+        return RunResult(time.perf_counter() - start, nbytes, exceptions, elements)
 
-    def _read_run(self, deadline: float) -> tuple[int, list[str], dict[str, Widget]]:
-        nbytes, exceptions, seen = 0, [], {}
+    def _read_run(self, deadline: float) -> tuple[int, list[str], dict[str, Widget], Counter]:
+        nbytes, exceptions, seen, elements = 0, [], {}, Counter()
         while True:
             left = deadline - time.perf_counter()
             if left <= 0:
@@ -309,11 +316,13 @@ class Session:
             if kind == "new_session":
                 self.page_hash = msg.new_session.page_script_hash
             elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
-                self._on_element(msg.delta.new_element, msg.delta.fragment_id, seen, exceptions)
+                element = msg.delta.new_element
+                elements[element.WhichOneof("type")] += 1
+                self._on_element(element, msg.delta.fragment_id, seen, exceptions)
             elif kind == "script_finished" and msg.script_finished in RUN_DONE:
                 if msg.script_finished == ForwardMsg.FINISHED_WITH_COMPILE_ERROR:
                     exceptions.append("script compile error")
-                return nbytes, exceptions, seen
+                return nbytes, exceptions, seen, elements
 
     @staticmethod
     def _on_element(element: Any, fragment_id: str, seen: dict, exceptions: list) -> None:
@@ -642,8 +651,10 @@ def run_classroom(
     result["sessions_alive_at_end"] = alive
     result["memory"] = {"baseline_mb": {n: round(v) for n, v in baseline.items()}, **mem.report()}
     result["server_cpu_s"] = cpu
-    replica_cpu = sum(v for n, v in cpu.items() if n not in ("nginx", "load-client"))
-    result["cpu_ms_per_rerun"] = round(1000 * replica_cpu / max(1, result["reruns"]), 1)
+    servers = {n: p for n, p in pids.items() if n != "nginx"}
+    per_rerun = 1000 * sum(cpu[n] for n in servers) / max(1, result["reruns"])
+    read = servers and all(tree_processes(p) for p in servers.values())
+    result["cpu_ms_per_rerun"] = round(per_rerun, 1) if read else None  # None: no/dead --pid
     result["drive_wall_s"] = round(wall, 1)
     result["healthy_after"] = is_healthy(url)
     return result
@@ -746,14 +757,70 @@ def abuse_huge(url: str, megabytes: float = 4) -> str:
     return _close_code(ws)
 
 
-def abuse_disconnect_mid_run(url: str) -> str:
-    """Start a run, drop the connection at the first delta (the script keeps running)."""
-    session = Session(url, timeout=10)
+HEAVY_VIEW = "view=basins&bm_n=200&bm_steps={steps}"  # 40 000 starts × steps
+_cold = itertools.count(random.randrange(100))
+
+
+def cold_basin_steps() -> int:
+    """A step count (400–499) this process has not asked for in its last 100 calls, so the
+    200 × 200 basin map of HEAVY_VIEW is a cache miss: 16–20 M trajectory-steps (~1 s of CPU
+    on the default landscape), near the most one request of the app may start."""
+    return 400 + next(_cold) % 100
+
+
+def shows_work_under_way(msg: ForwardMsg) -> bool:
+    """True for a ForwardMsg that draws an st.spinner or st.progress: the page says a
+    computation is running. (Streamlit sends a spinner only once its block has run 0.5 s.)"""
+    return (
+        msg.WhichOneof("type") == "delta"
+        and msg.delta.WhichOneof("type") == "new_element"
+        and msg.delta.new_element.WhichOneof("type") in ("spinner", "progress")
+    )
+
+
+def is_run_end(msg: ForwardMsg) -> bool:
+    """True for the ForwardMsg that ends a script run."""
+    return msg.WhichOneof("type") == "script_finished" and msg.script_finished in RUN_DONE
+
+
+def drop_during_heavy_run(
+    url: str, steps: int | None = None, reset: bool = True, timeout: float = 30
+) -> dict:
+    """Open the basin view with a cold 200 × 200 map, wait until its spinner or progress bar
+    shows (the map is being computed), then drop the TCP connection without a websocket close
+    frame: with `reset` an RST (SO_LINGER 0, like a network failure), else a plain FIN. The
+    server's script thread is left computing for a session nobody reads. Returns the query,
+    whether the drop came mid-computation (`dropped`; False: the run ended first) and after
+    how many seconds."""
+    query = HEAVY_VIEW.format(steps=steps or cold_basin_steps())
+    session = Session(url, query, timeout)
     session.open()
+    start = time.perf_counter()
     session.send_rerun()
-    session.ws.recv()
-    session.ws.sock.close()  # no close frame: like a laptop lid shutting
-    return "dropped mid-run"
+    dropped = False
+    while (left := timeout - (time.perf_counter() - start)) > 0:
+        session.ws.settimeout(left)
+        msg = ForwardMsg.FromString(session.ws.recv())
+        if shows_work_under_way(msg):
+            dropped = True
+            break
+        if is_run_end(msg):
+            break
+    after = round(time.perf_counter() - start, 2)
+    sock, session.ws = session.ws.sock, None
+    if reset:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    sock.close()
+    return {"query": query, "dropped": dropped, "after_s": after}
+
+
+def abuse_disconnect_mid_run(url: str) -> str:
+    """A student opens a heavy view (a cold 200 × 200 basin map) and their connection dies
+    while the server computes it."""
+    out = drop_during_heavy_run(url)
+    if not out["dropped"]:
+        return f"not dropped: the run finished in {out['after_s']} s ({out['query']})"
+    return f"reset {out['after_s']} s into a cold 200 × 200 basin map ({out['query']})"
 
 
 def abuse_rerun_storm(url: str, count: int = 50) -> str:
@@ -800,32 +867,116 @@ def run_abuse_loop(url: str, until: float, results: list, names: list[str]) -> N
 
 
 # ----------------------------------------------------------------------------- CLI
-def meta(args: argparse.Namespace, loadavg_at_start: float) -> dict:
-    """Where and when this was measured (load average: the machine may be shared)."""
+def _git(repo: Path, *args: str) -> str | None:
+    """stdout of `git -C repo ARGS`, or None without git or outside a checkout."""
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(repo), *args], capture_output=True, text=True, timeout=10, check=True
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout
+
+
+def changed_paths(porcelain: str) -> list[str]:
+    """The paths of `git status --porcelain` output (a rename counts by its new path)."""
+    return [line[3:].split(" -> ")[-1] for line in porcelain.splitlines() if line.strip()]
+
+
+def git_revision(repo: Path = REPO) -> dict:
+    """The checkout's commit (`git rev-parse --short HEAD`) and whether tracked files differ
+    from it (`dirty`, with the first 20 such paths). None for both when `repo` is not the top
+    of a git checkout or git is missing: the load test must run from an exported tree too."""
+    top = _git(repo, "rev-parse", "--show-toplevel")
+    commit = _git(repo, "rev-parse", "--short", "HEAD")
+    status = _git(repo, "status", "--porcelain", "--untracked-files=no")
+    if top is None or Path(top.strip()).resolve() != repo.resolve() or not commit or status is None:
+        return {"commit": None, "dirty": None, "dirty_paths": []}
+    paths = changed_paths(status)
+    return {"commit": commit.strip(), "dirty": bool(paths), "dirty_paths": paths[:20]}
+
+
+def run_meta(args: argparse.Namespace) -> dict:
+    """Where, when and on which code this is measured. Taken at the start: others may commit
+    while a run lasts, and a spawned server runs the code of its start. With --url the server's
+    code and Streamlit may differ from this checkout's (`server_code` says so)."""
+    git = git_revision()
     return {
         "date": dt.datetime.now().isoformat(timespec="seconds"),
+        "git_commit": git["commit"],
+        "git_dirty": git["dirty"],
+        "git_dirty_paths": git["dirty_paths"],
+        "server_code": "unknown (--url)" if args.url else "this checkout (spawned)",
         "cpus": os.cpu_count(),
         "machine": platform.platform(),
         "python": platform.python_version(),
         "streamlit": streamlit.__version__,
-        "loadavg_1m_at_start": round(loadavg_at_start, 2),
-        "loadavg_1m_at_end": round(os.getloadavg()[0], 2),
+        "loadavg_1m_at_start": round(os.getloadavg()[0], 2),
         "args": {k: v for k, v in vars(args).items() if k != "json"},
     }
 
 
+def header(meta: dict) -> str:
+    """One line that ties the printed figures to a commit, a Streamlit and a machine state."""
+    commit = meta["git_commit"] or "unknown (not a git checkout)"
+    if meta["git_dirty"]:
+        paths = meta["git_dirty_paths"]
+        shown = ", ".join(paths[:3]) + (", …" if len(paths) > 3 else "")
+        commit += f" + uncommitted changes ({shown})"
+    elif meta["git_dirty"] is False:
+        commit += " (clean)"
+    if meta["server_code"] != "this checkout (spawned)":
+        commit += f" [server code: {meta['server_code']}]"
+    return (
+        f"{meta['date']}  commit {commit}  Streamlit {meta['streamlit']}  Python "
+        f"{meta['python']}  {meta['cpus']} CPUs  load average (1 min) at start "
+        f"{meta['loadavg_1m_at_start']}"
+    )
+
+
+def memory_measured(memory: dict) -> list[str]:
+    """Why the memory figures of a result cannot be trusted (empty: every process was read).
+    A process that was never read (no --pid, a wrong pid, a server that died) reads 0 MB."""
+    names = [n for n in memory if n not in ("total", "baseline_mb")]
+    if not names:
+        return ["memory not measured: no server process (with --url, give --pid)"]
+    unread = [n for n in names if memory[n]["peak_mb"] <= 0]
+    return [f"memory not measured for {', '.join(unread)} (process not found)"] if unread else []
+
+
 def check_targets(result: dict) -> list[str]:
-    """Which classroom targets a classroom result misses."""
+    """Which classroom targets a classroom result misses (see --help)."""
     missed = []
     if result["errors"] > TARGETS["errors"]:
         missed.append(f"errors {result['errors']} > 0")
     p95 = result["rerun_latency_s"].get("p95", float("inf"))
     if p95 > TARGETS["p95_s"]:
         missed.append(f"p95 {p95} s > {TARGETS['p95_s']} s")
+    late, reruns = result["late_ticks"], result["reruns"]
+    if late > TARGETS["late_share"] * reruns:
+        missed.append(
+            f"schedule not kept: {late} of {reruns} reruns came due while the previous one "
+            f"was still running (> {TARGETS['late_share']:.0%})"
+        )
+    unmeasured = memory_measured(result["memory"])
+    missed += unmeasured
     peak = result["memory"]["total"]["peak_mb"]
-    if peak > TARGETS["peak_rss_mb"]:
+    if not unmeasured and peak > TARGETS["peak_rss_mb"]:
         missed.append(f"peak RSS {peak} MB > {TARGETS['peak_rss_mb']} MB")
+    if not result.get("healthy_after", False):
+        missed.append("server not healthy (/_stcore/health) after the run")
     return missed
+
+
+CHECK_HELP = f"""\
+exit 1 when a classroom target is missed:
+  errors > {TARGETS["errors"]}; rerun p95 > {TARGETS["p95_s"]} s;
+  late ticks > {TARGETS["late_share"]:.0%} of reruns (a student's next change came
+    due while their previous rerun still ran: the class got fewer reruns
+    than asked for, so the figures describe a lighter load);
+  peak RSS > {TARGETS["peak_rss_mb"]} MB, or memory not measured (--url needs --pid);
+  /_stcore/health not ok after the run.
+--memory-steps runs are not checked.""".replace("%", "%%")  # argparse formats help with %
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -838,7 +989,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--app", type=Path, default=REPO / "streamlit_app.py")
     ap.add_argument("--replicas", type=int, default=1)
     ap.add_argument("--nginx", action="store_true", help="put nginx (deploy/nginx.conf) in front")
-    ap.add_argument("--pid", type=int, action="append", default=[], help="server pid with --url")
+    ap.add_argument(
+        "--pid",
+        type=int,
+        action="append",
+        default=[],
+        help="with --url: a server's pid (repeat per replica), for its memory and CPU",
+    )
     ap.add_argument("--sessions", type=int, default=30)
     ap.add_argument("--duration", type=float, default=60, help="active seconds (per step)")
     ap.add_argument("--interval", type=float, default=3, help="seconds between reruns")
@@ -857,8 +1014,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     ap.add_argument("--json", type=Path, help="write the full result here")
     ap.add_argument("--logs", type=Path, help="keep the servers' logs in this directory")
-    ap.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
-    return ap.parse_args(argv)
+    ap.add_argument("--check", action="store_true", help=CHECK_HELP)
+    args = ap.parse_args(argv)
+    if args.check and args.url and not args.pid and not args.memory_steps:
+        ap.error("--check with --url needs --pid: memory and CPU are read from the server process")
+    return args
 
 
 def measure(args: argparse.Namespace, url: str, pids: dict[str, int]) -> dict:
@@ -911,6 +1071,8 @@ def print_summary(result: dict) -> None:
         f"{result['median_bytes_per_run']} bytes/run; late ticks {result['late_ticks']}\n"
         f"memory {result['memory']}\nsessions per upstream {result['sessions_per_upstream']}"
     )
+    for line in memory_measured(result["memory"]):
+        print("WARNING:", line)
     slow = list(result.get("latency_by_widget_s", {}).items())[:6]
     print("slowest changes: " + "; ".join(
         f"{name} ×{d['n']} p50 {d['p50']} max {d['max']} s" for name, d in slow
@@ -921,15 +1083,21 @@ def print_summary(result: dict) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    loadavg = os.getloadavg()[0]
+    meta = run_meta(args)
+    print(header(meta), flush=True)
     if args.url:
         result = measure(args, args.url, {f"pid-{p}": p for p in args.pid})
     else:
         with deployment(args.app.resolve(), args.replicas, args.nginx, args.logs) as dep:
             pids = {name: proc.pid for name, proc in dep.processes.items()}
             result = measure(args, dep.url, pids)
-    result = {"meta": meta(args, loadavg), **result}
+    meta["loadavg_1m_at_end"] = round(os.getloadavg()[0], 2)
+    result = {"meta": meta, **result}
     print_summary(result)
+    print(
+        f"load average (1 min): {meta['loadavg_1m_at_start']} at start, "
+        f"{meta['loadavg_1m_at_end']} at end"
+    )
     if args.json:
         args.json.write_text(json.dumps(result, indent=2, default=str))
     missed = check_targets(result) if args.check and "memory_steps" not in result else []
