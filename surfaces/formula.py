@@ -1,25 +1,35 @@
 """User-typed formula surfaces f(x, y): safe by construction, with exact derivatives.
 
-The text is never evaluated. Pipeline:
+The text is never evaluated, and no computer-algebra system sees it. Pipeline:
 
-1. caps and characters: at most 300 characters, printable ASCII plus a few typographic
-   characters mapped to ASCII (``^`` → ``**``, ``−`` → ``-``, ``×``/``·`` → ``*``, ``÷`` → ``/``,
-   ``²``/``³`` → ``**2``/``**3``, ``π`` → ``pi``, no-break space → space); anything else is
-   refused with its column. Line breaks are refused (columns stay unambiguous).
-2. ``ast.parse(mode="eval")`` and a whitelist walk: numbers (int/float), the names x, y, pi, e,
+1. characters: at most 300, printable ASCII plus a few typographic characters mapped to ASCII
+   (``^`` → ``**``, ``−`` → ``-``, ``×``/``·`` → ``*``, ``÷`` → ``/``, ``π`` → ``pi``, no-break
+   space → space); a run of superscript digits is a power (``x²³`` is x^23, ``x⁻¹`` is x^-1).
+   Refused with their column: anything else, line breaks, ``#`` (a comment would silently
+   drop the rest), ``;``, ``$``, ``?``, ``!``, backquote and backslash.
+2. tokens (``tokenize``): refused where Python would read something else than a formula means:
+   a missing ``*`` (``2x``, ``x y``, ``2π``, ``ππ``, ``(x)(y)`` — "missing '*' between '2' and
+   'x' at column 2"), Python-only numbers (``0x10``, ``0o7``, ``0b11``, ``1_000``, ``01``,
+   ``1.5.5``), a trailing comma (``sin(x,)``), an operator without an operand (``x +``,
+   ``x^^2``) and a function name without parentheses (``sin x``).
+3. ``ast.parse(mode="eval")`` and a whitelist walk: numbers (int/float), the names x, y, pi, e,
    ``+ - * / **`` (and unary ``+ -``), and calls of sin, cos, tan, exp, log, sqrt, abs, sinh,
-   cosh, tanh (one argument) and min, max (two or more). Caps: 200 expression nodes, nesting
-   depth 30 (a chain of ``+``/``-`` or ``*``/``/`` counts as one level), constants within
-   ±1e12, constant exponents within ±100, nested constant exponents whose product exceeds 100,
-   constant sub-expressions that are undefined or out of range (``9**9**9``, ``log(-1)``,
-   ``1/0``). Every refusal is a :class:`FormulaError` naming the construct and its column.
-3. From the checked tree we build, side by side, a SymPy expression (for display: LaTeX) and a
-   small hash-consed expression graph that we differentiate ourselves and compile to NumPy
-   (a list of ufunc calls, no exec, no lambdify).
+   cosh, tanh (one argument) and min, max (2 to 10 arguments). Caps: 200 expression nodes,
+   nesting depth 30 (a chain of ``+``/``-`` or ``*``/``/`` counts as one level), constants
+   within ±1e12, constant exponents within ±100, nested constant exponents whose product
+   exceeds 100, constant sub-expressions that are undefined or out of range (``9**9**9``,
+   ``log(x - x)``, ``x/(y - y)``). Every refusal is a :class:`FormulaError` naming the problem
+   and its column.
+4. The walk builds a small hash-consed expression graph (constants folded as it goes), which we
+   differentiate ourselves and compile to NumPy (a list of ufunc calls: no exec, no lambdify),
+   and the LaTeX of the formula as typed.
 
-Why not ``sympy.diff``: SymPy flattens products, so the Hessian of a product of n factors has
-O(n³) size; a 300-character product of 33 sines took 18 s to differentiate. Our graph keeps
-binary operations and shares sub-expressions, so each derivative is linear in size.
+Why no SymPy: it simplifies as it builds. ``Min``/``Max`` compare their arguments pairwise
+(``min(x^2, x^3, …, x^59)``, 286 characters, took 93 s), powers of products are merged, and
+``sympy.diff`` of a product of n factors has O(n³) size (a product of 33 sines took 18 s). Our
+graph keeps binary operations and shares sub-expressions, so every step is linear in the size
+of the formula: the slowest accepted formula we found builds in well under a second
+(bench/formula.py).
 
 min/max: the derivative of max(a, b) is a'·[a > b] + b'·[b > a] with weight ½ each at a tie (a
 valid subgradient); its second derivative ignores the kink (zero almost everywhere). abs
@@ -31,25 +41,27 @@ from __future__ import annotations
 
 import ast
 import functools
+import io
+import keyword
 import math
+import tokenize
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-import sympy
 
 from .base import Array, Box, Surface
-from .critical import MAX_EVALS, find_critical_points
+from .critical import find_critical_points
 
 MAX_LENGTH = 300
 MAX_NODES = 200
 MAX_DEPTH = 30
+MAX_ARGS = 10  # of min/max
 MAX_CONSTANT = 1e12
 MAX_EXPONENT = 100
 DEFAULT_DOMAIN: Box = ((-3.0, 3.0), (-3.0, 3.0))
 MAX_DOMAIN_COORD = 1e4
-SEARCH_BUDGET = 24_000  # node evaluations (of a 36-point batch) for the minima search
 
 FUNCTIONS_1 = ("sin", "cos", "tan", "exp", "log", "sqrt", "abs", "sinh", "cosh", "tanh")
 FUNCTIONS_N = ("min", "max")
@@ -57,7 +69,7 @@ NAMES = ("x", "y", "pi", "e")
 FORMULA_HELP = (
     "Use x and y, numbers, + - * / ^ (or **), parentheses, pi, e and "
     + ", ".join(FUNCTIONS_1 + FUNCTIONS_N)
-    + f". At most {MAX_LENGTH} characters."
+    + f". Write * for every product (2*x, not 2x). At most {MAX_LENGTH} characters."
 )
 
 _REPLACEMENTS = {
@@ -66,10 +78,14 @@ _REPLACEMENTS = {
     "×": "*",
     "·": "*",
     "÷": "/",
-    "²": "**2",
-    "³": "**3",
-    "π": "pi",
+    "π": " pi ",  # spaces keep 'ππ' or '2π' two tokens (then: missing '*')
     "\u00a0": " ",
+}
+_SUPERSCRIPTS = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+", strict=True))
+_REFUSED_ASCII = {
+    "#": "comment '#' is not allowed: it would hide the rest",
+    ";": "';' is not allowed: type one formula",
+    "\\": "backslash '\\' is not allowed",
 }
 
 
@@ -86,14 +102,15 @@ def _place_column(message: str, column: int | None) -> str:
     """'lambda is not allowed' + 3 -> 'lambda at column 3 is not allowed'; else append."""
     if column is None:
         return message
-    tail = " is not allowed"
-    if message.endswith(tail):
-        return f"{message[: -len(tail)]} at column {column}{tail}"
+    verb = " is not allowed"
+    if verb in message:
+        head, tail = message.split(verb, 1)
+        return f"{head} at column {column}{verb}{tail}"
     return f"{message} at column {column}"
 
 
 # ---------------------------------------------------------------------------------------------
-# Characters
+# Characters and tokens
 
 
 def _describe_char(ch: str) -> str:
@@ -107,13 +124,76 @@ def _normalise(text: str) -> tuple[str, list[int]]:
     out: list[str] = []
     origin: list[int] = []
     for i, ch in enumerate(text):
-        rep = _REPLACEMENTS.get(ch, ch)
-        if not (rep == "\t" or " " <= rep <= "~"):
+        if ch in _SUPERSCRIPTS:
+            after_power = i > 0 and text[i - 1] in _SUPERSCRIPTS
+            rep = ("" if after_power else "**") + _SUPERSCRIPTS[ch]
+        else:
+            rep = _REPLACEMENTS.get(ch, ch)
+        if ch in _REFUSED_ASCII:
+            raise FormulaError(_REFUSED_ASCII[ch], i + 1)
+        if not (rep == "\t" or " " <= rep <= "~") or ch in "$?!`":
             raise FormulaError(f"character {_describe_char(ch)} is not allowed", i + 1)
         out.append(rep)
         origin.extend([i] * len(rep))
     origin.append(len(text))  # one past the end (syntax errors at end of input)
     return "".join(out), origin
+
+
+def _tokens(text: str) -> list[tokenize.TokenInfo]:
+    """Python's tokens of `text` up to the first tokenizer error (brackets: ast reports)."""
+    skip = {tokenize.NEWLINE, tokenize.NL, tokenize.ENDMARKER, tokenize.INDENT, tokenize.DEDENT}
+    out: list[tokenize.TokenInfo] = []
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+            if tok.type not in skip and tok.string.strip():
+                out.append(tok)
+    except (tokenize.TokenError, SyntaxError):
+        pass
+    return out
+
+
+def _ends_operand(tok: tokenize.TokenInfo | None) -> bool:
+    if tok is None:
+        return False
+    if tok.type == tokenize.NAME:
+        return not keyword.iskeyword(tok.string) and tok.string not in FUNCTIONS_1 + FUNCTIONS_N
+    return tok.type == tokenize.NUMBER or tok.string == ")"
+
+
+def _starts_operand(tok: tokenize.TokenInfo | None, prev: tokenize.TokenInfo) -> bool:
+    if tok is None:
+        return False
+    if tok.type == tokenize.NAME:
+        return not keyword.iskeyword(tok.string)
+    if tok.string == "(":  # a call of an unknown function is reported by the tree walk
+        return prev.type != tokenize.NAME or prev.string in NAMES
+    return tok.type == tokenize.NUMBER
+
+
+_NEEDS_LEFT = ("*", "/", "**", "//", "%", "@")  # binary-only operators
+_NEEDS_RIGHT = (*_NEEDS_LEFT, "+", "-")
+
+
+def _number_problem(tok: tokenize.TokenInfo) -> str | None:
+    """Why a NUMBER token is not a formula number (Python-only forms), or None."""
+    s = tok.string
+    if s[:2].lower() in ("0x", "0o", "0b"):
+        return f"number '{s}' is not allowed: use decimal numbers like 16 or 2.5e-3"
+    if "_" in s:
+        return f"number '{s}' is not allowed: write it without '_'"
+    return None
+
+
+def _split_names(name: str) -> list[str] | None:
+    """`name` as two or more of NAMES run together ('xy' -> ['x', 'y']), or None."""
+    if name in NAMES or not name:
+        return [name] if name else []
+    for known in NAMES:
+        if name.startswith(known):
+            rest = _split_names(name[len(known) :])
+            if rest is not None:
+                return [known, *rest]
+    return None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -313,33 +393,7 @@ class _Graph:
 
 
 # ---------------------------------------------------------------------------------------------
-# Checked AST -> (SymPy expression, graph node)
-
-_X = sympy.Symbol("x", real=True)
-_Y = sympy.Symbol("y", real=True)
-
-_SYMPY_FUNCS: dict[str, Callable[..., sympy.Expr]] = {
-    "sin": sympy.sin,
-    "cos": sympy.cos,
-    "tan": sympy.tan,
-    "exp": sympy.exp,
-    "log": sympy.log,
-    "sqrt": sympy.sqrt,
-    "abs": sympy.Abs,
-    "sinh": sympy.sinh,
-    "cosh": sympy.cosh,
-    "tanh": sympy.tanh,
-    "min": sympy.Min,
-    "max": sympy.Max,
-}
-
-_SYMPY_BINOPS: dict[str, Callable[[sympy.Expr, sympy.Expr], sympy.Expr]] = {
-    "add": lambda a, b: a + b,
-    "sub": lambda a, b: a - b,
-    "mul": lambda a, b: a * b,
-    "div": lambda a, b: a / b,
-    "pow": lambda a, b: a**b,
-}
+# Checked AST -> (graph node, LaTeX)
 
 _BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow"}
 _BAD_BINOPS = {
@@ -377,9 +431,12 @@ _CONSTRUCTS = {
     ast.Slice: "slice ':'",
 }
 
+# LaTeX: precedence of a printed term (an operand of lower precedence gets parentheses)
+_ADD, _NEG, _MUL, _POW, _CALL, _ATOM = range(6)
+
 
 def _math(name: str, *vals: float) -> float:
-    """`name` applied to constants in real floats; FormulaError's message text if undefined."""
+    """`name` applied to constants in real floats; ArithmeticError (the message) if undefined."""
     a = vals[0]
     b = vals[1] if len(vals) > 1 else 0.0
     if name == "div" and b == 0:
@@ -415,21 +472,63 @@ def _math(name: str, *vals: float) -> float:
     return result
 
 
+def _tex_number(literal: str) -> str:
+    """'2.5' -> '2.5', '1e-3' -> '1 \\cdot 10^{-3}' (the number as typed)."""
+    mantissa, _, exponent = literal.lower().partition("e")
+    if not exponent:
+        return literal
+    return f"{mantissa} \\cdot 10^{{{int(exponent)}}}"
+
+
+def _paren(tex: str, prec: int, least: int) -> str:
+    return tex if prec >= least else f"\\left({tex}\\right)"
+
+
+def _tex_binop(name: str, a: _Term, b: _Term) -> tuple[str, int]:
+    """LaTeX and precedence of `a name b`."""
+    if name in ("add", "sub"):
+        sign = "+" if name == "add" else "-"
+        return f"{a.tex} {sign} {_paren(b.tex, b.prec, _MUL)}", _ADD
+    if name == "mul":
+        right = _paren(b.tex, b.prec, _MUL)
+        dot = " \\cdot " if right[:1].isdigit() or right.startswith(("\\frac", ".")) else " "
+        return f"{_paren(a.tex, a.prec, _NEG)}{dot}{right}", _MUL
+    if name == "div":
+        return f"\\frac{{{a.tex}}}{{{b.tex}}}", _MUL
+    return f"{_paren(a.tex, a.prec, _ATOM)}^{{{b.tex}}}", _POW
+
+
+def _tex_call(name: str, args: list[_Term]) -> tuple[str, int]:
+    """LaTeX and precedence of `name(args)`."""
+    inner = ", ".join(t.tex for t in args)
+    if name in FUNCTIONS_N:
+        return f"\\{name}\\left({inner}\\right)", _CALL
+    special = {
+        "exp": (f"e^{{{inner}}}", _POW),
+        "sqrt": (f"\\sqrt{{{inner}}}", _ATOM),
+        "abs": (f"\\left|{inner}\\right|", _ATOM),
+    }
+    if name in special:
+        return special[name]
+    return f"\\{name}{{\\left({inner} \\right)}}", _CALL
+
+
 @dataclass(frozen=True)
 class _Term:
-    """A checked sub-expression: its SymPy form, graph node, value if constant, and the
-    product of the constant exponents it is nested in (its 'power scale')."""
+    """A checked sub-expression: its graph node, the product of the constant exponents it is
+    nested in (its 'power scale'), and its LaTeX with that LaTeX's precedence."""
 
-    sym: sympy.Expr
     node: int
-    value: float | None
     scale: float
+    tex: str
+    prec: int
 
 
 class _Builder:
     """Walks a parsed formula, refusing anything outside the whitelist."""
 
-    def __init__(self, text: str, origin: list[int]):
+    def __init__(self, original: str, text: str, origin: list[int]):
+        self.original = original
         self.text = text
         self.origin = origin
         self.graph = _Graph()
@@ -445,6 +544,45 @@ class _Builder:
         while offset < len(self.text) and self.text[offset] in " \t":
             offset += 1
         return offset
+
+    def typed(self, tok: tokenize.TokenInfo) -> str:
+        """What the user typed for a token (e.g. 'π' for pi, '^' for **)."""
+        start = self.origin[tok.start[1]]
+        end = self.origin[max(tok.end[1] - 1, tok.start[1])] + 1
+        return self.original[start:end]
+
+    def check_tokens(self) -> None:
+        """Refuse token sequences that Python reads differently from a formula (module doc)."""
+        toks = _tokens(self.text)
+        for prev, tok in zip([None, *toks], [*toks, None], strict=True):
+            at = tok.start[1] if tok else len(self.text)
+            if tok is not None and tok.type == tokenize.NUMBER:
+                problem = _number_problem(tok)
+                if problem:
+                    raise self.refuse(problem, at)
+            if prev is None:
+                if tok is not None and tok.string in _NEEDS_LEFT:
+                    raise self.refuse(f"'{self.typed(tok)}' needs something before it", at)
+                continue
+            p = self.typed(prev)
+            numbers = (
+                prev.type == tokenize.NUMBER and tok is not None and tok.type == tokenize.NUMBER
+            )
+            if numbers and prev.end == tok.start:
+                raise self.refuse(f"number '{p}{self.typed(tok)}' is malformed", prev.start[1])
+            if _ends_operand(prev) and _starts_operand(tok, prev):
+                raise self.refuse(f"missing '*' between '{p}' and '{self.typed(tok)}'", at)
+            if prev.string in FUNCTIONS_1 + FUNCTIONS_N and (tok is None or tok.string != "("):
+                name = prev.string
+                message = f"function '{name}' needs parentheses, e.g. {name}(x)"
+                raise self.refuse(message, prev.start[1])
+            if prev.string == "," and tok is not None and tok.string == ")":
+                raise self.refuse("a comma before ')' is not allowed", prev.start[1])
+            after_op = prev.type == tokenize.OP and prev.string not in (")", "]", "}")
+            if after_op and tok is not None and tok.string in _NEEDS_LEFT:
+                raise self.refuse(f"'{self.typed(tok)}' needs something before it", at)
+            if prev.string in _NEEDS_RIGHT and (tok is None or tok.string in (")", ",")):
+                raise self.refuse(f"'{p}' needs something after it", prev.start[1])
 
     def build(self, node: ast.AST) -> _Term:
         handler = {
@@ -482,21 +620,21 @@ class _Builder:
             fv = float(v)
         except OverflowError:
             fv = math.inf
+        literal = self.text[node.col_offset : node.end_col_offset]
         if not abs(fv) <= MAX_CONSTANT:
-            literal = self.text[node.col_offset : node.end_col_offset]
             message = f"number {literal} is larger than {MAX_CONSTANT:.0e}"
             raise self.refuse(message, node.col_offset)
-        sym = sympy.Integer(v) if isinstance(v, int) else sympy.Float(v)
-        return _Term(sym, self.graph.const(fv), fv, 1.0)
+        tex = _tex_number(literal)
+        return _Term(self.graph.const(fv), 1.0, tex, _ATOM if tex == literal else _MUL)
 
     def _name(self, node: ast.Name) -> _Term:
         name = node.id
         g = self.graph
         terms = {
-            "x": lambda: _Term(_X, g.var(0), None, 1.0),
-            "y": lambda: _Term(_Y, g.var(1), None, 1.0),
-            "pi": lambda: _Term(sympy.pi, g.const(math.pi), math.pi, 1.0),
-            "e": lambda: _Term(sympy.E, g.const(math.e), math.e, 1.0),
+            "x": lambda: _Term(g.var(0), 1.0, "x", _ATOM),
+            "y": lambda: _Term(g.var(1), 1.0, "y", _ATOM),
+            "pi": lambda: _Term(g.const(math.pi), 1.0, "\\pi", _ATOM),
+            "e": lambda: _Term(g.const(math.e), 1.0, "e", _ATOM),
         }
         if name in terms:
             return terms[name]()
@@ -504,7 +642,11 @@ class _Builder:
             raise self.refuse(
                 f"function '{name}' needs parentheses, e.g. {name}(x)", node.col_offset
             )
-        hint = f" (did you mean '{name.lower()}'?)" if name.lower() in NAMES else ""
+        parts = _split_names(name)
+        if parts and len(parts) > 1:
+            hint = f" (did you mean '{'*'.join(parts)}'?)"
+        else:
+            hint = f" (did you mean '{name.lower()}'?)" if name.lower() in NAMES else ""
         raise self.refuse(f"unknown name '{name}'{hint}", node.col_offset)
 
     def _unary(self, node: ast.UnaryOp) -> _Term:
@@ -514,7 +656,8 @@ class _Builder:
             what = "'not'" if isinstance(node.op, ast.Not) else "operator '~'"
             raise self.refuse(f"{what} is not allowed", node.col_offset)
         t = self.build(node.operand)
-        return self._combine("neg", [t], -t.sym, node.col_offset, t.scale)
+        tex = f"-{_paren(t.tex, t.prec, _MUL)}"
+        return self._combine("neg", [t], node.col_offset, t.scale, (tex, _NEG))
 
     def _binop(self, node: ast.BinOp) -> _Term:
         op_offset = self.after(node.left.end_col_offset)
@@ -524,47 +667,48 @@ class _Builder:
         name = _BINOPS[type(node.op)]
         left, right = self.build(node.left), self.build(node.right)
         scale = max(left.scale, right.scale)
-        if name == "pow" and right.value is not None:
-            if abs(right.value) > MAX_EXPONENT:
+        exponent = self.graph.value(right.node)
+        if name == "pow" and exponent is not None:
+            if abs(exponent) > MAX_EXPONENT:
                 raise self.refuse(
-                    f"exponent {right.value:g} is too large (the limit is ±{MAX_EXPONENT})",
+                    f"exponent {exponent:g} is too large (the limit is ±{MAX_EXPONENT})",
                     node.right.col_offset,
                 )
-            scale = left.scale * max(1.0, abs(right.value))
+            scale = left.scale * max(1.0, abs(exponent))
             if scale > MAX_EXPONENT:
                 raise self.refuse(
                     f"nested powers multiply to an exponent of {scale:g}, more than {MAX_EXPONENT}",
                     op_offset,
                 )
-        if name == "div" and right.value == 0:
+        if name == "div" and self.graph.value(right.node) == 0:
             raise self.refuse("division by zero", op_offset)
-        terms = [left, right]
-        return self._combine(name, terms, None, op_offset, scale)
+        tex = _tex_binop(name, left, right)
+        return self._combine(name, [left, right], op_offset, scale, tex)
 
     def _combine(
-        self, name: str, terms: list[_Term], sym: sympy.Expr | None, offset: int, scale: float
+        self, name: str, terms: list[_Term], offset: int, scale: float, tex: tuple[str, int]
     ) -> _Term:
-        """The term `name(terms)`: constants are computed (and checked) in floats first."""
-        value = None
-        if all(t.value is not None for t in terms):
+        """The term `name(terms)`: constants (also folded ones, like x - x) are computed and
+        checked in floats first, so 'log(x - x)' is refused where it is written."""
+        vals = [self.graph.value(t.node) for t in terms]
+        if all(v is not None for v in vals):
             try:
-                value = _math(name, *(t.value for t in terms))
+                node = self.graph.const(_math(name, *vals))
             except ArithmeticError as exc:
                 raise self.refuse(str(exc), offset) from None
-        if sym is None:
-            build = _SYMPY_BINOPS.get(name) or _SYMPY_FUNCS[name]
-            sym = build(*(t.sym for t in terms))
-        node = self.graph.op(name, *(t.node for t in terms))
-        if value is not None:
-            node = self.graph.const(value)
-        return _Term(sym, node, value, scale)
+        else:
+            node = self.graph.op(name, *(t.node for t in terms))
+        return _Term(node, scale, *tex)
 
     def _call(self, node: ast.Call) -> _Term:
         func = node.func
-        if not isinstance(func, ast.Name):
-            if isinstance(func, ast.Attribute | ast.Lambda | ast.Subscript):
-                raise self._unsupported(func)
-            raise self.refuse("calling an expression is not allowed", func.col_offset)
+        if isinstance(func, ast.Attribute | ast.Lambda | ast.Subscript):
+            raise self._unsupported(func)
+        if not isinstance(func, ast.Name) or func.id in NAMES:  # 2(y+1), (x)(y), x(2)
+            paren = self.text.index("(", func.end_col_offset)
+            before = self.text[:paren].rstrip(" \t")
+            left = self.original[self.origin[len(before) - 1]]
+            raise self.refuse(f"missing '*' between '{left}' and '('", paren)
         name = func.id
         if name not in FUNCTIONS_1 + FUNCTIONS_N:
             known = ", ".join(FUNCTIONS_1 + FUNCTIONS_N)
@@ -579,14 +723,16 @@ class _Builder:
         n = len(node.args)
         if name in FUNCTIONS_1 and n != 1:
             raise self.refuse(f"{name}() takes exactly 1 argument, got {n}", func.col_offset)
-        if name in FUNCTIONS_N and n < 2:
-            raise self.refuse(f"{name}() takes 2 or more arguments, got {n}", func.col_offset)
+        if name in FUNCTIONS_N and not 2 <= n <= MAX_ARGS:
+            message = f"{name}() takes 2 to {MAX_ARGS} arguments, got {n}"
+            raise self.refuse(message, func.col_offset)
         terms = [self.build(a) for a in node.args]
+        tex = _tex_call(name, terms)
         if name in FUNCTIONS_1:
-            return self._combine(name, terms, None, func.col_offset, terms[0].scale)
+            return self._combine(name, terms, func.col_offset, terms[0].scale, tex)
         acc = terms[0]  # min/max of n arguments: nested pairs
         for t in terms[1:]:
-            acc = self._combine(name, [acc, t], None, func.col_offset, max(acc.scale, t.scale))
+            acc = self._combine(name, [acc, t], func.col_offset, max(acc.scale, t.scale), tex)
         return acc
 
 
@@ -614,8 +760,22 @@ def _check_shape(tree: ast.Expression, builder: _Builder) -> None:
             stack.append((child, depth if same_chain else depth + 1))
 
 
-def _parse(text: object) -> tuple[_Builder, _Term]:
-    """Check `text` and build its SymPy expression and graph node (see module docstring)."""
+@dataclass(frozen=True)
+class ParsedFormula:
+    """A checked formula: its expression graph with the root node, and its LaTeX."""
+
+    graph: _Graph
+    root: int
+    latex: str
+
+    def value(self) -> float | None:
+        """The formula's value if it is a constant, else None."""
+        return self.graph.value(self.root)
+
+
+def parse_formula(text: str) -> ParsedFormula:
+    """Check a user formula in x and y and build it (see module docstring); FormulaError if
+    refused. The expression is built from the checked syntax tree, never from text."""
     if not isinstance(text, str):
         raise FormulaError(f"formula must be text, got {type(text).__name__}")
     if len(text) > MAX_LENGTH:
@@ -625,28 +785,19 @@ def _parse(text: object) -> tuple[_Builder, _Term]:
     ascii_text, origin = _normalise(text)
     stripped = ascii_text.lstrip(" \t")
     lead = len(ascii_text) - len(stripped)
-    builder = _Builder(stripped, origin[lead:])
+    builder = _Builder(text, stripped, origin[lead:])
     try:
         tree = ast.parse(stripped, mode="eval")
     except SyntaxError as exc:
+        builder.check_tokens()  # usually names the problem better than Python's message
         offset = (exc.offset or 1) - 1 if exc.lineno in (None, 1) else len(stripped)
         raise builder.refuse(f"syntax error: {exc.msg}", max(offset, 0)) from None
     except (ValueError, MemoryError, RecursionError):
         raise FormulaError("formula could not be read") from None
     _check_shape(tree, builder)
     term = builder.build(tree.body)
-    bad = (sympy.nan, sympy.zoo, sympy.oo, -sympy.oo, sympy.I)
-    if term.sym.has(*bad):
-        raise FormulaError("formula is undefined: it divides by zero or is not a real number")
-    return builder, term
-
-
-def parse_formula(text: str) -> sympy.Expr:
-    """The SymPy expression of a user formula in x and y (real symbols); FormulaError if refused.
-
-    The expression is built from the checked syntax tree, never from text.
-    """
-    return _parse(text)[1].sym
+    builder.check_tokens()  # what Python reads but a formula does not mean (0x10, sin(x,))
+    return ParsedFormula(builder.graph, term.node, term.tex)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -662,7 +813,8 @@ class _Compiled:
     hess: Callable[[Array], Array]
     value_and_grad: Callable[[Array], tuple[Array, Array]]
     fgh: Callable[[Array], tuple[Array, Array, Array]]
-    fgh_size: int  # operations per fgh call (the cost of one search step)
+    f_size: int  # array operations per f call
+    fgh_size: int  # array operations per fgh call
 
 
 def _as_output(value: Array, shape: tuple[int, ...], X: Array) -> Array:
@@ -711,6 +863,7 @@ def _compile(graph: _Graph, root: int) -> _Compiled:
         hess=lambda X: hess_of(*h_run(X)),
         value_and_grad=value_and_grad,
         fgh=fgh,
+        f_size=graph.cost((root,)),
         fgh_size=graph.cost((root, gx, gy, hxx, hxy, hyy)),
     )
 
@@ -748,20 +901,31 @@ def _start_point(f: Callable[[Array], Array], anchor: np.ndarray, domain: Box) -
 
 
 def _search(fn: _Compiled, domain: Box) -> tuple[tuple, tuple]:
-    """Minima and saddles, with fewer search steps for a costly formula (bounded CPU)."""
-    evals = min(MAX_EVALS, SEARCH_BUDGET // max(fn.fgh_size, 1))
-    return find_critical_points(fn.fgh, domain, max_evals=evals)
+    """Minima and saddles (surfaces.critical), the work bounded by the formula's cost."""
+    return find_critical_points(fn.f, fn.fgh, domain, f_ops=fn.f_size, fgh_ops=fn.fgh_size)
+
+
+def _check_defined(f: Callable[[Array], Array], domain: Box) -> None:
+    """Refuse a formula that is undefined or infinite all over the domain (e.g. log(-x^2-1))."""
+    (x0, x1), (y0, y1) = domain
+    xs, ys = np.linspace(x0, x1, 16), np.linspace(y0, y1, 16)
+    mesh = np.stack(np.meshgrid(xs, ys, indexing="ij"), -1)
+    if not np.isfinite(f(mesh)).any():
+        raise FormulaError(
+            "formula is undefined or infinite everywhere in this domain: "
+            "change the formula or the x and y ranges"
+        )
 
 
 @functools.lru_cache(maxsize=64)
 def _build_surface(text: str, domain: Box) -> Surface:
-    builder, term = _parse(text)
-    fn = _compile(builder.graph, term.node)
+    parsed = parse_formula(text)
+    fn = _compile(parsed.graph, parsed.root)
+    _check_defined(fn.f, domain)
     minima, saddles = _search(fn, domain)
     (x0, x1), (y0, y1) = domain
     center = np.array([(x0 + x1) / 2, (y0 + y1) / 2])
     anchor = np.array(minima[0].point) if minima else center
-    latex = sympy.latex(term.sym)
     return Surface(
         name="custom",
         title="Your formula",
@@ -771,7 +935,7 @@ def _build_surface(text: str, domain: Box) -> Surface:
         domain=domain,
         minima=minima,
         start=_start_point(fn.f, anchor, domain),
-        formula=latex,
+        formula=parsed.latex,
         lesson=f"Your own landscape f(x, y) = {' '.join(text.split())}",
         saddles=saddles,
         value_and_grad=fn.value_and_grad,

@@ -6,13 +6,11 @@ import warnings
 
 import numpy as np
 import pytest
-import sympy
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from surfaces.formula import FormulaError, make_formula_surface, parse_formula
 
-X, Y = sympy.symbols("x y", real=True)
 HIMMELBLAU_MINIMA = [
     (3.0, 2.0),
     (-2.805118, 3.131312),
@@ -110,10 +108,33 @@ def test_kinked_and_flat_bottomed_minima_are_found():
         np.testing.assert_allclose(s.minima[0].point, where, atol=1e-3)
 
 
-def test_caret_and_typographic_characters_are_mapped():
-    assert parse_formula("x^2+y^2") == X**2 + Y**2
-    assert parse_formula("x² − 2·y × 3 ÷ 4 + π") == X**2 - sympy.Rational(3, 2) * Y + sympy.pi
-    assert parse_formula("  x\t+ 1 ") == X + 1
+def test_caret_typographic_and_superscript_characters_are_mapped():
+    s = make_formula_surface("x² − 2·y × 3 ÷ 4 + π")
+    P = points()
+    np.testing.assert_allclose(s.f(P), P[:, 0] ** 2 - 1.5 * P[:, 1] + np.pi)
+    assert s.formula == "x^{2} - \\frac{2 y \\cdot 3}{4} + \\pi"
+    up = make_formula_surface("x²³ + y⁻¹ + x^2")  # a run of superscripts is one exponent
+    np.testing.assert_allclose(up.f(P), P[:, 0] ** 23 + 1 / P[:, 1] + P[:, 0] ** 2)
+    assert up.formula == "x^{23} + y^{-1} + x^{2}"
+    assert parse_formula("  x\t+ 1 ").latex == "x + 1"
+
+
+@pytest.mark.parametrize(
+    "text, latex",
+    [
+        ("x**2 + 3*y**2", "x^{2} + 3 y^{2}"),
+        ("(x+1)^2/3", "\\frac{\\left(x + 1\\right)^{2}}{3}"),
+        ("x - -y", "x - \\left(-y\\right)"),
+        ("-(x+y)*2", "-\\left(x + y\\right) \\cdot 2"),
+        ("x^y^2", "x^{y^{2}}"),
+        ("(x^y)^2", "\\left(x^{y}\\right)^{2}"),
+        ("sin(x)^2 + exp(-x)", "\\left(\\sin{\\left(x \\right)}\\right)^{2} + e^{-x}"),
+        ("sqrt(abs(x)) * 1e-3", "\\sqrt{\\left|x\\right|} \\cdot 1 \\cdot 10^{-3}"),
+        ("max(x, y, 2.5) - pi", "\\max\\left(x, y, 2.5\\right) - \\pi"),
+    ],
+)
+def test_latex_shows_the_formula_as_typed(text, latex):
+    assert parse_formula(text).latex == latex
 
 
 @pytest.mark.parametrize(
@@ -207,10 +228,95 @@ def test_formula_error_carries_message_and_column():
     assert str(info.value) == "character 'ℵ' at column 6 is not allowed"
 
 
-def test_undefined_everywhere_is_refused():
-    for text in ["x/(y - y)", "sqrt(y - y - 1)", "log(x - x)"]:
-        with pytest.raises(FormulaError, match="undefined"):
-            parse_formula(text)
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("x/(y - y)", "division by zero at column 2"),
+        ("sqrt(y - y - 1)", "square root of a negative number is not real at column 1"),
+        ("log(x - x)", "log of a number ≤ 0 is undefined at column 1"),
+    ],
+)
+def test_constant_parts_that_are_undefined_are_refused_where_written(text, message):
+    with pytest.raises(FormulaError) as info:
+        parse_formula(text)
+    assert str(info.value) == message
+
+
+def test_undefined_all_over_the_domain_is_refused():
+    with pytest.raises(FormulaError, match="undefined or infinite everywhere in this domain"):
+        make_formula_surface("log(-x^2 - 1)")
+    with pytest.raises(FormulaError, match="everywhere in this domain"):
+        make_formula_surface("sqrt(x)", ((-3, -1), (-1, 1)))
+    assert make_formula_surface("sqrt(x)", ((-1, 1), (-1, 1))).f(np.array([0.25, 0])) == 0.5
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("x y", "missing '*' between 'x' and 'y' at column 3"),
+        ("2x", "missing '*' between '2' and 'x' at column 2"),
+        ("2π", "missing '*' between '2' and 'π' at column 2"),
+        ("ππ", "missing '*' between 'π' and 'π' at column 2"),
+        ("x^2 (y+1)", "missing '*' between '2' and '(' at column 5"),
+        ("xy", "unknown name 'xy' (did you mean 'x*y'?) at column 1"),
+        ("x # + y", "comment '#' at column 3 is not allowed: it would hide the rest"),
+        ("0x10", "number '0x10' at column 1 is not allowed: use decimal numbers like 16 or 2.5e-3"),
+        ("1_000*x", "number '1_000' at column 1 is not allowed: write it without '_'"),
+        ("sin(x,)", "a comma before ')' at column 6 is not allowed"),
+        ("x +", "'+' needs something after it at column 3"),
+        ("x^^2", "'^' needs something before it at column 3"),
+        ("sin x", "function 'sin' needs parentheses, e.g. sin(x) at column 1"),
+        ("(x+1", "syntax error: '(' was never closed at column 1"),
+    ],
+)
+def test_mistakes_are_named_with_their_column(text, message):
+    with pytest.raises(FormulaError) as info:
+        parse_formula(text)
+    assert str(info.value) == message
+
+
+# --- minima: found numerically, trustworthy --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text", ["tan(x*y)", "log(x^2 + y^2)", "-1/(x^2 + y^2)", "log(abs(x)) + y^2", "1/x + y^2"]
+)
+def test_poles_are_not_minima(text):
+    assert make_formula_surface(text).minima == ()
+
+
+@pytest.mark.parametrize(
+    "text, value, tol",
+    [
+        ("x^10 + y^10", 0.0, 1e-12),
+        ("x^100 + y^100", 0.0, 1e-12),
+        ("sqrt(abs(x)) + y^2", 0.0, 1e-6),
+        ("abs(x)^0.1 + abs(y)", 0.0, 0.05),  # a sharp cusp: |x| = 1e-13 still gives 0.05
+        ("max(abs(x), abs(y)) + 1", 1.0, 1e-12),
+        ("sqrt(x^2 + y^2)", 0.0, 1e-12),
+    ],
+)
+def test_flat_kinked_and_cusp_minima_are_found(text, value, tol):
+    s = make_formula_surface(text)
+    assert len(s.minima) == 1
+    np.testing.assert_allclose(s.minima[0].point, (0, 0), atol=1e-3)
+    assert s.minima[0].value == pytest.approx(value, abs=tol)
+
+
+def test_no_minimum_on_a_plateau_or_a_valley_floor():
+    for text in ["3", "x^2", "max(x^2 + y^2 - 1, 0) + 5"]:
+        assert make_formula_surface(text).minima == ()
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["abs(x - 2.2*y) + 0.05*(x - 0.5)^2", "max(x - 2.2*y, 2.2*y - x) + 0.05*abs(x - 0.5)"],
+)
+def test_minimum_at_the_end_of_a_kinked_valley_between_the_compass_directions(text):
+    # the valley floor y = x/2.2 runs at 24° (the compass probes 0°, 45°, …); minimum at x = 0.5
+    s = make_formula_surface(text)
+    assert len(s.minima) == 1
+    np.testing.assert_allclose(s.minima[0].point, (0.5, 0.5 / 2.2), atol=1e-4)
 
 
 # --- property test: random trees, rendered to text, against a direct NumPy evaluation --------
