@@ -40,7 +40,7 @@ from .base import Array, Box, Minimum
 F = Callable[[Array], Array]
 FGH = Callable[[Array], tuple[Array, Array, Array]]
 
-BUDGET = 200_000  # work units: one array operation on n points costs 1 + n / 256
+BUDGET = 100_000  # work units: one array operation on n points costs 1 + n / 256
 MAX_STEPS = 200  # descent steps; Newton steps for saddles: a quarter of these
 GRID = 6
 SAMPLE = 16
