@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from optimizers.diagnostics import Outcome, plural
+from optimizers.lab_maps import DIVERGED, NOT_CONVERGED, UNDEFINED
 
 from .plots import (
     Landscape,
@@ -43,10 +44,13 @@ OUTCOME_COLOURS = {
     Outcome.CRAWLING: "#0072B2",
     Outcome.THROWN_OUT: "#000000",
 }
-# Basin colours: minima in pale, distinct tints; diverged dark; not converged light grey.
+# Basin colours: minima in pale, distinct tints; diverged dark; not converged light grey;
+# undefined starts (no run: f or ∇f not finite there) white, like the blank page.
 BASIN_COLOURS = ("#8fd3f4", "#f7c873", "#a6dfb9", "#f4a9c8", "#c5b3f0", "#f2a48a", "#b9c7d6")
 DIVERGED_COLOUR = "#3b3b3b"
 STUCK_COLOUR = "#e4e4e4"
+UNDEFINED_COLOUR = "#ffffff"
+UNDEFINED_NAME = "undefined here (f or ∇f not finite at the start: no run)"
 
 
 OUTCOME_WORDS = {
@@ -482,8 +486,8 @@ class BasinLegend:
 
 
 def basin_categories(minima: Sequence[tuple[tuple[float, float], float]], label: Array):
-    """The categories present in the map (minima in order, then diverged, not converged),
-    each named with its coordinates, value and share of the starts."""
+    """The map's categories (minima in order, then diverged, not converged, and undefined if
+    any start is), each named with its coordinates, value and share of the starts."""
     total = label.size
     cats = []
     for i, (point, value) in enumerate(minima):
@@ -495,10 +499,13 @@ def basin_categories(minima: Sequence[tuple[tuple[float, float], float]], label:
                 BASIN_COLOURS[i % len(BASIN_COLOURS)],
             )
         )
-    for value, name, colour in (
-        (-1, "diverged", DIVERGED_COLOUR),
-        (-2, "did not converge", STUCK_COLOUR),
-    ):
+    others = [
+        (DIVERGED, "diverged", DIVERGED_COLOUR),
+        (NOT_CONVERGED, "did not converge", STUCK_COLOUR),
+    ]
+    if (label == UNDEFINED).any():
+        others.append((UNDEFINED, UNDEFINED_NAME, UNDEFINED_COLOUR))
+    for value, name, colour in others:
         share = float((label == value).sum()) / total
         cats.append(BasinLegend(value, f"{name}: {share:.0%}", colour))
     return cats
@@ -526,7 +533,7 @@ def basin_figure(
     """Every start coloured by where it ends (heatmap of labels), contour lines on top, the
     minima and the scene's start marked; a legend entry per category with its share."""
     cats = basin_categories(minima, label)
-    zmin, zmax = -2.5, len(minima) - 0.5
+    zmin, zmax = min(c.value for c in cats) - 0.5, len(minima) - 0.5
     heat = {
         "type": "heatmap",
         "x": f32(xs),

@@ -20,7 +20,7 @@ import streamlit as st
 
 from optimizers import OPTIMIZERS, POLICIES
 from optimizers.lab import DEFAULT_LRS, decade_grid, parse_lr_grid
-from optimizers.lab_maps import Progress
+from optimizers.lab_maps import UNDEFINED, Progress
 
 from . import compute, controls, lab_compute, lab_plots, plots
 from .markup import plain
@@ -186,6 +186,15 @@ def scene(s: Settings):
     return key, surface, start_of(s, surface)
 
 
+def from_start(s: Settings, surface, run: Callable[[tuple[float, float]], Any]):
+    """(start, run(start)) from the scene's start, or from the landscape's own start with a
+    warning if f or ∇f is not defined there; None (an error is shown) if that fails too. The
+    explore view's guard (main.run_from_start)."""
+    from .main import run_from_start  # main imports this module
+
+    return run_from_start(s, surface, run)
+
+
 def racer_label(s: Settings, i: int = 0) -> str:
     r = s.racers[i]
     return f"{OPTIMIZERS[r.optimizer].label} (lr {r.lr:g})"
@@ -291,7 +300,7 @@ def render_sweep(s: Settings) -> None:
         "minimum (lr < 2/λ_max). *Try:* type `0.6, 0.5, 0.45, 0.4` to zoom in on the edge."
     )
     seed_params("sweep", SWEEP_PARAMS, s)
-    key, surface, start = scene(s)
+    key, surface, _ = scene(s)
     limit = lab_compute.gd_limit(key)
     c1, c2, c3, c4 = st.columns([6, 2, 2, 2], vertical_alignment="bottom")
     c1.text_input(
@@ -321,10 +330,13 @@ def render_sweep(s: Settings) -> None:
             f":warning: The sidebar's warm-up ({s.warmup} steps) is longer than this sweep "
             f"({steps} steps): using {warmup}."
         )
-    result = lab_compute.sweep(
+    ran = from_start(s, surface, lambda start: lab_compute.sweep(
         key, r.optimizer, r.hyper, s.policy, s.policy_params, warmup,
         tuple(float(x) for x in rates), tuple(start), steps,
-    )  # fmt: skip
+    ))  # fmt: skip
+    if ran is None:
+        return
+    start, result = ran
     panels = lab_plots.sweep_panels(result)
     land = compute.get_landscape(key, lab_compute.PANEL_GRID)
     chart(lab_plots.sweep_panels_figure(land, panels, start), "sweep_panels")
@@ -391,15 +403,18 @@ def render_finder(s: Settings) -> None:
         "Explore and watch what that rate really does from the start."
     )
     seed_params("finder", FINDER_PARAMS, s)
-    key, surface, start = scene(s)
+    key, surface, _ = scene(s)
     finder_controls()
     publish(FINDER_PARAMS)
     state = st.session_state
     r = s.racers[0]
-    result = lab_compute.range_test(
+    ran = from_start(s, surface, lambda start: lab_compute.range_test(
         key, r.optimizer, r.hyper, tuple(start), float(state["lf_min"]), float(state["lf_max"]),
         int(state["lf_steps"]), float(state["lf_beta"]), float(state["lf_stop"]),
-    )  # fmt: skip
+    ))  # fmt: skip
+    if ran is None:
+        return
+    result = ran[1]
     st.caption(f"Optimizer: **{OPTIMIZERS[r.optimizer].label}** from the sidebar's start point.")
     chart(
         lab_plots.range_test_figure(
@@ -521,7 +536,19 @@ def render_basins(s: Settings) -> None:
     )
     st.caption(
         f"{OPTIMIZERS[r.optimizer].label}, lr {r.lr:g}, {steps} steps from each of {n * n:,} "
-        "starts. ○ marks the sidebar's start point, ★ the minima."
+        f"starts{undefined_note(result.label)}. ○ marks the sidebar's start point, ★ the minima."
+    )
+
+
+def undefined_note(label: np.ndarray) -> str:
+    """'; k of them (…) are undefined here …' for a map with UNDEFINED starts, else ''."""
+    count = int((label == UNDEFINED).sum())
+    if not count:
+        return ""
+    return (
+        f"; {count:,} of them ({count / label.size:.0%}, white) {'is' if count == 1 else 'are'} "
+        "**undefined here**: f or ∇f is not finite there (√x or log x at x < 0, an overflow …), "
+        "so no run can start"
     )
 
 
@@ -544,7 +571,7 @@ def render_phase(s: Settings) -> None:
         "*Try:* the Rosenbrock valley, or colour by final loss."
     )
     seed_params("phase", PHASE_PARAMS, s)
-    key, surface, start = scene(s)
+    key, surface, _ = scene(s)
     state = st.session_state
     c1, c2, c3 = st.columns([2, 2, 1])
     c1.segmented_control(
@@ -559,7 +586,12 @@ def render_phase(s: Settings) -> None:
     publish(PHASE_PARAMS)
     n, steps = int(state["pd_n"]), int(state["pd_steps"])
     with progress_bar(f"Phase diagram, {steps:,} steps each", "(lr, μ) pairs") as on_chunk:
-        result = lab_compute.phase(key, tuple(start), n, steps, on_chunk)
+        ran = from_start(
+            s, surface, lambda start: lab_compute.phase(key, tuple(start), n, steps, on_chunk)
+        )
+    if ran is None:
+        return
+    result = ran[1]
     if result is None:
         st.info(
             "This landscape has no known minimum with positive curvature, so there is no "
@@ -642,7 +674,7 @@ def render_race(s: Settings) -> None:
         "different the verdict can be."
     )
     seed_params("race", RACE_PARAMS, s)
-    key, surface, start = scene(s)
+    key, surface, _ = scene(s)
     race_controls()
     publish(RACE_PARAMS)
     state = st.session_state
@@ -656,9 +688,12 @@ def render_race(s: Settings) -> None:
     grid = (
         (float(state["race_lr"]),) if state["race_mode"] == "same" else tuple(map(float, RACE_GRID))
     )
-    result = lab_compute.race(
+    ran = from_start(s, surface, lambda start: lab_compute.race(
         key, names, tuple(start), grid, int(state["race_steps"]), float(state["race_tol"])
-    )
+    ))  # fmt: skip
+    if ran is None:
+        return
+    start, result = ran
     colours = plots.colours_for(list(names))
     labels = [OPTIMIZERS[n].label for n in names]
     runs = [

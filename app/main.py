@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Callable
+from typing import TypeVar
 
 import numpy as np
 import plotly.io as pio
@@ -27,6 +28,8 @@ from .settings import Settings
 # permanent generation makes the full collections Python starts every few reruns skip it: 92 ms
 # → under 1 ms each, a pause that otherwise lands inside some student's rerun.
 gc.freeze()
+
+T = TypeVar("T")
 
 PAGE_CSS = """
 <style>
@@ -91,9 +94,8 @@ def start_of(s: Settings, surface: Surface) -> tuple[float, float]:
 class Scene:
     """Everything the explore view draws, computed once per rerun from cached calls."""
 
-    def __init__(self, s: Settings, key, surface: Surface) -> None:
-        self.settings, self.key, self.surface = s, key, surface
-        self.start = start_of(s, surface)
+    def __init__(self, s: Settings, key, surface: Surface, start: tuple[float, float]) -> None:
+        self.settings, self.key, self.surface, self.start = s, key, surface, start
         self.outcomes = compute.run_race(s, key, self.start, record=s.inspect is not None)
         self.labels = narration.racer_labels(s.racers)
         self.colours = plots.colours_for([r.optimizer for r in s.racers])
@@ -268,20 +270,30 @@ def render_lesson(s: Settings) -> None:
         st.markdown(lesson.explanation)
 
 
-def build_scene(s: Settings, key, surface: Surface) -> Scene | None:
-    """The scene, or — if the loss is not finite at the chosen start — the scene from the
-    landscape's own start, with a warning (None, with an error, if that fails too)."""
+def run_from_start(
+    s: Settings, surface: Surface, run: Callable[[tuple[float, float]], T]
+) -> tuple[tuple[float, float], T] | None:
+    """(start, run(start)) from the scene's start, or — if the run cannot begin there (a
+    ValueError: the loss or gradient is not finite at that point) — from the landscape's own
+    start, with a warning naming the point; None, with an error, if that fails too."""
+    start = start_of(s, surface)
     try:
-        return Scene(s, key, surface)
+        return start, run(start)
     except ValueError as err:
-        where = narration.point(start_of(s, surface))
+        where = narration.point(start)
         if s.start is None:
             st.error(f"Cannot run from {where}: {plain(err)}. Pick another start or formula.")
             return None
         st.warning(
             f"Cannot start at {where}: {plain(err)}. Starting from the landscape's own start."
         )
-        return build_scene(cfg.replace(s, start=None), key, surface)
+        return run_from_start(cfg.replace(s, start=None), surface, run)
+
+
+def build_scene(s: Settings, key, surface: Surface) -> Scene | None:
+    """The scene from the chosen start, or from the landscape's own (see run_from_start)."""
+    ran = run_from_start(s, surface, lambda start: Scene(s, key, surface, start))
+    return None if ran is None else ran[1]
 
 
 def render_explore(s: Settings) -> None:

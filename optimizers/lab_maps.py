@@ -19,7 +19,7 @@ from .simulate import simulate
 
 Array = np.ndarray
 
-DIVERGED, NOT_CONVERGED = -1, -2
+DIVERGED, NOT_CONVERGED, UNDEFINED = -1, -2, -3
 MEMORY_BUDGET = 64 * 2**20  # bytes of trajectory history alive at once in a basin map
 BYTES_PER_ROW_STEP = 8 * (2 + 1 + 1)  # positions (2) + loss + grad_norm, float64
 LR_BYTES_PER_ROW_STEP = 8  # the lr history, stored only under a policy (a fixed rate is a view)
@@ -31,9 +31,13 @@ Progress = Callable[[int, int], None]  # on_chunk(done, total): rows finished so
 class BasinMap(NamedTuple):
     """Where each start of an n × n grid ends up; row i ↔ ys[i], column j ↔ xs[j].
 
-    label (n, n): index into surface.minima of the minimum reached, DIVERGED (−1), or
-    NOT_CONVERGED (−2: oscillating, stalled or still crawling — see `kind`);
-    steps (n, n): diagnose's steps to converge (−1 where it did not); kind (n, n): Outcome codes.
+    label (n, n): index into surface.minima of the minimum reached, DIVERGED (−1),
+    NOT_CONVERGED (−2: oscillating, stalled, thrown out of the domain or still crawling — see
+    `kind`), or UNDEFINED (−3: f or ∇f is not finite at that start, e.g. √x or log x at x < 0,
+    x^y at x < 0, or an overflow, so no run can begin there: `simulate` refuses such a start);
+    steps (n, n): diagnose's steps to converge (−1 where it did not, and at UNDEFINED starts);
+    kind (n, n): Outcome codes, or UNDEFINED (−3, never an Outcome) where there was no run.
+    The defined starts run exactly as they would alone: an undefined one never stops the map.
     """
 
     xs: Array
@@ -83,6 +87,13 @@ def _ignore(done: int, total: int) -> None:
     """The default progress callback: nobody is watching."""
 
 
+def defined_at(surface: Any, points: Array) -> Array:
+    """(B,) bool: f and ∇f are finite at each of the (B, 2) points (where `simulate` can start)."""
+    with np.errstate(all="ignore"):
+        f, g = surface.f_and_grad(points)
+    return np.isfinite(f) & np.isfinite(g).all(axis=-1)
+
+
 def basin_labels(kind: Array, minimum: Array) -> Array:
     """Label per run: the minimum's index if it converged to one, else DIVERGED / NOT_CONVERGED."""
     settled = np.isin(kind, (Outcome.CONVERGED, Outcome.TRAPPED)) & (minimum >= 0)
@@ -105,21 +116,25 @@ def basin_map(
     The n² rows go through the same `simulate` + `diagnose` in chunks of `chunk` rows (default:
     `chunk_size(steps)`, about MEMORY_BUDGET of history at a time); only the per-row results are
     kept, so memory stays flat however fine the grid. `policy`, if given, replaces the rate.
-    `on_chunk(done, total)` is told how many of the n² starts are done (see `row_chunks`).
+    Starts where f or ∇f is not finite are not run: they are labelled UNDEFINED. `on_chunk(done,
+    total)` is told how many of the runnable starts (all n² on most landscapes) are done (see
+    `row_chunks`).
     """
     xs, ys, starts = grid_starts(surface.domain if domain is None else domain, n)
     rate = lr if policy is None else policy
     rows = chunk_size(steps, lr_history=not np.isscalar(rate)) if chunk is None else int(chunk)
-    label = np.empty(len(starts), dtype=np.int64)
-    steps_out = np.empty(len(starts), dtype=np.int64)
-    kind = np.empty(len(starts), dtype=np.int8)
-    for part in row_chunks(len(starts), rows, on_chunk):
-        traj = simulate(surface, optimizer, rate, starts[part], steps)
+    label = np.full(len(starts), UNDEFINED, dtype=np.int64)
+    steps_out = np.full(len(starts), -1, dtype=np.int64)
+    kind = np.full(len(starts), UNDEFINED, dtype=np.int8)
+    runnable = np.flatnonzero(defined_at(surface, starts))
+    for part in row_chunks(len(runnable), rows, on_chunk):
+        at = runnable[part]
+        traj = simulate(surface, optimizer, rate, starts[at], steps)
         diag = diagnose(surface, traj)
         del traj
-        label[part] = basin_labels(diag.kind, diag.minimum)
-        steps_out[part] = np.where(label[part] >= 0, diag.steps, -1)
-        kind[part] = diag.kind
+        label[at] = basin_labels(diag.kind, diag.minimum)
+        steps_out[at] = np.where(label[at] >= 0, diag.steps, -1)
+        kind[at] = diag.kind
     shape = (len(ys), len(xs))
     return BasinMap(
         xs,

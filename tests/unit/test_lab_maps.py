@@ -1,15 +1,21 @@
-"""Progress reporting of the chunked lab maps, and the SGD runs' own random stream."""
+"""Progress reporting of the chunked lab maps, basin-map starts where the landscape is undefined,
+and the SGD runs' own random stream."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from optimizers.lab_maps import basin_map, phase_diagram, row_chunks
+from optimizers.diagnostics import Outcome, diagnose
+from optimizers.lab_maps import UNDEFINED, basin_map, defined_at, phase_diagram, row_chunks
 from optimizers.lab_sgd import runs_seed
 from optimizers.rules import gd
+from optimizers.simulate import simulate
 from surfaces import make_surface
 from surfaces.data import make_regression_data, sample_rows
+from surfaces.formula import make_formula_surface
+
+BOX = ((-3.0, 3.0), (-3.0, 3.0))  # 12 starts per side: xs = −3 … 3, none at x = 0
 
 
 class Recorder:
@@ -52,6 +58,60 @@ def test_basin_map_reports_its_starts_chunk_by_chunk():
     plain = basin_map(himmelblau, gd(), 0.01, n=12, steps=100, chunk=50)
     assert np.array_equal(watched.label, plain.label)
     assert np.array_equal(watched.steps, plain.steps)
+
+
+def test_defined_at_is_where_f_and_its_gradient_are_finite():
+    surface = make_formula_surface("sqrt(x)+y^2", BOX)
+    points = np.array([[1.0, 0.0], [-1.0, 0.0], [0.0, 1.0], [4.0, -2.0]])
+    # √x: undefined for x < 0; at x = 0 the value is 0 but the slope 1/(2√x) is infinite
+    assert defined_at(surface, points).tolist() == [True, False, False, True]
+
+
+def test_basin_map_marks_undefined_starts_and_runs_the_rest():
+    """√x + (x − 2)² + y²: no run can start at x < 0 (√x undefined); every other start of the
+    grid runs and reaches the one minimum, at x ≈ 1.81."""
+    surface = make_formula_surface("sqrt(x)+(x-2)^2+y^2", BOX)
+    (minimum,) = surface.minima
+    assert minimum.point[0] == pytest.approx(1.8144, abs=1e-3)
+    m = basin_map(surface, gd(), 0.1, n=12, steps=300)
+    left = np.broadcast_to(m.xs < 0, m.label.shape)  # [i, j] ↔ (xs[j], ys[i])
+    assert left.sum() == 72
+    assert (m.label[left] == UNDEFINED).all() and (m.kind[left] == UNDEFINED).all()
+    assert (m.steps[left] == -1).all()
+    assert (m.label[~left] == 0).all() and (m.kind[~left] == Outcome.CONVERGED).all()
+    assert (m.steps[~left] > 0).all()
+
+
+@pytest.mark.parametrize("text", ["sqrt(x)+y^2", "x^y"])
+def test_defined_starts_get_the_outcome_they_get_alone(text):
+    """x^y and √x + y² are undefined at x < 0 (this grid has no column at x = 0): those
+    starts are UNDEFINED, every other start gets exactly the diagnosis of its own run, whatever
+    it is (here: some diverge by stepping into x < 0, the others crawl or stall)."""
+    surface = make_formula_surface(text, BOX)
+    m = basin_map(surface, gd(), 0.05, n=12, steps=120, chunk=25)
+    gx, gy = np.meshgrid(m.xs, m.ys)
+    starts = np.stack([gx.ravel(), gy.ravel()], axis=-1)
+    ok = starts[:, 0] > 0
+    assert ((m.label == UNDEFINED).ravel() == ~ok).all()
+    alone = diagnose(surface, simulate(surface, gd(), 0.05, starts[ok], 120))
+    np.testing.assert_array_equal(m.kind.ravel()[ok], alone.kind)
+    assert set(alone.kind.tolist()) >= {Outcome.DIVERGED}  # an honest outcome, not a crash
+
+
+def test_basin_map_progress_counts_the_starts_that_run():
+    surface = make_formula_surface("sqrt(x)+y^2", BOX)
+    on_chunk = Recorder()
+    basin_map(surface, gd(), 0.05, n=12, steps=50, chunk=50, on_chunk=on_chunk)
+    assert on_chunk.calls == [(0, 72), (50, 72), (72, 72)]
+
+
+def test_basin_map_over_a_box_where_nothing_is_defined_runs_nothing():
+    surface = make_formula_surface("sqrt(x)+y^2", BOX)
+    on_chunk = Recorder()
+    nowhere = ((-3.0, -1.0), (-1.0, 1.0))
+    m = basin_map(surface, gd(), 0.05, n=5, steps=50, domain=nowhere, on_chunk=on_chunk)
+    assert (m.label == UNDEFINED).all() and (m.steps == -1).all()
+    assert on_chunk.calls == [(0, 0)]
 
 
 # --------------------------------------------------------------------------- phase diagram

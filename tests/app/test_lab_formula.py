@@ -1,0 +1,147 @@
+"""The learning-rate lab on typed formulas that are not defined everywhere (√x, log x, x^y at
+x < 0; exp(exp(xy)) overflowing): every view opens; a single-start view warns and falls back
+to the landscape's own start like the explore view (or says clearly that it cannot run); the
+basin map gives the undefined starts their own category and runs every other start."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from app.lab_views import LAB_VIEWS
+from optimizers.lab_maps import UNDEFINED, defined_at
+from surfaces.formula import make_formula_surface
+
+from .conftest import figures, new_app, values
+
+SQRT = {"f": "sqrt(x)+y^2"}  # undefined at x < 0 (its slope too at x = 0); no minimum
+POWER = {"f": "x^y"}  # undefined at x < 0
+LOG_FROM_LEFT = {"f": "log(x)+y^2", "start": "-1,0"}
+OVERFLOW = {"f": "exp(exp(x*y))", "domain": "-20,20,-20,20"}  # inf where x·y ≳ 6.6
+# √x + (x − 2)² + y² has a minimum (x ≈ 1.81), so the phase diagram and the race run too
+MIN_FROM_LEFT = {"f": "sqrt(x)+(x-2)^2+y^2", "start": "-1,0"}
+# the landscape's own start, (6.75, 0), overflows as well: nowhere to fall back to
+OWN_START_UNDEFINED = {"f": "exp(exp(x))+y^2", "domain": "6.5,7,-1,1"}
+CASES = {
+    "sqrt": SQRT,
+    "power": POWER,
+    "log_from_left": LOG_FROM_LEFT,
+    "overflow": OVERFLOW,
+    "min_from_left": MIN_FROM_LEFT,
+    "own_start_undefined": OWN_START_UNDEFINED,
+}
+LIGHT = {"bm_n": "40", "pd_n": "15"}  # the smallest basin map and phase diagram
+SINGLE_START = ("sweep", "finder", "phase", "race")
+FALLBACK = "Cannot start at (-1, 0)"
+
+
+def open_view(view: str, **query: str):
+    at = new_app(view=view, surface="formula", **LIGHT, **query).run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def warnings(at) -> list[str]:
+    return [w.value for w in at.warning]
+
+
+def page_still_works(at) -> None:
+    """The sidebar's controls and the view picker are drawn (the page did not stop)."""
+    assert at.sidebar.text_input, "no formula box in the sidebar"
+    assert at.get("button_group")[0].options
+
+
+@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("view", list(LAB_VIEWS))
+def test_every_lab_view_opens_on_every_formula(view, case):
+    at = open_view(view, **CASES[case])
+    page_still_works(at)
+    assert not at.error or case == "own_start_undefined", [e.value for e in at.error]
+
+
+@pytest.mark.parametrize("view", ["sweep", "finder"])
+def test_undefined_start_warns_and_runs_from_the_landscapes_start(view):
+    at = open_view(view, **LOG_FROM_LEFT)
+    (warning,) = [w for w in warnings(at) if FALLBACK in w]
+    assert "the loss is not finite" in warning and "landscape's own start" in warning
+    assert figures(at) and not at.error
+
+
+@pytest.mark.parametrize("view", SINGLE_START)
+def test_with_a_minimum_every_single_start_view_falls_back(view):
+    at = open_view(view, **MIN_FROM_LEFT)
+    assert any(FALLBACK in w for w in warnings(at)), warnings(at)
+    assert figures(at) and not at.error
+
+
+def test_race_map_starts_from_the_landscapes_own_start():
+    at = open_view("race", **MIN_FROM_LEFT)
+    surface = make_formula_surface(MIN_FROM_LEFT["f"])
+    race_map = next(f for f in figures(at) if any(t["type"] == "contour" for t in f["data"]))
+    paths = [t for t in race_map["data"] if t["type"] == "scatter" and "lr" in t.get("name", "")]
+    assert paths
+    for path in paths:
+        first = values(path["x"])[0], values(path["y"])[0]
+        assert first == pytest.approx(surface.start, abs=1e-5)
+
+
+@pytest.mark.parametrize("view", ["explore", "sweep", "finder"])
+def test_when_the_own_start_is_undefined_too_the_page_says_so_and_keeps_working(view):
+    surface = make_formula_surface(OWN_START_UNDEFINED["f"], ((6.5, 7.0), (-1.0, 1.0)))
+    assert not defined_at(surface, np.array([surface.start]))[0]  # the premise
+    at = open_view(view, **OWN_START_UNDEFINED)
+    (error,) = [e.value for e in at.error]
+    assert "Cannot run from (6.75, 0)" in error and "Pick another start or formula" in error
+    assert not figures(at)
+    page_still_works(at)
+    at.get("button_group")[0].set_value("basins").run()  # another view still opens
+    assert not at.exception
+    assert figures(at)
+
+
+# --------------------------------------------------------------------------- basin map
+
+
+def basin_map_of(at) -> tuple[dict, np.ndarray, list[str]]:
+    fig = next(f for f in figures(at) if any(t["type"] == "heatmap" for t in f["data"]))
+    legend = [t["name"] for t in fig["data"] if t.get("x") == [None]]
+    return fig, values(fig["data"][0]["z"]), legend
+
+
+def caption_text(at) -> str:
+    return "\n".join(c.value for c in at.caption)
+
+
+@pytest.mark.parametrize("case", ["sqrt", "power", "log_from_left"])
+def test_basin_map_undefined_left_half_is_its_own_category(case):
+    """40 starts per side on x ∈ [−3, 3]: the 20 columns with x < 0 (800 starts) have no run."""
+    at = open_view("basins", **CASES[case])
+    fig, z, legend = basin_map_of(at)
+    xs = values(fig["data"][0]["x"])
+    assert z.shape == (40, 40)
+    assert ((z == UNDEFINED) == (xs < 0)[None, :]).all()
+    assert "undefined here (f or ∇f not finite at the start: no run): 50%" in legend
+    assert "from each of 1,600 starts; 800 of them (50%, white) are **undefined here**" in (
+        caption_text(at)
+    )
+    assert not at.error
+
+
+def test_basin_map_overflow_is_undefined_where_exp_exp_overflows():
+    at = open_view("basins", **OVERFLOW)
+    fig, z, legend = basin_map_of(at)
+    xs, ys = values(fig["data"][0]["x"]), values(fig["data"][0]["y"])
+    xy = ys[:, None].astype(float) * xs[None, :].astype(float)
+    assert (z[xy > 7] == UNDEFINED).all() and (z[xy < 6] != UNDEFINED).all()
+    undefined = int((z == UNDEFINED).sum())
+    assert 0 < undefined < z.size
+    assert any(name.startswith("undefined here") for name in legend)
+    assert f"; {undefined:,} of them" in caption_text(at)
+
+
+def test_basin_map_of_a_landscape_defined_everywhere_has_no_undefined_category():
+    at = new_app(view="basins", surface="wells", **LIGHT).run()
+    _, z, legend = basin_map_of(at)
+    assert (z != UNDEFINED).all()
+    assert not any("undefined" in name for name in legend)
+    assert "undefined" not in caption_text(at)
