@@ -181,6 +181,8 @@ def _number_problem(tok: tokenize.TokenInfo) -> str | None:
         return f"number '{s}' is not allowed: use decimal numbers like 16 or 2.5e-3"
     if "_" in s:
         return f"number '{s}' is not allowed: write it without '_'"
+    if len(s) > 1 and s.isdigit() and s[0] == "0":
+        return f"number '{s}' is not allowed: write it without leading zeros"
     return None
 
 
@@ -887,15 +889,17 @@ def _check_domain(domain: object) -> Box:
     return box
 
 
-def _start_point(f: Callable[[Array], Array], anchor: np.ndarray, domain: Box) -> tuple:
-    """70% of the way from `anchor` toward the highest corner of the domain (finite f there)."""
+def _start_point(fn: _Compiled, anchor: np.ndarray, domain: Box) -> tuple:
+    """70% (else 50%, 30%) of the way from `anchor` toward the highest corner of the domain,
+    at a point where f and its gradient are defined (a run can start there)."""
     corners = np.array([[x, y] for x in domain[0] for y in domain[1]])
-    fc = f(corners)
+    fc = fn.f(corners)
     order = np.argsort(np.where(np.isfinite(fc), -fc, np.inf), kind="stable")
     for corner in corners[order]:
         for frac in (0.7, 0.5, 0.3):
             p = anchor + frac * (corner - anchor)
-            if np.isfinite(f(p)):
+            f, g = fn.value_and_grad(p)
+            if np.isfinite(f) and np.isfinite(g).all():
                 return (float(p[0]), float(p[1]))
     return (float(anchor[0]), float(anchor[1]))
 
@@ -934,7 +938,7 @@ def _build_surface(text: str, domain: Box) -> Surface:
         hess=fn.hess,
         domain=domain,
         minima=minima,
-        start=_start_point(fn.f, anchor, domain),
+        start=_start_point(fn, anchor, domain),
         formula=parsed.latex,
         lesson=f"Your own landscape f(x, y) = {' '.join(text.split())}",
         saddles=saddles,

@@ -188,7 +188,15 @@ def test_explosive_but_allowed_formulas_give_inf_or_nan_without_warnings():
             P = np.array([point])
             np.testing.assert_array_equal(s.f(P), [value])
             s.grad(P), s.hess(P), s.f_and_grad(P)  # no warning either
-            assert np.isfinite(s.f(np.array(s.start)))
+            f, g = s.f_and_grad(np.array(s.start))  # a run can start there
+            assert np.isfinite(f) and np.isfinite(g).all()
+
+
+@pytest.mark.parametrize("text", ["x^y", "max(exp(x*y), -exp(-x*y))", "sqrt(x) + y^2"])
+def test_the_start_has_a_defined_gradient(text):
+    s = make_formula_surface(text, ((-50, 50), (-50, 50)))
+    f, g = s.f_and_grad(np.array(s.start))
+    assert np.isfinite(f) and np.isfinite(g).all()
 
 
 def test_results_are_cached_per_text_and_domain():

@@ -102,6 +102,7 @@ HOSTILE: list[tuple[object, tuple[str, ...], int | None]] = [
     ("0b11*x", ("number '0b11'",), 1),
     ("1_000*x", ("number '1_000'", "without '_'"), 1),
     ("01*x", ("number '01'", "malformed"), 1),
+    ("00*x", ("number '00'", "leading zeros"), 1),
     ("1.5.5*x", ("number '1.5.5'", "malformed"), 1),
     ("sin(x,)", ("comma before ')'",), 6),
     ("max(x, y,)", ("comma before ')'",), 9),
