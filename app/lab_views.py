@@ -706,24 +706,30 @@ def render_race(s: Settings) -> None:
         )
     ]  # fmt: skip
     land = compute.get_landscape(key)
-    left, right = st.columns([1, 1], gap="medium")
+    left, right = st.columns([5, 6], gap="medium")
     with left:
         chart(plots.contour_figure(land, runs, [start], height=560), "race_map")
     with right:
+        number = st.column_config.NumberColumn
         st.dataframe(
             lab_plots.race_table(result.rows, labels),
             hide_index=True,
-            column_config={
-                "lr": st.column_config.NumberColumn("chosen lr", format="%g"),
-                "steps": st.column_config.NumberColumn(
-                    "steps to tol", help="Steps until f − f* < tol for good (empty: never)."
+            column_config={  # narrow columns: all six fit beside the map on a 1280-px projector
+                "optimizer": st.column_config.TextColumn(width=140),
+                "lr": number("lr", format="%g", width=48, help="The chosen learning rate."),
+                "steps": number(
+                    "steps",
+                    width=58,
+                    help="Steps until f − f* < tol for good (empty: never reached).",
                 ),
-                "final loss": st.column_config.NumberColumn(format="%.3g"),
-                "distance": st.column_config.NumberColumn(
-                    "distance",
-                    format="%.3g",
+                "final loss": number("loss", format="%.3g", width=62, help="The final loss."),
+                "distance": number(
+                    "dist.",
+                    format="%.1e",
+                    width=66,
                     help="From the final point to the nearest global minimum.",
                 ),
+                "outcome": st.column_config.TextColumn(width=110),
             },
             key="race_table",
         )
