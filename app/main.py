@@ -16,12 +16,14 @@ import streamlit as st
 
 from surfaces import Surface
 
-from . import compute, controls, narration, plots
+from . import compute, controls, heap, narration, plots
 from . import settings as cfg
 from .lab_views import LAB_VIEWS
 from .lessons import LESSONS
 from .markup import plain
 from .settings import Settings
+
+heap.keep_freed_memory()  # NumPy's temporaries reuse freed heap instead of faulting pages in
 
 # Everything imported by now (Streamlit, NumPy, Plotly, pandas, the warmed-up formula compiler:
 # ~150 000 objects) lives as long as the process. Moving it into the collector's

@@ -10,7 +10,8 @@ each with its throughput ratio to the baseline measured in the same run (the mac
 and noisy: compare ratios, not seconds), and the peak traced memory of the basin map.
 Best of `REPEATS` runs. Each basin map also gets PASS / FAIL against its target: a 200 × 200
 map of 500 steps within `BASIN_TARGET_S` seconds of wall time (best of the runs); --quick runs a
-smaller map, for which the target does not apply.
+smaller map, for which the target does not apply. Like the server (app/main.py), it first asks
+glibc to keep freed heap memory for reuse (app/heap.py); --default-heap measures without that.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from app.heap import keep_freed_memory
 from optimizers.lab_maps import basin_map, chunk_size, phase_diagram
 from optimizers.rules import adam, gd
 from optimizers.simulate import simulate
@@ -67,7 +69,12 @@ def peak_bytes(fn) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes for a smoke run")
+    parser.add_argument(
+        "--default-heap", action="store_true", help="leave glibc's heap trimming as it is"
+    )
     args = parser.parse_args()
+    heap = "glibc default" if args.default_heap or not keep_freed_memory() else "kept (as the app)"
+    print(f"freed heap memory: {heap}")
     n, batch, steps = (60, 2_000, 200) if args.quick else (200, 10_000, 500)
     rosen, himmel, ravine = (make_surface(s) for s in ("rosenbrock", "himmelblau", "ravine"))
 

@@ -1,0 +1,32 @@
+"""Process-wide allocator setting for the server: keep freed heap memory for reuse (glibc).
+
+NumPy allocates a fresh array for almost every operation, and a step on a batch of 10 000 points
+makes dozens of 80–160 kB temporaries. By default glibc hands the top of its heap back to the
+OS (sbrk) whenever more than ~256 kB is free there, so the next allocation faults freshly zeroed
+pages back in: measured on this project's machine, Himmelblau's (f, ∇f) on 10 000 points took
+105 page faults per call (≈ 100 of its 360 µs), a typed formula 260 (2/3 of its time).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+
+M_TRIM_THRESHOLD = -1  # glibc's mallopt parameter numbers (malloc.h)
+M_MMAP_THRESHOLD = -3
+KEEP_MB = 128  # free heap kept before giving memory back to the OS
+MMAP_MB = 16  # blocks at least this large are mapped (and unmapped when freed) on their own
+
+
+def keep_freed_memory(keep_mb: int = KEEP_MB, mmap_mb: int = MMAP_MB) -> bool:
+    """Ask glibc to keep up to `keep_mb` of freed heap for reuse, and to map blocks of at least
+    `mmap_mb` separately (so big arrays still go back to the OS when freed). True if applied;
+    False where the C library is not glibc (macOS, Windows, musl): nothing changes there."""
+    name = ctypes.util.find_library("c")
+    try:
+        mallopt = ctypes.CDLL(name).mallopt
+    except (OSError, AttributeError, TypeError):
+        return False
+    return bool(mallopt(M_TRIM_THRESHOLD, keep_mb << 20)) and bool(
+        mallopt(M_MMAP_THRESHOLD, mmap_mb << 20)
+    )
