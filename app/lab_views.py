@@ -245,19 +245,32 @@ map for 500 steps, measured 0.8–2.3 s of one core (bench/README.md). One stude
 not hold the process (and so every other session) much longer."""
 
 
-def capped_steps(rows: int, steps: int, budget: int = WORK_BUDGET) -> int:
+def capped_steps(rows: int, steps: int, budget: float = WORK_BUDGET) -> int:
     """`steps`, or the most steps that keep rows × steps within `budget` (at least 1)."""
-    return max(1, min(int(steps), budget // max(int(rows), 1)))
+    return max(1, min(int(steps), int(budget // max(int(rows), 1))))
 
 
-def warn_capped(asked: str, product: str, steps: int, advice: str) -> None:
-    """Say that the steps were capped, to how many, and why (`product`: what the budget counts)."""
-    st.warning(
-        f"{asked} is more than one student may start on this shared server ({product} ≤ "
-        f"{WORK_BUDGET / 1e6:g} million, a couple of seconds of computing): running "
-        f"**{steps:,} steps**. {advice}",
-        icon=":material/speed:",
-    )
+def affordable_steps(
+    rows: int, asked: int, cost: float, asked_text: str, product: str, advice: str
+) -> int:
+    """The steps to run: `asked`, or as many as keep rows × steps × cost within WORK_BUDGET, with
+    a warning that says what was capped and why (`cost`: the landscape's Surface.cost; a landscape
+    cheaper than Himmelblau gets no more than the base budget)."""
+    factor = max(1.0, float(cost))
+    steps = capped_steps(rows, asked, WORK_BUDGET / factor)
+    if steps < asked:
+        costly = (
+            f" This landscape costs about {factor:.3g}× a typical one per step."
+            if factor > 1
+            else ""
+        )
+        st.warning(
+            f"{asked_text} is more than one student may start on this shared server ({product} ≤ "
+            f"{WORK_BUDGET / 1e6:g} million, a couple of seconds of computing).{costly} Running "
+            f"**{steps:,} steps**. {advice}",
+            icon=":material/speed:",
+        )
+    return steps
 
 
 # --------------------------------------------------------------------------- sweep
@@ -518,14 +531,14 @@ def render_basins(s: Settings) -> None:
     publish(BASIN_PARAMS)
     r = s.racers[int(state["bm_racer"]) - 1]
     n, asked = int(state["bm_n"]), int(state["bm_steps"])
-    steps = capped_steps(n * n, asked)
-    if steps < asked:
-        warn_capped(
-            f"{n} × {n} starts × {asked:,} steps",
-            "starts × steps",
-            steps,
-            "A lower resolution allows more steps.",
-        )
+    steps = affordable_steps(
+        n * n,
+        asked,
+        surface.cost,
+        f"{n} × {n} starts × {asked:,} steps",
+        "starts × steps",
+        "A lower resolution allows more steps.",
+    )
     with progress_bar(f"Basin map, {steps:,} steps from each start", "starts") as on_chunk:
         result = lab_compute.basins(key, r.optimizer, r.hyper, float(r.lr), n, steps, on_chunk)
     minima = [(m.point, m.value) for m in surface.minima]
@@ -584,7 +597,15 @@ def render_phase(s: Settings) -> None:
     c2.select_slider("Grid (cells per side)", (15, 30, 45, 60), key="pd_n")
     c3.number_input("Steps", min_value=10, max_value=2000, step=50, key="pd_steps")
     publish(PHASE_PARAMS)
-    n, steps = int(state["pd_n"]), int(state["pd_steps"])
+    n, asked = int(state["pd_n"]), int(state["pd_steps"])
+    steps = affordable_steps(
+        n * n,
+        asked,
+        surface.cost,
+        f"{n} × {n} (lr, μ) pairs × {asked:,} steps",
+        "pairs × steps",
+        "A coarser grid allows more steps.",
+    )
     with progress_bar(f"Phase diagram, {steps:,} steps each", "(lr, μ) pairs") as on_chunk:
         ran = from_start(
             s, surface, lambda start: lab_compute.phase(key, tuple(start), n, steps, on_chunk)
@@ -795,14 +816,14 @@ def render_sgd(s: Settings) -> None:
         st_["sgd_decay"],
     )
     # Each step of each run draws its batch from all n points: a fan costs runs × n × steps.
-    steps = capped_steps(runs * n, asked)
-    if steps < asked:
-        warn_capped(
-            f"{runs} runs × {n:,} data points × {asked:,} steps",
-            "runs × data points × steps, per fan",
-            steps,
-            "Fewer runs or data points allow more steps.",
-        )
+    steps = affordable_steps(
+        runs * n,
+        asked,
+        1.0,
+        f"{runs} runs × {n:,} data points × {asked:,} steps",
+        "runs × data points × steps, per fan",
+        "Fewer runs or data points allow more steps.",
+    )
     surface, land = lab_compute.regression(n, noise, seed)
     fans = {
         name: lab_compute.fan(n, noise, seed, lr, batch, runs, steps, name)

@@ -478,6 +478,7 @@ def surface(
     minima: tuple[Minimum, ...] | None = None,
     saddles: tuple[tuple[float, float], ...] | None = None,
     grid: int = 41,
+    cost: float = 1.0,
 ) -> Surface:
     """A Surface from (f, grad, hess, value_and_grad); critical points found unless given."""
     f, grad, hess, value_and_grad = fns
@@ -499,4 +500,5 @@ def surface(
         saddles=saddles,
         params=params,
         value_and_grad=value_and_grad,
+        cost=cost,
     )

@@ -103,7 +103,9 @@ class Surface:
     `minima` lists every known local minimum, the global one first (it may be empty only for a
     user formula with no minimum inside its domain: callers must handle that). `saddles` lists known
     saddle points (where gradient descent can stall). `value_and_grad`, if given, computes
-    (f, grad) together sharing intermediate terms (the simulator's fast path).
+    (f, grad) together sharing intermediate terms (the simulator's fast path). `cost` is what one
+    (f, ∇f) per point costs relative to a typical built-in such as Himmelblau (1): shared servers
+    scale the work one request may start by it.
     """
 
     name: str
@@ -119,6 +121,7 @@ class Surface:
     saddles: tuple[tuple[float, float], ...] = ()
     params: tuple[tuple[str, float], ...] = ()
     value_and_grad: Callable[[Array], tuple[Array, Array]] | None = None
+    cost: float = 1.0
 
     @property
     def global_min(self) -> Minimum | None:

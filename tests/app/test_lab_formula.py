@@ -145,3 +145,23 @@ def test_basin_map_of_a_landscape_defined_everywhere_has_no_undefined_category()
     assert (z != UNDEFINED).all()
     assert not any("undefined" in name for name in legend)
     assert "undefined" not in caption_text(at)
+
+
+# --------------------------------------------------------------------------- costly formulas
+
+SINES = "*".join(f"sin({k}*x+y)" for k in range(1, 12))  # 22 trigonometric calls per (f, ∇f)
+
+
+def test_a_costly_formula_gets_a_smaller_share_of_the_work_budget():
+    """A 200 × 200 basin map of 500 steps on Himmelblau is the per-request budget; on a formula
+    ~17× as costly per step (measured 12 s instead of ~1 s) the steps shrink by that factor,
+    and the warning says why."""
+    cost = make_formula_surface(SINES).cost
+    assert cost > 10
+    at = new_app(view="basins", surface="formula", f=SINES, bm_n="200", bm_steps="500").run()
+    assert not at.exception, [e.message for e in at.exception]
+    (warning,) = [w.value for w in at.warning]
+    expected = int(20_000_000 / cost // (200 * 200))
+    assert f"**{expected:,} steps**" in warning and "costs about" in warning
+    at = new_app(view="phase", surface="formula", f=SINES, pd_n="60", pd_steps="2000").run()
+    assert not at.exception and any("costs about" in w.value for w in at.warning)

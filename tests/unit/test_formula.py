@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from surfaces import make_surface
 from surfaces.formula import FormulaError, make_formula_surface, parse_formula
 
 HIMMELBLAU_MINIMA = [
@@ -465,3 +466,12 @@ def test_random_formulas_value_gradient_and_hessian(tree):
         assert_matches_fd(H[..., 0, :], *smooth_fd(lambda Q: s.grad(Q)[..., 0], P, 1e-4))
         assert_matches_fd(H[..., 1, :], *smooth_fd(lambda Q: s.grad(Q)[..., 1], P, 1e-4))
     np.testing.assert_array_equal(H[..., 0, 1], H[..., 1, 0])
+
+
+def test_cost_counts_the_work_per_point():
+    """Surface.cost: (f, ∇f) per point relative to Himmelblau's; transcendental calls dominate."""
+    typed_himmelblau = make_formula_surface("(x^2 + y - 11)^2 + (x + y^2 - 7)^2")
+    sines = make_formula_surface("*".join(f"sin({k}*x+y)" for k in range(1, 12)))
+    assert 0.5 < typed_himmelblau.cost < 1.5
+    assert sines.cost > 10 * typed_himmelblau.cost
+    assert make_surface("himmelblau").cost == 1.0 and make_surface("rastrigin").cost > 1
