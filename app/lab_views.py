@@ -23,6 +23,7 @@ from optimizers.lab import DEFAULT_LRS, decade_grid, parse_lr_grid
 from optimizers.lab_maps import UNDEFINED, Progress
 
 from . import compute, controls, lab_compute, lab_plots, plots
+from .budget import affordable_steps
 from .markup import plain
 from .settings import LR_MAX, LR_MIN, Racer, Settings, fmt
 
@@ -237,42 +238,6 @@ def progress_bar(what: str, unit: str) -> Iterator[Progress]:
         slot.empty()
 
 
-# --------------------------------------------------------------------------- work caps
-
-WORK_BUDGET = 20_000_000
-"""Most rows × steps one view may compute per request on the shared server: a 200 × 200 basin
-map for 500 steps, measured 0.8–2.3 s of one core (bench/README.md). One student's click must
-not hold the process (and so every other session) much longer."""
-
-
-def capped_steps(rows: int, steps: int, budget: float = WORK_BUDGET) -> int:
-    """`steps`, or the most steps that keep rows × steps within `budget` (at least 1)."""
-    return max(1, min(int(steps), int(budget // max(int(rows), 1))))
-
-
-def affordable_steps(
-    rows: int, asked: int, cost: float, asked_text: str, product: str, advice: str
-) -> int:
-    """The steps to run: `asked`, or as many as keep rows × steps × cost within WORK_BUDGET, with
-    a warning that says what was capped and why (`cost`: the landscape's Surface.cost; a landscape
-    cheaper than Himmelblau gets no more than the base budget)."""
-    factor = max(1.0, float(cost))
-    steps = capped_steps(rows, asked, WORK_BUDGET / factor)
-    if steps < asked:
-        costly = (
-            f" This landscape costs about {factor:.3g}× a typical one per step."
-            if factor > 1
-            else ""
-        )
-        st.warning(
-            f"{asked_text} is more than one student may start on this shared server ({product} ≤ "
-            f"{WORK_BUDGET / 1e6:g} million, a couple of seconds of computing).{costly} Running "
-            f"**{steps:,} steps**. {advice}",
-            icon=":material/speed:",
-        )
-    return steps
-
-
 # --------------------------------------------------------------------------- sweep
 
 DEFAULT_SWEEP_TEXT = ", ".join(f"{r:g}" for r in DEFAULT_LRS)
@@ -336,7 +301,10 @@ def render_sweep(s: Settings) -> None:
     publish(SWEEP_PARAMS)
     r = s.racers[0]
     st.caption(f"Optimizer: **{racer_label(s)}** — its rate is replaced by each rate of the grid.")
-    steps = int(st.session_state["sweep_steps"])
+    asked = int(st.session_state["sweep_steps"])
+    steps = affordable_steps(
+        asked, surface.cost, f"A sweep of {asked:,} steps", "Fewer steps will do it as asked."
+    )
     warmup = min(s.warmup, steps - 1)
     if warmup != s.warmup:
         st.caption(
@@ -532,12 +500,11 @@ def render_basins(s: Settings) -> None:
     r = s.racers[int(state["bm_racer"]) - 1]
     n, asked = int(state["bm_n"]), int(state["bm_steps"])
     steps = affordable_steps(
-        n * n,
         asked,
         surface.cost,
         f"{n} × {n} starts × {asked:,} steps",
-        "starts × steps",
         "A lower resolution allows more steps.",
+        rows=n * n,
     )
     with progress_bar(f"Basin map, {steps:,} steps from each start", "starts") as on_chunk:
         result = lab_compute.basins(key, r.optimizer, r.hyper, float(r.lr), n, steps, on_chunk)
@@ -599,12 +566,11 @@ def render_phase(s: Settings) -> None:
     publish(PHASE_PARAMS)
     n, asked = int(state["pd_n"]), int(state["pd_steps"])
     steps = affordable_steps(
-        n * n,
         asked,
         surface.cost,
         f"{n} × {n} (lr, μ) pairs × {asked:,} steps",
-        "pairs × steps",
         "A coarser grid allows more steps.",
+        rows=n * n,
     )
     with progress_bar(f"Phase diagram, {steps:,} steps each", "(lr, μ) pairs") as on_chunk:
         ran = from_start(
@@ -709,8 +675,17 @@ def render_race(s: Settings) -> None:
     grid = (
         (float(state["race_lr"]),) if state["race_mode"] == "same" else tuple(map(float, RACE_GRID))
     )
+    asked = int(state["race_steps"])
+    steps = affordable_steps(
+        asked,
+        surface.cost,
+        f"{len(names)} optimizers × {asked:,} steps",
+        "Fewer optimizers or steps will do it as asked.",
+        rows=len(names) * len(grid),
+        runs=len(names),
+    )
     ran = from_start(s, surface, lambda start: lab_compute.race(
-        key, names, tuple(start), grid, int(state["race_steps"]), float(state["race_tol"])
+        key, names, tuple(start), grid, steps, float(state["race_tol"])
     ))  # fmt: skip
     if ran is None:
         return
@@ -817,12 +792,11 @@ def render_sgd(s: Settings) -> None:
     )
     # Each step of each run draws its batch from all n points: a fan costs runs × n × steps.
     steps = affordable_steps(
-        runs * n,
         asked,
         1.0,
         f"{runs} runs × {n:,} data points × {asked:,} steps",
-        "runs × data points × steps, per fan",
         "Fewer runs or data points allow more steps.",
+        rows=runs * n,
     )
     surface, land = lab_compute.regression(n, noise, seed)
     fans = {

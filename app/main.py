@@ -18,6 +18,7 @@ from surfaces import Surface
 
 from . import compute, controls, heap, narration, plots
 from . import settings as cfg
+from .budget import affordable_steps
 from .lab_views import LAB_VIEWS
 from .lessons import LESSONS
 from .markup import plain
@@ -298,8 +299,28 @@ def build_scene(s: Settings, key, surface: Surface) -> Scene | None:
     return None if ran is None else ran[1]
 
 
+def affordable_scene(s: Settings, surface: Surface) -> Settings:
+    """`s`, or `s` with fewer steps (and a warning) when its racers would cost more than one
+    request may (app/budget.py): only typed formulas far costlier than the built-ins get there.
+    The link keeps the steps asked for."""
+    n = len(s.racers)
+    steps = affordable_steps(
+        s.steps,
+        surface.cost,
+        f"{n} optimizer{'s' if n > 1 else ''} × {s.steps:,} steps",
+        "Fewer optimizers or steps will do it as asked.",
+        rows=n,
+        runs=n,
+    )
+    if steps == s.steps:
+        return s
+    inspect = None if s.inspect is None else min(s.inspect, steps)
+    return cfg.replace(s, steps=steps, warmup=min(s.warmup, steps - 1), inspect=inspect)
+
+
 def render_explore(s: Settings) -> None:
     key, surface = resolve_surface(s)
+    s = affordable_scene(s, surface)
     sc = build_scene(s, key, surface)
     if sc is None:
         return

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from app.budget import CALL_BUDGET
 from app.lab_views import LAB_VIEWS
 from optimizers.lab_maps import UNDEFINED, defined_at
 from surfaces.formula import make_formula_surface
@@ -165,3 +166,19 @@ def test_a_costly_formula_gets_a_smaller_share_of_the_work_budget():
     assert f"**{expected:,} steps**" in warning and "costs about" in warning
     at = new_app(view="phase", surface="formula", f=SINES, pd_n="60", pd_steps="2000").run()
     assert not at.exception and any("costs about" in w.value for w in at.warning)
+
+
+def test_costly_formulas_cap_small_batch_views_too():
+    """Explore and the race step small batches, where a step costs per array operation: their
+    steps × runs × cost is held to CALL_BUDGET (a 25-sine formula's 6-racer, 5000-step explore
+    scene took 16 s). The link keeps the steps asked for."""
+    cost = make_formula_surface(SINES).cost
+    at = new_app(surface="formula", f=SINES, steps="5000").run()
+    assert not at.exception, [e.message for e in at.exception]
+    expected = int(CALL_BUDGET / cost)
+    assert any(f"**{expected:,} steps**" in w.value for w in at.warning)
+    assert at.query_params["steps"] == "5000"
+    at = new_app(view="race", surface="formula", f=SINES, race_steps="2000").run()
+    assert not at.exception and any("costs about" in w.value for w in at.warning)
+    at = new_app(surface="formula", f="x^2 + 3*y^2", steps="5000").run()
+    assert not at.warning  # a cheap formula runs as asked

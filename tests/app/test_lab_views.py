@@ -8,7 +8,8 @@ import pytest
 from streamlit.delta_generator import DeltaGenerator
 
 from app import lab_compute
-from app.lab_views import FINDER_MAXS, FINDER_MINS, RACE_GRID, WORK_BUDGET
+from app.budget import WORK_BUDGET
+from app.lab_views import FINDER_MAXS, FINDER_MINS, RACE_GRID
 from app.markup import plain
 from optimizers import make_optimizer
 from optimizers.lab import DEFAULT_LRS, RACE_CRITERION, fair_race, lr_range_test
