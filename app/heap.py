@@ -14,19 +14,27 @@ import ctypes.util
 
 M_TRIM_THRESHOLD = -1  # glibc's mallopt parameter numbers (malloc.h)
 M_MMAP_THRESHOLD = -3
-KEEP_MB = 128  # free heap kept before giving memory back to the OS
-MMAP_MB = 16  # blocks at least this large are mapped (and unmapped when freed) on their own
+M_ARENA_MAX = -8
+KEEP_MB = 32  # free memory an arena keeps before giving it back to the OS
+MMAP_MB = 4  # blocks at least this large are mapped (and unmapped when freed) on their own
+ARENAS = 2  # script threads share these (they hold the GIL when they allocate anyway)
 
 
-def keep_freed_memory(keep_mb: int = KEEP_MB, mmap_mb: int = MMAP_MB) -> bool:
-    """Ask glibc to keep up to `keep_mb` of freed heap for reuse, and to map blocks of at least
-    `mmap_mb` separately (so big arrays still go back to the OS when freed). True if applied;
-    False where the C library is not glibc (macOS, Windows, musl): nothing changes there."""
+def keep_freed_memory(keep_mb: int = KEEP_MB, mmap_mb: int = MMAP_MB, arenas: int = ARENAS) -> bool:
+    """Ask glibc to keep up to `keep_mb` of freed memory per arena for reuse, to map blocks of at
+    least `mmap_mb` on their own (big arrays still go back to the OS when freed), and to use at
+    most `arenas` arenas (each Streamlit session runs in its own thread; by default each thread
+    could get its own arena, each keeping `keep_mb`). At most ~`arenas` × `keep_mb` stays
+    reserved. True if applied; False where the C library is not glibc (macOS, Windows, musl):
+    nothing changes there."""
     name = ctypes.util.find_library("c")
     try:
         mallopt = ctypes.CDLL(name).mallopt
     except (OSError, AttributeError, TypeError):
         return False
-    return bool(mallopt(M_TRIM_THRESHOLD, keep_mb << 20)) and bool(
-        mallopt(M_MMAP_THRESHOLD, mmap_mb << 20)
+    settings = (
+        (M_ARENA_MAX, arenas),
+        (M_TRIM_THRESHOLD, keep_mb << 20),
+        (M_MMAP_THRESHOLD, mmap_mb << 20),
     )
+    return all([bool(mallopt(option, value)) for option, value in settings])
