@@ -190,7 +190,9 @@ def build_seconds(text: str) -> float:
 
 
 @pytest.mark.parametrize("text", WORST_ACCEPTED.values(), ids=WORST_ACCEPTED.keys())
-def test_worst_accepted_formulas_build_within_a_second(text):
+def test_worst_accepted_formulas_build_in_seconds_not_minutes(text):
+    """A guard against the SymPy-era time bomb (10–93 s), not a benchmark (bench/formula.py):
+    the bound is ~8× the slowest build measured (0.38 s at load 2.8): a busy CI machine passes."""
     assert len(text) <= F.MAX_LENGTH
     first = build_seconds(text)
-    assert first < 1.0 or build_seconds(text) < 1.0  # timed again if a hiccup slowed the first
+    assert first < 3.0 or build_seconds(text) < 3.0  # timed again if a hiccup slowed the first
