@@ -263,7 +263,7 @@ def sweep_rates() -> np.ndarray:
         return parse_lr_grid(text)
     except ValueError as err:
         st.warning(
-            f"{err}. Showing the default grid {DEFAULT_SWEEP_TEXT}.", icon=":material/error:"
+            f"{plain(err)}. Showing the default grid {DEFAULT_SWEEP_TEXT}.", icon=":material/error:"
         )
         return DEFAULT_LRS
 

@@ -14,6 +14,7 @@ import numpy as np
 import plotly.io as pio
 import streamlit as st
 
+from optimizers.simulate import StartError
 from surfaces import Surface
 
 from . import compute, controls, heap, narration, plots
@@ -277,12 +278,12 @@ def run_from_start(
     s: Settings, surface: Surface, run: Callable[[tuple[float, float]], T]
 ) -> tuple[tuple[float, float], T] | None:
     """(start, run(start)) from the scene's start, or — if the run cannot begin there (a
-    ValueError: the loss or gradient is not finite at that point) — from the landscape's own
+    StartError: the loss or gradient is not finite at that point) — from the landscape's own
     start, with a warning naming the point; None, with an error, if that fails too."""
     start = start_of(s, surface)
     try:
         return start, run(start)
-    except ValueError as err:
+    except StartError as err:
         where = narration.point(start)
         if s.start is None:
             st.error(f"Cannot run from {where}: {plain(err)}. Pick another start or formula.")

@@ -37,6 +37,10 @@ RUNAWAY_FACTOR = 1e3
 TINY_BATCH = 8  # up to this B, test for runaways on Python floats
 
 
+class StartError(ValueError):
+    """A run cannot begin: the loss or the gradient is not finite at some start point."""
+
+
 class Trajectory(NamedTuple):
     """The history of a batch of B trajectories over T steps (float64).
 
@@ -98,9 +102,9 @@ def simulate(
         x[...] = x0
         f, g = f_and_grad(x)
         if not np.isfinite(f).all():
-            raise ValueError("the loss is not finite at some start point")
+            raise StartError("the loss is not finite at some start point")
         if not np.isfinite(g).all():
-            raise ValueError("the gradient is not defined at some start point")
+            raise StartError("the gradient is not defined at some start point")
         losses[0] = f
         grad_into(0, g)
         state = optimizer.init(x)

@@ -989,4 +989,7 @@ def make_formula_surface(text: str, domain: Box = DEFAULT_DOMAIN) -> Surface:
     """
     if not isinstance(text, str):
         raise FormulaError(f"formula must be text, got {type(text).__name__}")
-    return _build_surface(text, _check_domain(domain))
+    try:
+        return _build_surface(text, _check_domain(domain))
+    except RecursionError:  # the limits keep recursion ~600 deep; a safeguard, not a path
+        raise FormulaError("formula is nested too deeply") from None

@@ -13,7 +13,7 @@ from hypothesis.extra import numpy as hnp
 from optimizers import rules
 from optimizers.base import LRPolicy, Optimizer, from_schedule
 from optimizers.rules import OPTIMIZERS, make_optimizer
-from optimizers.simulate import RUNAWAY_FACTOR, TINY_BATCH, simulate
+from optimizers.simulate import RUNAWAY_FACTOR, TINY_BATCH, StartError, simulate
 from surfaces import make_surface
 
 STARTS = np.array([[-1.5, 2.0], [0.5, -0.5], [-1.0, 1.0], [1.8, 2.5]])
@@ -230,7 +230,7 @@ def test_a_point_without_gradient_diverges(gd_rule, batch):
 
 
 def test_a_start_without_gradient_is_refused(gd_rule):
-    with pytest.raises(ValueError, match="gradient is not defined"):
+    with pytest.raises(StartError, match="gradient is not defined"):
         simulate(_NoGradientLeftOfAxis(), gd_rule, 0.1, [[1.0, 0.0], [-1.0, 0.0]], 3)
 
 
