@@ -25,6 +25,7 @@ from optimizers.lab_maps import UNDEFINED, Progress
 from . import compute, controls, lab_compute, lab_plots, plots
 from .budget import affordable_steps
 from .markup import plain
+from .scene import resolve_surface, run_from_start, start_of
 from .settings import LR_MAX, LR_MIN, Racer, Settings, fmt
 
 CONFIG = {"displaylogo": False}
@@ -179,23 +180,6 @@ def publish(params: Sequence[LabParam]) -> None:
 # --------------------------------------------------------------------------- shared pieces
 
 
-def scene(s: Settings):
-    """(surface key, surface, start) of the sidebar's scene (a bad formula is reported)."""
-    from .main import resolve_surface, start_of  # main imports this module
-
-    key, surface = resolve_surface(s)
-    return key, surface, start_of(s, surface)
-
-
-def from_start(s: Settings, surface, run: Callable[[tuple[float, float]], Any]):
-    """(start, run(start)) from the scene's start, or from the landscape's own start with a
-    warning if f or ∇f is not defined there; None (an error is shown) if that fails too. The
-    explore view's guard (main.run_from_start)."""
-    from .main import run_from_start  # main imports this module
-
-    return run_from_start(s, surface, run)
-
-
 def racer_label(s: Settings, i: int = 0) -> str:
     r = s.racers[i]
     return f"{OPTIMIZERS[r.optimizer].label} (lr {r.lr:g})"
@@ -278,7 +262,7 @@ def render_sweep(s: Settings) -> None:
         "minimum (lr < 2/λ_max). *Try:* type `0.6, 0.5, 0.45, 0.4` to zoom in on the edge."
     )
     seed_params("sweep", SWEEP_PARAMS, s)
-    key, surface, _ = scene(s)
+    key, surface = resolve_surface(s)
     limit = lab_compute.gd_limit(key)
     c1, c2, c3, c4 = st.columns([6, 2, 2, 2], vertical_alignment="bottom")
     c1.text_input(
@@ -311,7 +295,7 @@ def render_sweep(s: Settings) -> None:
             f":warning: The sidebar's warm-up ({s.warmup} steps) is longer than this sweep "
             f"({steps} steps): using {warmup}."
         )
-    ran = from_start(s, surface, lambda start: lab_compute.sweep(
+    ran = run_from_start(s, surface, lambda start: lab_compute.sweep(
         key, r.optimizer, r.hyper, s.policy, s.policy_params, warmup,
         tuple(float(x) for x in rates), tuple(start), steps,
     ))  # fmt: skip
@@ -384,12 +368,12 @@ def render_finder(s: Settings) -> None:
         "Explore and watch what that rate really does from the start."
     )
     seed_params("finder", FINDER_PARAMS, s)
-    key, surface, _ = scene(s)
+    key, surface = resolve_surface(s)
     finder_controls()
     publish(FINDER_PARAMS)
     state = st.session_state
     r = s.racers[0]
-    ran = from_start(s, surface, lambda start: lab_compute.range_test(
+    ran = run_from_start(s, surface, lambda start: lab_compute.range_test(
         key, r.optimizer, r.hyper, tuple(start), float(state["lf_min"]), float(state["lf_max"]),
         int(state["lf_steps"]), float(state["lf_beta"]), float(state["lf_stop"]),
     ))  # fmt: skip
@@ -476,7 +460,8 @@ def render_basins(s: Settings) -> None:
         on_click=wells_example,
         icon=":material/auto_awesome:",
     )
-    key, surface, start = scene(s)
+    key, surface = resolve_surface(s)
+    start = start_of(s, surface)
     state = st.session_state
     # The labels carry each racer's rate, which changes: a stale label comes back as a raw
     # string, and a removed racer leaves an index out of range. Anything but a valid index → 1.
@@ -551,7 +536,7 @@ def render_phase(s: Settings) -> None:
         "*Try:* the Rosenbrock valley, or colour by final loss."
     )
     seed_params("phase", PHASE_PARAMS, s)
-    key, surface, _ = scene(s)
+    key, surface = resolve_surface(s)
     state = st.session_state
     c1, c2, c3 = st.columns([2, 2, 1])
     c1.segmented_control(
@@ -573,7 +558,7 @@ def render_phase(s: Settings) -> None:
         rows=n * n,
     )
     with progress_bar(f"Phase diagram, {steps:,} steps each", "(lr, μ) pairs") as on_chunk:
-        ran = from_start(
+        ran = run_from_start(
             s, surface, lambda start: lab_compute.phase(key, tuple(start), n, steps, on_chunk)
         )
     if ran is None:
@@ -661,7 +646,7 @@ def render_race(s: Settings) -> None:
         "different the verdict can be."
     )
     seed_params("race", RACE_PARAMS, s)
-    key, surface, _ = scene(s)
+    key, surface = resolve_surface(s)
     race_controls()
     publish(RACE_PARAMS)
     state = st.session_state
@@ -684,7 +669,7 @@ def render_race(s: Settings) -> None:
         rows=len(names) * len(grid),
         runs=len(names),
     )
-    ran = from_start(s, surface, lambda start: lab_compute.race(
+    ran = run_from_start(s, surface, lambda start: lab_compute.race(
         key, names, tuple(start), grid, steps, float(state["race_tol"])
     ))  # fmt: skip
     if ran is None:

@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Callable
-from typing import TypeVar
 
 import numpy as np
 import plotly.io as pio
 import streamlit as st
 
-from optimizers.simulate import StartError
 from surfaces import Surface
 
 from . import compute, controls, heap, narration, plots
@@ -23,6 +21,7 @@ from .budget import affordable_steps
 from .lab_views import LAB_VIEWS
 from .lessons import LESSONS
 from .markup import plain
+from .scene import resolve_surface, run_from_start
 from .settings import Settings
 
 heap.keep_freed_memory()  # NumPy's temporaries reuse freed heap instead of faulting pages in
@@ -32,8 +31,6 @@ heap.keep_freed_memory()  # NumPy's temporaries reuse freed heap instead of faul
 # permanent generation makes the full collections Python starts every few reruns skip it: 92 ms
 # → under 1 ms each, a pause that otherwise lands inside some student's rerun.
 gc.freeze()
-
-T = TypeVar("T")
 
 PAGE_CSS = """
 <style>
@@ -70,29 +67,6 @@ def normalise_start(s: Settings, surface: Surface | None) -> Settings:
     if surface is not None and s.start is not None and np.allclose(s.start, surface.start):
         return cfg.replace(s, start=None)
     return s
-
-
-# --------------------------------------------------------------------------- shared pieces
-
-
-def resolve_surface(s: Settings) -> tuple[compute.SurfaceKey, Surface]:
-    """The scene's landscape; a broken formula is reported and the last good one kept."""
-    key = compute.surface_key(s)
-    try:
-        surface = compute.get_surface(key)
-    except ValueError as err:
-        st.error(f"**Formula problem:** {plain(err)}. Showing the last formula that worked.")
-        key = st.session_state.get("good_formula_key") or compute.surface_key(
-            cfg.replace(s, formula=cfg.DEFAULT_FORMULA, domain=cfg.DEFAULT_DOMAIN)
-        )
-        return key, compute.get_surface(key)
-    if key[0] == cfg.FORMULA:
-        st.session_state["good_formula_key"] = key
-    return key, surface
-
-
-def start_of(s: Settings, surface: Surface) -> tuple[float, float]:
-    return tuple(s.start) if s.start is not None else tuple(surface.start)  # type: ignore[return-value]
 
 
 class Scene:
@@ -272,26 +246,6 @@ def render_lesson(s: Settings) -> None:
     st.info(f"**{lesson.title}.** Predict first: {lesson.question}", icon=":material/psychology:")
     with st.expander("Why? Open after you have predicted and pressed ▶ Play"):
         st.markdown(lesson.explanation)
-
-
-def run_from_start(
-    s: Settings, surface: Surface, run: Callable[[tuple[float, float]], T]
-) -> tuple[tuple[float, float], T] | None:
-    """(start, run(start)) from the scene's start, or — if the run cannot begin there (a
-    StartError: the loss or gradient is not finite at that point) — from the landscape's own
-    start, with a warning naming the point; None, with an error, if that fails too."""
-    start = start_of(s, surface)
-    try:
-        return start, run(start)
-    except StartError as err:
-        where = narration.point(start)
-        if s.start is None:
-            st.error(f"Cannot run from {where}: {plain(err)}. Pick another start or formula.")
-            return None
-        st.warning(
-            f"Cannot start at {where}: {plain(err)}. Starting from the landscape's own start."
-        )
-        return run_from_start(cfg.replace(s, start=None), surface, run)
 
 
 def build_scene(s: Settings, key, surface: Surface) -> Scene | None:
