@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from optimizers.diagnostics import Outcome, plural
-from optimizers.lab_maps import DIVERGED, NOT_CONVERGED, UNDEFINED
+from optimizers.lab.basins import DIVERGED, NOT_CONVERGED, UNDEFINED
 
 from .plots import (
     Landscape,

@@ -20,7 +20,8 @@ import streamlit as st
 
 from optimizers import OPTIMIZERS, POLICIES
 from optimizers.lab import DEFAULT_LRS, decade_grid, parse_lr_grid
-from optimizers.lab_maps import UNDEFINED, Progress
+from optimizers.lab.basins import UNDEFINED
+from optimizers.lab.chunks import Progress
 
 from . import compute, controls, lab_compute, lab_plots, plots
 from .budget import affordable_steps

@@ -1,4 +1,4 @@
-"""The learning-rate lab (optimizers/lab*.py): every experiment against facts worked out by hand."""
+"""The learning-rate lab (optimizers/lab/): every experiment against facts worked out by hand."""
 
 from __future__ import annotations
 
@@ -8,17 +8,19 @@ import numpy as np
 import pytest
 
 from optimizers.diagnostics import Outcome
-from optimizers.lab_compare import choose_rate, fair_race, lr_sweep
-from optimizers.lab_grid import DEFAULT_LRS, decade_grid, parse_lr_grid
-from optimizers.lab_maps import DIVERGED, basin_map, phase_diagram
-from optimizers.lab_range import (
+from optimizers.lab.basins import DIVERGED, basin_map
+from optimizers.lab.grid import DEFAULT_LRS, decade_grid, parse_lr_grid
+from optimizers.lab.phase import phase_diagram
+from optimizers.lab.race import choose_rate, fair_race
+from optimizers.lab.range_test import (
     explain_disagreement,
     exponential_rates,
     lr_range_test,
     smooth_loss,
     valley,
 )
-from optimizers.lab_sgd import sgd_fan
+from optimizers.lab.sgd import sgd_fan
+from optimizers.lab.sweep import lr_sweep
 from optimizers.rules import adam, gd, momentum
 from optimizers.simulate import simulate
 from surfaces import make_surface

@@ -1,119 +1,24 @@
-"""Comparing runs: a learning-rate sweep (one batch over a grid of rates) and a fair optimizer race.
-
-Both are single `simulate` batches per optimizer (row i runs at lrs[i]) read by `diagnose`; the
-race adds one explicit, stated success criterion (`steps_to_tolerance`).
+"""A fair optimizer race: every optimizer tuned over the same grid of rates, from the same start,
+by one explicit, stated success criterion (`steps_to_tolerance`, RACE_CRITERION).
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
 
-from .base import LRPolicy, Optimizer
-from .diagnostics import Diagnosis, Outcome, diagnose, distance_to_global
-from .lab_grid import DEFAULT_LRS
-from .rules import make_optimizer
-from .simulate import Trajectory, simulate
-from .stability import analyze
+from optimizers.base import Optimizer
+from optimizers.diagnostics import diagnose, distance_to_global
+from optimizers.rules import make_optimizer
+from optimizers.simulate import Trajectory, simulate
+
+from .common import as_rates, repeat_start, steps_to_tolerance
+from .grid import DEFAULT_LRS
 
 Array = np.ndarray
-PolicyFactory = Callable[[Array], LRPolicy]
 RaceEntry = str | Optimizer | tuple[str, Any]
-
-
-def repeat_start(start: Any, batch: int) -> Array:
-    """(batch, 2) copies of one start point."""
-    return np.tile(np.asarray(start, dtype=np.float64).reshape(1, 2), (batch, 1))
-
-
-def as_rates(lrs: Any) -> Array:
-    """A 1-D float64 array of finite rates > 0 (ValueError otherwise)."""
-    rates = np.atleast_1d(np.asarray(lrs, dtype=np.float64))
-    if rates.ndim != 1 or rates.size == 0 or not (np.isfinite(rates) & (rates > 0)).all():
-        raise ValueError("learning rates must be a non-empty list of finite numbers > 0")
-    return rates
-
-
-def steps_to_tolerance(loss: Array, f_star: float, tol: float, diverged_at: Array) -> Array:
-    """(B,) first step k with loss[j] − f* < tol for EVERY j ≥ k up to the end; −1 if none.
-
-    "Reach and stay": a momentum run that dips below tol and swings back out does not count
-    until it stays. A diverged trajectory never counts (its frozen last point is not a result).
-    """
-    inside = (loss - f_star) < tol  # (T+1, B)
-    stays = np.logical_and.accumulate(inside[::-1], axis=0)[::-1]
-    count = stays.sum(axis=0)  # trailing run length
-    steps = np.where(count > 0, len(loss) - count, -1)
-    return np.where(diverged_at >= 0, -1, steps)
-
-
-def stability_at_minimum(surface: Any) -> Any:
-    """`stability.analyze` at the surface's global minimum (None when it has none)."""
-    if surface.global_min is None:
-        return None
-    return analyze(surface, np.asarray(surface.global_min.point, dtype=np.float64))
-
-
-# ----------------------------------------------------------------------------- sweep
-
-
-class Sweep(NamedTuple):
-    """One run per rate from the same start (row i ↔ lrs[i]).
-
-    trajectory: the batch (B = len(lrs)); diagnosis: diagnose(surface, trajectory);
-    final_loss (R,); steps_to_converge (R,) = diagnosis.steps where the run converged, else −1;
-    lr_max_stable = 2/λ_max and lr_best = 2/(λ_min + λ_max) of the local quadratic at the global
-    minimum (GD's stability limit and best fixed rate there; NaN without a known minimum).
-    """
-
-    lrs: Array
-    trajectory: Trajectory
-    diagnosis: Diagnosis
-    final_loss: Array
-    steps_to_converge: Array
-    lr_max_stable: float
-    lr_best: float
-
-
-def lr_sweep(
-    surface: Any,
-    optimizer: Optimizer,
-    lrs: Any = DEFAULT_LRS,
-    start: Any = None,
-    steps: int = 200,
-    policy: PolicyFactory | None = None,
-) -> Sweep:
-    """Run `optimizer` from `start` (default surface.start) at every rate of `lrs` in ONE batch.
-
-    `policy`, if given, turns the (R,) base rates into one LRPolicy for the batch (e.g. a cosine
-    schedule whose peak is each row's rate); otherwise each row runs at its constant rate.
-    """
-    rates = as_rates(lrs)
-    x0 = repeat_start(surface.start if start is None else start, len(rates))
-    lr = rates if policy is None else policy(rates)
-    traj = simulate(surface, optimizer, lr, x0, steps)
-    diag = diagnose(surface, traj)
-    stab = stability_at_minimum(surface)
-    return Sweep(
-        lrs=rates,
-        trajectory=traj,
-        diagnosis=diag,
-        final_loss=traj.loss[-1].copy(),
-        steps_to_converge=np.where(_converged(diag), diag.steps, -1),
-        lr_max_stable=math.nan if stab is None else float(stab.lr_max_stable),
-        lr_best=math.nan if stab is None else float(stab.lr_best),
-    )
-
-
-def _converged(diag: Diagnosis) -> Array:
-    """(B,) bool: the run settled in a minimum (global or local)."""
-    return np.isin(diag.kind, (Outcome.CONVERGED, Outcome.TRAPPED))
-
-
-# ----------------------------------------------------------------------------- race
 
 RACE_CRITERION = (
     "Each optimizer runs at every rate of the grid; its rate is the one that brings the loss to "

@@ -33,9 +33,9 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from .base import Optimizer, from_schedule
-from .simulate import GradientFn, Trajectory, simulate
-from .stability import analyze
+from optimizers.base import Optimizer, from_schedule
+from optimizers.simulate import GradientFn, Trajectory, simulate
+from optimizers.stability import analyze
 
 Array = np.ndarray
 
