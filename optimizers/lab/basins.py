@@ -8,6 +8,7 @@ import math
 from typing import Any, NamedTuple
 
 import numpy as np
+from surfaces import SurfaceLike
 
 from optimizers.base import LRPolicy, Optimizer
 from optimizers.diagnostics import Outcome, diagnose
@@ -52,7 +53,7 @@ def grid_starts(domain: Any, n: int) -> tuple[Array, Array, Array]:
     return xs, ys, np.stack([gx.ravel(), gy.ravel()], axis=-1)
 
 
-def defined_at(surface: Any, points: Array) -> Array:
+def defined_at(surface: SurfaceLike, points: Array) -> Array:
     """(B,) bool: f and ∇f are finite at each of the (B, 2) points (where `simulate` can start)."""
     with np.errstate(all="ignore"):
         f, g = surface.f_and_grad(points)
@@ -66,7 +67,7 @@ def basin_labels(kind: Array, minimum: Array) -> Array:
 
 
 def basin_map(
-    surface: Any,
+    surface: SurfaceLike,
     optimizer: Optimizer,
     lr: float | LRPolicy,
     n: int = 100,

@@ -7,8 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from surfaces import SurfaceLike
 
-from optimizers.stability import analyze
+from optimizers.stability import Stability, analyze
 
 Array = np.ndarray
 
@@ -39,7 +40,7 @@ def steps_to_tolerance(loss: Array, f_star: float, tol: float, diverged_at: Arra
     return np.where(diverged_at >= 0, -1, steps)
 
 
-def stability_at_minimum(surface: Any) -> Any:
+def stability_at_minimum(surface: SurfaceLike) -> Stability | None:
     """`stability.analyze` at the surface's global minimum (None when it has none)."""
     if surface.global_min is None:
         return None

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 import numpy as np
+from surfaces import SurfaceLike
 
 from optimizers.rules import sgd
 from optimizers.simulate import simulate
@@ -38,7 +39,7 @@ class PhaseDiagram(NamedTuple):
 
 
 def phase_diagram(
-    surface: Any,
+    surface: SurfaceLike,
     start: Any,
     lrs: Any,
     mus: Any,

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import numpy as np
+from surfaces import SurfaceLike
 
 from optimizers.base import LRPolicy, Optimizer
 from optimizers.diagnostics import Diagnosis, Outcome, diagnose
@@ -40,7 +41,7 @@ class Sweep(NamedTuple):
 
 
 def lr_sweep(
-    surface: Any,
+    surface: SurfaceLike,
     optimizer: Optimizer,
     lrs: Any = DEFAULT_LRS,
     start: Any = None,
