@@ -8,8 +8,7 @@ from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
-from surfaces import SurfaceLike
-from surfaces.base import Box
+from surfaces.base import Box, SurfaceLike
 
 from optimizers.base import Optimizer
 from optimizers.diagnostics import diagnose, distance_to_global
