@@ -29,9 +29,9 @@ from optimizers.lab import (
     phase_diagram,
     sgd_fan,
 )
-from optimizers.lab_compare import stability_at_minimum
-from optimizers.lab_maps import Progress
-from optimizers.lab_sgd import runs_seed
+from optimizers.lab.chunks import Progress
+from optimizers.lab.common import stability_at_minimum
+from optimizers.lab.sgd import runs_seed
 from surfaces import Surface
 from surfaces.data import RegressionData, make_regression_data, regression_surface
 

@@ -20,7 +20,8 @@ import streamlit as st
 
 from optimizers import OPTIMIZERS, POLICIES
 from optimizers.lab import DEFAULT_LRS, decade_grid, parse_lr_grid
-from optimizers.lab_maps import UNDEFINED, Progress
+from optimizers.lab.basins import UNDEFINED
+from optimizers.lab.chunks import Progress
 
 from . import compute, controls, lab_compute, lab_plots, plots
 from .budget import affordable_steps
@@ -594,6 +595,7 @@ def render_phase(s: Settings) -> None:
 
 RACE_MAX = 6
 RACE_GRID = decade_grid(10.0, 1e-4, (1, 2, 5))
+RACE_GRID.flags.writeable = False  # a module constant: read-only
 RACE_PARAMS = (
     optimizer_list("race_opts", ("gd", "momentum", "adam", "rmsprop")),
     choice("race_mode", "tuned", ("tuned", "same")),
@@ -642,8 +644,8 @@ def render_race(s: Settings) -> None:
         "**A fair race.** Comparing optimizers at one shared rate is unfair: every method has its "
         "own good range. Here each optimizer runs at every rate of the same grid (1, 2, 5 per "
         "decade from 10⁻⁴ to 10) from the same start, and keeps the rate that reaches the minimum "
-        "fastest — the rule is stated under the table. Switch to *all the same* to see how "
-        "different the verdict can be."
+        "fastest without leaving the map — the rule is stated under the table. Switch to *all "
+        "the same* to see how different the verdict can be."
     )
     seed_params("race", RACE_PARAMS, s)
     key, surface = resolve_surface(s)
@@ -698,19 +700,24 @@ def render_race(s: Settings) -> None:
             column_config={  # narrow columns: all six fit beside the map on a 1280-px projector
                 "optimizer": st.column_config.TextColumn(width=140),
                 "lr": number("lr", format="%g", width=48, help="The chosen learning rate."),
-                "steps": number(
+                "steps": st.column_config.TextColumn(
                     "steps",
                     width=58,
-                    help="Steps until f − f* < tol for good (empty: never reached).",
+                    help=f"Steps until f − f* < tol for good ({lab_plots.NOT_REACHED}: never).",
                 ),
                 "final loss": number("loss", format="%.3g", width=62, help="The final loss."),
                 "distance": number(
                     "dist.",
-                    format="%.1e",
+                    format="%.3g",
                     width=66,
                     help="From the final point to the nearest global minimum.",
                 ),
-                "outcome": st.column_config.TextColumn(width=110),
+                "outcome": st.column_config.TextColumn(
+                    width=110,
+                    help="reached tol (and stayed); else diverged, left the map (the "
+                    "path went off the plotted box), not within tol, trapped (in a local "
+                    "minimum), oscillating, stalled or too slow.",
+                ),
             },
             key="race_table",
         )

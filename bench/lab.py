@@ -29,7 +29,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from app.heap import keep_freed_memory
-from optimizers.lab_maps import basin_map, chunk_size, phase_diagram
+from optimizers.lab.basins import basin_map
+from optimizers.lab.chunks import chunk_size
+from optimizers.lab.phase import phase_diagram
 from optimizers.rules import adam, gd
 from optimizers.simulate import simulate
 from surfaces import make_surface

@@ -1,4 +1,8 @@
-"""Update rules, learning-rate policies and their registries (pure NumPy)."""
+"""Update rules, learning-rate policies, their registries and `simulate` (pure NumPy).
+
+The lab experiments are the subpackage optimizers.lab (imported on its own: `from optimizers.lab
+import fair_race`); diagnostics and stability are optimizers.diagnostics / optimizers.stability.
+"""
 
 from .base import LRPolicy, Optimizer, from_schedule, lr_column
 from .registry import OptimizerSpec, PolicySpec, is_flag
@@ -31,6 +35,7 @@ from .schedules import (
     step_lr,
     warmup,
 )
+from .simulate import StartError, Trajectory, simulate
 
 __all__ = [
     "OPTIMIZERS",
@@ -39,6 +44,8 @@ __all__ = [
     "Optimizer",
     "OptimizerSpec",
     "PolicySpec",
+    "StartError",
+    "Trajectory",
     "adagrad",
     "adam",
     "adamw",
@@ -63,6 +70,7 @@ __all__ = [
     "reduce_on_plateau",
     "rmsprop",
     "sgd",
+    "simulate",
     "step_lr",
     "warmup",
 ]

@@ -1,7 +1,10 @@
-"""Records and parameter handling shared by the optimizer and learning-rate-policy registries.
+"""The records of the optimizer and learning-rate-policy registries (OptimizerSpec, PolicySpec)
+and their two parameter shapes (`flag`, `choice`).
 
-The registries themselves sit next to the code they describe: `OPTIMIZERS` / `make_optimizer`
-at the bottom of rules.py, `POLICIES` / `make_policy` at the bottom of schedules.py.
+The parameter record and its checks (`ParamSpec`, `resolve`, `is_flag`, `lookup`) come from
+surfaces.params, which the landscape registry uses too. The registries themselves sit next to
+the code they describe: `OPTIMIZERS` / `make_optimizer` at the bottom of rules.py, `POLICIES` /
+`make_policy` at the bottom of schedules.py.
 
 Every parameter is a number (a `ParamSpec`), so the app's widgets and the URL round-trip treat
 them all alike:
@@ -18,11 +21,20 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from surfaces.base import ParamSpec, is_flag, lookup, resolve
+from surfaces.params import ParamSpec, is_flag, lookup, resolve
 
 from .base import LRPolicy, Optimizer
 
-__all__ = ["OptimizerSpec", "PolicySpec", "choice", "flag", "is_flag", "lookup", "resolve"]
+__all__ = [
+    "OptimizerSpec",
+    "ParamSpec",
+    "PolicySpec",
+    "choice",
+    "flag",
+    "is_flag",
+    "lookup",
+    "resolve",
+]
 
 
 @dataclass(frozen=True)

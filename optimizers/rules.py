@@ -35,7 +35,7 @@ from dataclasses import replace
 from typing import Any, NamedTuple
 
 import numpy as np
-from surfaces.base import ParamSpec
+from surfaces.params import ParamSpec
 
 from .base import Array, Optimizer, lr_column
 from .registry import OptimizerSpec, flag, lookup, resolve

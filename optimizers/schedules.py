@@ -22,7 +22,7 @@ from dataclasses import replace
 from typing import Any, NamedTuple
 
 import numpy as np
-from surfaces.base import ParamSpec
+from surfaces.params import ParamSpec
 
 from .base import Array, LRPolicy, from_schedule
 from .registry import PolicySpec, choice, flag, lookup, resolve

@@ -1,4 +1,5 @@
-"""The Surface record: a 2-D loss landscape as data.
+"""The Surface record: a 2-D loss landscape as data, and `SurfaceLike`, the protocol the core
+(simulate, diagnostics, stability, the lab) reads it through.
 
 Coordinates live on the LAST axis, so one function serves a batch (B, 2), a mesh (H, W, 2)
 and a history (T+1, B, 2):
@@ -12,9 +13,9 @@ All analytic (never finite differences), float64.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
@@ -30,70 +31,44 @@ class Minimum:
     value: float
 
 
-@dataclass(frozen=True)
-class ParamSpec:
-    """One numeric parameter of a surface or optimizer factory, with its valid range."""
+@runtime_checkable
+class SurfaceLike(Protocol):
+    """What the core needs from a landscape; `Surface` below is the implementation every
+    landscape of the app uses (built-ins, typed formulas, the regression model).
 
-    name: str
-    label: str
-    default: float
-    low: float
-    high: float
-    log: bool = False
-    integer: bool = False
-    help: str = ""
-
-    def check(self, value: float) -> float:
-        """`value` as a float if in [low, high] (and whole if required), else ValueError."""
-        v = float(value)
-        if not np.isfinite(v) or not (self.low <= v <= self.high):
-            raise ValueError(
-                f"{self.label} must be between {self.low:g} and {self.high:g}, got {value!r}"
-            )
-        if self.integer and v != int(v):
-            raise ValueError(f"{self.label} must be a whole number, got {value!r}")
-        return v
-
-
-def is_flag(spec: ParamSpec) -> bool:
-    """True for an on/off parameter (a whole number in [0, 1])."""
-    return spec.integer and spec.low == 0 and spec.high == 1
-
-
-def resolve(
-    kind: str,
-    name: str,
-    specs: Sequence[ParamSpec],
-    given: Mapping[str, Any],
-    choices: Mapping[str, tuple[str, ...]],
-) -> dict[str, Any]:
-    """Every parameter of `specs`, defaults filled in, checked, in the type its factory expects.
-
-    Unknown names or out-of-range values raise ValueError (via ParamSpec.check).
+    f, grad, hess: the value (...,), gradient (..., 2) and Hessian (..., 2, 2) at (..., 2)
+    points, analytic; f_and_grad(x) -> (f, ∇f), fused when `value_and_grad` is given (else None).
+    domain: the plot box ((x0, x1), (y0, y1)); start: the default start point.
+    minima: every known local minimum, the global one first (may be empty); global_min: the
+    first (None without minima); f_min: its value (NaN without minima).
+    saddles: known saddle points; cost: one (f, ∇f) per point relative to a typical built-in (1).
     """
-    known = {p.name for p in specs}
-    unknown = sorted(set(given) - known)
-    if unknown:
-        raise ValueError(f"{kind} {name!r} has no parameter {unknown[0]!r}")
-    values: dict[str, Any] = {}
-    for p in specs:
-        value = p.check(given.get(p.name, p.default))
-        if p.name in choices:
-            values[p.name] = choices[p.name][int(value)]
-        elif is_flag(p):
-            values[p.name] = bool(value)
-        elif p.integer:
-            values[p.name] = int(value)
-        else:
-            values[p.name] = value
-    return values
 
-
-def lookup(kind: str, registry: Mapping[str, Any], name: str) -> Any:
-    """registry[name], or a ValueError that lists the valid names."""
-    if name not in registry:
-        raise ValueError(f"unknown {kind} {name!r}; choose one of {', '.join(registry)}")
-    return registry[name]
+    @property
+    def name(self) -> str: ...
+    @property
+    def f(self) -> Callable[[Array], Array]: ...
+    @property
+    def grad(self) -> Callable[[Array], Array]: ...
+    @property
+    def hess(self) -> Callable[[Array], Array]: ...
+    @property
+    def value_and_grad(self) -> Callable[[Array], tuple[Array, Array]] | None: ...
+    @property
+    def domain(self) -> Box: ...
+    @property
+    def start(self) -> tuple[float, float]: ...
+    @property
+    def minima(self) -> tuple[Minimum, ...]: ...
+    @property
+    def saddles(self) -> tuple[tuple[float, float], ...]: ...
+    @property
+    def cost(self) -> float: ...
+    @property
+    def global_min(self) -> Minimum | None: ...
+    @property
+    def f_min(self) -> float: ...
+    def f_and_grad(self, x: Array) -> tuple[Array, Array]: ...
 
 
 @dataclass(frozen=True, eq=False)

@@ -15,7 +15,8 @@ from collections.abc import Callable
 from functools import lru_cache
 
 from . import classic, quadratic, teaching
-from .base import ParamSpec, Surface
+from .base import Surface
+from .params import ParamSpec
 from .registry import SurfaceSpec, register
 
 

@@ -16,7 +16,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .base import ParamSpec, Surface, lookup, resolve
+from .base import Surface
+from .params import ParamSpec, lookup, resolve
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import pytest
 
 from app.budget import CALL_BUDGET
 from app.lab_views import LAB_VIEWS
-from optimizers.lab_maps import UNDEFINED, defined_at
+from optimizers.lab.basins import UNDEFINED, defined_at
 from surfaces.formula import make_formula_surface
 
 from .conftest import figures, new_app, values

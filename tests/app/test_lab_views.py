@@ -9,6 +9,7 @@ from streamlit.delta_generator import DeltaGenerator
 
 from app import lab_compute
 from app.budget import WORK_BUDGET
+from app.lab_plots import NOT_REACHED
 from app.lab_views import FINDER_MAXS, FINDER_MINS, RACE_GRID
 from app.markup import plain
 from optimizers import make_optimizer
@@ -236,6 +237,54 @@ def test_race_at_one_shared_rate(run_app):
     assert list(at.dataframe[0].value["lr"]) == [0.05, 0.05]
     assert "Every optimizer runs at lr 0.05." in captions(at)
     assert "Criterion" not in captions(at)
+
+
+def assert_race_cells_are_true(table) -> None:
+    """No cell is empty, None, NaN or inf; a step count ⇔ an outcome of "reached"."""
+    assert not table.isna().any().any()
+    for cells in table.to_dict("records"):
+        for value in cells.values():
+            text = str(value).lower()
+            assert not any(bad in text for bad in ("none", "nan", "inf")), cells
+        assert (cells["steps"] != NOT_REACHED) == cells["outcome"].startswith("reached"), cells
+
+
+def test_race_on_rosenbrock_steps_and_outcome_agree(run_app):
+    """?view=race&surface=rosenbrock&race_steps=1000 showed GD "119 steps" beside "too slow"
+    and RMSprop "None" steps."""
+    at = run_app(view="race", surface="rosenbrock", race_steps="1000")
+    assert not at.warning  # the 1000 steps ran as asked
+    table = at.dataframe[0].value
+    assert_race_cells_are_true(table)
+    gd, rmsprop = (
+        table[table["optimizer"] == name].iloc[0] for name in ("Gradient descent", "RMSprop")
+    )
+    assert (gd["steps"], gd["outcome"]) == ("119", "reached tol")
+    assert (rmsprop["steps"], rmsprop["outcome"]) == (NOT_REACHED, "too slow")
+
+
+def test_race_on_the_ravine_does_not_crown_the_rmsprop_fluke(run_app):
+    """RMSprop at lr 10 "won in 4 steps" after a first step to (95, 98), off the ±6 map."""
+    at = run_app(view="race")
+    table = at.dataframe[0].value
+    assert_race_cells_are_true(table)
+    rmsprop = table[table["optimizer"] == "RMSprop"].iloc[0]
+    assert rmsprop["lr"] != 10.0 and rmsprop["outcome"] == "reached tol"
+    assert "stays on the map" in captions(at)
+    (x0, x1), (y0, y1) = make_surface("ravine").domain
+    for trace in traces_named(fig_with(at, "contour"), "RMSprop · lr"):
+        x, y = values(trace["x"]), values(trace["y"])
+        x, y = x[np.isfinite(x)], y[np.isfinite(y)]
+        assert ((x0 <= x) & (x <= x1)).all() and ((y0 <= y) & (y <= y1)).all()
+
+
+def test_a_same_rate_race_at_lr_10_says_who_left_the_map_and_who_diverged(run_app):
+    at = run_app(view="race", race_mode="same", race_lr="10", race_opts="gd,rmsprop")
+    table = at.dataframe[0].value
+    assert_race_cells_are_true(table)
+    gd, rmsprop = table.to_dict("records")
+    assert gd["steps"] == NOT_REACHED and gd["outcome"].startswith("diverged at step ")
+    assert (rmsprop["steps"], rmsprop["outcome"]) == ("4", "reached, off map")
 
 
 # --------------------------------------------------------------------------- SGD

@@ -1,4 +1,4 @@
-"""The learning-rate lab (optimizers/lab*.py): every experiment against facts worked out by hand."""
+"""The learning-rate lab (optimizers/lab/): every experiment against facts worked out by hand."""
 
 from __future__ import annotations
 
@@ -8,17 +8,19 @@ import numpy as np
 import pytest
 
 from optimizers.diagnostics import Outcome
-from optimizers.lab_compare import choose_rate, fair_race, lr_sweep
-from optimizers.lab_grid import DEFAULT_LRS, decade_grid, parse_lr_grid
-from optimizers.lab_maps import DIVERGED, basin_map, phase_diagram
-from optimizers.lab_range import (
+from optimizers.lab.basins import DIVERGED, basin_map
+from optimizers.lab.grid import DEFAULT_LRS, decade_grid, parse_lr_grid
+from optimizers.lab.phase import phase_diagram
+from optimizers.lab.race import choose_rate, fair_race
+from optimizers.lab.range_test import (
     explain_disagreement,
     exponential_rates,
     lr_range_test,
     smooth_loss,
     valley,
 )
-from optimizers.lab_sgd import sgd_fan
+from optimizers.lab.sgd import sgd_fan
+from optimizers.lab.sweep import lr_sweep
 from optimizers.rules import adam, gd, momentum
 from optimizers.simulate import simulate
 from surfaces import make_surface
@@ -294,15 +296,19 @@ def test_phase_diagram_follows_the_heavy_ball_stability_boundary(ravine):
 
 
 def brute_force_choice(surface, optimizer, rates, start, steps, tol):
-    """Run each rate on its own; pick by (steps to reach-and-stay, final loss, larger rate)."""
+    """Run each rate on its own; among rates whose path stays on the map and does not diverge,
+    pick by (steps to reach-and-stay, final loss, larger rate)."""
+    (x0, x1), (y0, y1) = surface.domain
     keys = []
     for lr in rates:
         traj = simulate(surface, optimizer, float(lr), start, steps)
         loss = traj.loss[:, 0] - surface.f_min
-        diverged = traj.diverged_at[0] >= 0
+        x, y = traj.positions[:, 0, 0], traj.positions[:, 0, 1]
+        on_map = all(x0 <= a <= x1 and y0 <= b <= y1 for a, b in zip(x, y, strict=True))
+        eligible = on_map and traj.diverged_at[0] < 0
         reached = [k for k in range(len(loss)) if (loss[k:] < tol).all()]
-        first = reached[0] if reached and not diverged else math.inf
-        keys.append((first, math.inf if diverged else loss[-1], -lr))
+        first = reached[0] if reached and eligible else math.inf
+        keys.append((first, loss[-1] if eligible else math.inf, -lr))
     return rates[min(range(len(rates)), key=keys.__getitem__)]
 
 
@@ -357,9 +363,9 @@ def test_race_at_one_rate_is_a_same_rate_race(ravine):
 def test_choose_rate_breaks_ties_by_final_loss_then_larger_rate():
     steps = np.array([-1, 40, 40, 40, -1])
     final = np.array([5.0, 1e-9, 1e-10, 1e-10, 0.0])
-    diverged = np.array([True, False, False, False, False])
-    assert choose_rate(steps, final, diverged) == 2
-    assert choose_rate(np.full(3, -1), np.array([3.0, 1.0, 2.0]), np.array([0, 0, 0], bool)) == 1
+    eligible = np.array([False, True, True, True, True])
+    assert choose_rate(steps, final, eligible) == 2
+    assert choose_rate(np.full(3, -1), np.array([3.0, 1.0, 2.0]), np.ones(3, bool)) == 1
 
 
 # ----------------------------------------------------------------------------- SGD fan

@@ -7,8 +7,10 @@ import numpy as np
 import pytest
 
 from optimizers.diagnostics import Outcome, diagnose
-from optimizers.lab_maps import UNDEFINED, basin_map, defined_at, phase_diagram, row_chunks
-from optimizers.lab_sgd import runs_seed
+from optimizers.lab.basins import UNDEFINED, basin_map, defined_at
+from optimizers.lab.chunks import row_chunks
+from optimizers.lab.phase import phase_diagram
+from optimizers.lab.sgd import runs_seed
 from optimizers.rules import gd
 from optimizers.simulate import simulate
 from surfaces import make_surface

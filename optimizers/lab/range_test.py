@@ -32,15 +32,15 @@ import math
 from typing import Any, NamedTuple
 
 import numpy as np
+from surfaces import SurfaceLike
 
-from .base import Optimizer, from_schedule
-from .simulate import GradientFn, Trajectory, simulate
-from .stability import analyze
+from optimizers.base import Optimizer, from_schedule
+from optimizers.simulate import GradientFn, Trajectory, simulate
+from optimizers.stability import analyze
 
 Array = np.ndarray
 
 SKIP_END = 5  # fastai lr_find: recorder.losses[num_it//10:-5]
-SUGGESTIONS = ("valley", "steep", "minimum/10")
 
 
 class RangeTest(NamedTuple):
@@ -51,8 +51,8 @@ class RangeTest(NamedTuple):
     stop_reason: "diverged", "loss above k× best" or "end of range".
     suggestions: rule -> rate ("valley", "steep", "minimum/10"; NaN if the trimmed curve is too
     short). marks: rule -> index into lrs of the point fastai marks (for "minimum/10": the
-    minimum itself). lr_max_stable / lr_max_stable_start: GD's limit 2/λ_max of the local
-    quadratic at the global minimum / at the start (inf where the surface is not convex there).
+    minimum itself). lr_max_stable: GD's limit 2/λ_max of the local quadratic at the global
+    minimum (inf where the surface is not convex there).
     beta: the EMA factor used.
     """
 
@@ -64,7 +64,6 @@ class RangeTest(NamedTuple):
     suggestions: dict[str, float]
     marks: dict[str, int]
     lr_max_stable: float
-    lr_max_stable_start: float
     beta: float
     trajectory: Trajectory
 
@@ -155,7 +154,7 @@ def suggest(lrs: Array, smoothed: Array, steps: int) -> tuple[dict[str, float], 
     return rates, marks
 
 
-def stable_limit(surface: Any, point: Any) -> float:
+def stable_limit(surface: SurfaceLike, point: Any) -> float:
     """GD's stability limit 2/λ_max of the local quadratic at `point` (NaN without a point)."""
     if point is None:
         return math.nan
@@ -163,7 +162,7 @@ def stable_limit(surface: Any, point: Any) -> float:
 
 
 def lr_range_test(
-    surface: Any,
+    surface: SurfaceLike,
     optimizer: Optimizer,
     start: Any,
     *,
@@ -211,7 +210,6 @@ def lr_range_test(
         suggestions=suggestions,
         marks=marks,
         lr_max_stable=stable_limit(surface, minimum_point),
-        lr_max_stable_start=stable_limit(surface, start),
         beta=float(beta),
         trajectory=traj,
     )

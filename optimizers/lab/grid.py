@@ -37,6 +37,7 @@ def decade_grid(hi: float = 10.0, lo: float = 1e-4, per_decade: Sequence[float] 
 
 
 DEFAULT_LRS = decade_grid(10.0, 1e-4)
+DEFAULT_LRS.flags.writeable = False  # shared by every caller: read-only, never copied
 
 
 def parse_lr_grid(text: str, *, max_rates: int = MAX_RATES) -> Array:

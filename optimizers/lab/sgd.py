@@ -18,10 +18,11 @@ from typing import Any, NamedTuple
 import numpy as np
 from surfaces.data import RegressionData, minibatch_gradient, regression_surface
 
-from .base import LRPolicy, Optimizer
-from .lab_compare import repeat_start
-from .rules import gd
-from .simulate import Trajectory, simulate
+from optimizers.base import LRPolicy, Optimizer
+from optimizers.rules import gd
+from optimizers.simulate import Trajectory, simulate
+
+from .common import repeat_start
 
 Array = np.ndarray
 
