@@ -5,8 +5,8 @@
 - `poly_fns` / `lsq_fns`: vectorized f, grad, hess, value_and_grad of a polynomial, or of a sum of
   squared polynomial residuals f = Σ r_k² (∇f = 2Σ r_k∇r_k, ∇²f = 2Σ(∇r_k∇r_kᵀ + r_k∇²r_k)),
   which stays ≥ 0 and is exactly 0 where the residuals vanish.
-- `critical_points`: every minimum and saddle in a box, by vectorized Newton on the analytic
-  gradient and Hessian from a grid of seeds (run once when a surface is built).
+- `surface`: a Surface whose minima and saddles, unless given, are found by the one
+  critical-point finder (surfaces.critical, the one typed formulas use) once when it is built.
 - `sym2`: assemble (..., 2, 2) Hessians from their three distinct entries.
 
 Coordinates are on the last axis everywhere: (..., 2) -> (...), (..., 2), (..., 2, 2).
@@ -17,11 +17,11 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import NamedTuple
 
 import numpy as np
 
 from .base import Array, Box, Minimum, Surface
+from .critical import find_critical_points
 
 Fns = tuple[Callable, Callable, Callable, Callable]  # f, grad, hess, value_and_grad
 
@@ -290,91 +290,6 @@ def lsq_fns(residuals: tuple[Poly, ...]) -> Fns:
 
 
 # --------------------------------------------------------------------------------------------
-# Critical points
-# --------------------------------------------------------------------------------------------
-
-
-class Critical(NamedTuple):
-    minima: tuple[Minimum, ...]
-    saddles: tuple[tuple[float, float], ...]
-
-
-def _newton(grad: Callable, hess: Callable, pts: Array, max_step: float, iters: int) -> Array:
-    """Vectorized Newton iteration x ← x − H⁻¹∇f with each step capped at `max_step`."""
-    with np.errstate(all="ignore"):
-        for _ in range(iters):
-            g, h = grad(pts), hess(pts)
-            a, b, d = h[..., 0, 0], h[..., 0, 1], h[..., 1, 1]
-            det = a * d - b * b
-            step = np.stack([d * g[..., 0] - b * g[..., 1], a * g[..., 1] - b * g[..., 0]], -1)
-            step /= det[..., None]
-            norm = np.linalg.norm(step, axis=-1, keepdims=True)
-            step *= np.minimum(1.0, max_step / norm)
-            pts = np.where(np.isfinite(step), pts - step, np.nan)
-    return pts
-
-
-def _dedupe(pts: Array, tol: float) -> Array:
-    """`pts` without points closer than `tol` to an earlier one (first occurrence kept)."""
-    _, first = np.unique(np.round(pts / tol), axis=0, return_index=True)
-    pts = pts[np.sort(first)]
-    close = np.linalg.norm(pts[:, None] - pts[None], axis=-1) < tol
-    return pts[~np.triu(close, 1).any(axis=0)]
-
-
-def _angle(p: tuple[float, float]) -> float:
-    return float(np.arctan2(p[1], p[0]) % (2 * np.pi))
-
-
-def critical_points(
-    f: Callable, grad: Callable, hess: Callable, box: Box, n: int = 41, iters: int = 60
-) -> Critical:
-    """All non-degenerate minima and saddles found by Newton from an n×n grid over `box`.
-
-    Kept: points that converge (tiny Newton step) inside the box (plus 1% margin), merged when
-    closer than 1e-6 of the box size. Minima are sorted by value (ties to 1e-9 relative by
-    polar angle from 0°), so the global ones come first.
-    """
-    (x0, x1), (y0, y1) = box
-    size = float(np.hypot(x1 - x0, y1 - y0))
-    gx, gy = np.meshgrid(np.linspace(x0, x1, n), np.linspace(y0, y1, n))
-    pts = _newton(grad, hess, np.stack([gx.ravel(), gy.ravel()], -1), 0.05 * size, iters)
-    last = _newton(grad, hess, pts, 0.05 * size, 1)
-    with np.errstate(all="ignore"):
-        moved = np.linalg.norm(last - pts, axis=-1)
-    pad = 0.01 * size
-    keep = (
-        (moved <= 1e-9 * size)
-        & (pts[:, 0] >= x0 - pad)
-        & (pts[:, 0] <= x1 + pad)
-        & (pts[:, 1] >= y0 - pad)
-        & (pts[:, 1] <= y1 + pad)
-    )
-    pts = _dedupe(last[keep], 1e-6 * size)
-    if len(pts) == 0:
-        return Critical((), ())
-    eig = np.linalg.eigvalsh(hess(pts))
-    tol = 1e-9 * max(1.0, float(np.abs(eig).max()))
-    vals = f(pts)
-    minima = [
-        Minimum((float(p[0]), float(p[1])), float(v))
-        for p, v, e in zip(pts, vals, eig, strict=True)
-        if e[0] > tol
-    ]
-    scale = max(1.0, max((abs(m.value) for m in minima), default=1.0))
-    minima.sort(key=lambda m: (round(m.value / scale, 9), _angle(m.point)))
-    saddles = sorted(
-        (
-            (float(p[0]), float(p[1]))
-            for p, e in zip(pts, eig, strict=True)
-            if e[0] < -tol < tol < e[1]
-        ),
-        key=lambda s: (_angle(s), np.hypot(*s)),
-    )
-    return Critical(tuple(minima), tuple(saddles))
-
-
-# --------------------------------------------------------------------------------------------
 # Gaussian wells on a bowl
 # --------------------------------------------------------------------------------------------
 
@@ -480,12 +395,17 @@ def surface(
     grid: int = 41,
     cost: float = 1.0,
 ) -> Surface:
-    """A Surface from (f, grad, hess, value_and_grad); critical points found unless given."""
+    """A Surface from (f, grad, hess, value_and_grad); minima and saddles not given are found
+    by surfaces.critical, Newton also starting from a `grid` × `grid` grid of seeds."""
     f, grad, hess, value_and_grad = fns
     if minima is None or saddles is None:
-        found = critical_points(f, grad, hess, domain, n=grid)
-        minima = found.minima if minima is None else minima
-        saddles = found.saddles if saddles is None else saddles
+
+        def fgh(p: Array) -> tuple[Array, Array, Array]:
+            return (*value_and_grad(p), hess(p))
+
+        found = find_critical_points(f, fgh, domain, seeds=grid)
+        minima = found[0] if minima is None else minima
+        saddles = found[1] if saddles is None else saddles
     return Surface(
         name=name,
         title=title,

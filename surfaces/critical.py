@@ -1,4 +1,5 @@
-"""Numerical search for the minima and saddles of a 2-D surface in a box (a user's formula).
+"""THE critical-point finder: minima and saddles of a 2-D surface in a box, for typed formulas
+and the built-in landscapes alike (surfaces/_kit.surface), so both list them the same way.
 
 Minima: a vectorized descent from a grid of starts, then a test of what f does around each end.
 
@@ -20,8 +21,17 @@ Minima: a vectorized descent from a grid of starts, then a test of what f does a
   this: it is indefinite at a cusp (√|x|), zero on a flat bottom (x¹⁰⁰), meaningless at a
   kink (|x|).
 
-Saddles: Newton's method on ∇f = 0 from the same starts; a saddle has a small gradient and a
-clearly indefinite exact Hessian.
+Saddles: Newton's method on ∇f = 0 from the same starts (and from a denser seed grid if the
+caller asks: the built-ins do); a saddle has a small gradient and a clearly indefinite exact
+Hessian. Newton's ends with a small gradient and a clearly positive definite Hessian join the
+descent as extra starts (with a tiny first radius), so a shallow basin the greedy descent hops
+over is still found.
+
+One rule for all: ends closer than MERGE (1e-3 of the box size) are one point, the lowest kept;
+each minimum is then polished by Newton steps while they shrink ‖∇f‖ (the descent stops ~√ε of
+the box size away, where f stops changing in floating point). One order (`canonical_order`):
+by value, values within 1e-9 of f's typical range counting as equal (global minima first),
+then by x, then by y; saddles likewise.
 
 Why not scipy.optimize.minimize from each start: it runs one start at a time, one Python-level
 evaluation per step. On this project's 2-core machine that cost 0.5–7 s (trust-exact, L-BFGS-B)
@@ -56,6 +66,9 @@ FAN = NEWTON_MULTIPLES.size + GRADIENT_FRACTIONS.size + 8 + KINK_FRACTIONS.size
 _S = np.sqrt(0.5)  # exact axis directions: near a pole a 1e-16 sideways slip changes f
 COMPASS = np.array([[1, 0], [_S, _S], [0, 1], [-_S, _S], [-1, 0], [-_S, -_S], [0, -1], [_S, -_S]])
 POLE_JUMP = 0.1  # × f's typical range, within 1e-12 of the box size: a pole
+POLISH_STEPS = 8  # Newton steps that refine a minimum the descent stopped at
+MERGE = 1e-3  # × box size: end points closer than this are one critical point
+ORDER_TIES = 1e-9  # × f's typical range (values) and × box size (coordinates): equal in order
 
 
 class _Budget:
@@ -204,14 +217,17 @@ def _ring_step(f: F, fgh: FGH, X: Array, fx: Array, size: float, lo: Array, hi: 
     return best < fx, where
 
 
-def _descend(f: F, fgh: FGH, X: Array, box: tuple[Array, Array], size: float, budget: _Budget):
+def _descend(
+    f: F, fgh: FGH, X: Array, r: Array, box: tuple[Array, Array], size: float, budget: _Budget
+):
     """Move every start downhill until it cannot go lower (module docstring); end points.
-    Points may roam 5% beyond the box; one that fails to move out there is given up."""
+    `r`: the first radius of each start. Points may roam 5% beyond the box; one that fails to
+    move out there is given up."""
     margin = 0.05 * (box[1] - box[0])
     lo, hi = box[0] - margin, box[1] + margin
     X = X.copy()
     fx, g, H = fgh(X)
-    r = np.full(len(X), size / 8)
+    r = r.copy()
     failed = np.zeros(len(X), dtype=bool)
     active = np.flatnonzero(np.isfinite(fx))
     for _ in range(MAX_STEPS):
@@ -276,72 +292,134 @@ def _newton(fgh: FGH, X: Array, lo: Array, hi: Array, size: float, budget: _Budg
     return X
 
 
+def _polish(fgh: FGH, X: Array, size: float, budget: _Budget) -> Array:
+    """Newton steps from each point while they shrink ‖∇f‖ and stay within MERGE of where it
+    started: a descent stops where f stops changing in floating point, about √ε of the box size
+    from a smooth minimum; Newton on ∇f goes on to the last bit. Kinks and flat bottoms (no
+    finite, positive definite Hessian) are left as they are."""
+    X = X.copy()
+    origin = X.copy()
+    _, g, H = fgh(X)
+    gnorm = np.linalg.norm(g, axis=-1)
+    active = np.flatnonzero(np.isfinite(gnorm) & (gnorm > 0))
+    for _ in range(POLISH_STEPS):
+        if active.size == 0 or not budget.charge(0, active.size):
+            break
+        lmin, _ = _eig(H[active])
+        Xn = X[active] + _solve(H[active], g[active])
+        _, gn, Hn = fgh(Xn)
+        norm = np.linalg.norm(gn, axis=-1)
+        near = np.linalg.norm(Xn - origin[active], axis=-1) <= MERGE * size
+        better = (lmin > 0) & near & (norm < gnorm[active])
+        idx = active[better]
+        X[idx], g[idx], H[idx], gnorm[idx] = Xn[better], gn[better], Hn[better], norm[better]
+        active = idx[norm[better] > 0]
+    return X
+
+
 def _dedupe(points: Array, values: Array, tol: float) -> list[int]:
-    """Indices of points sorted by value, dropping any within `tol` of a kept one."""
+    """Indices of points sorted by value, dropping any within `tol` of a kept one (so of two
+    ends of one critical point the lower is kept)."""
+    order = np.argsort(values, kind="stable")
+    left = np.ones(len(order), dtype=bool)
     kept: list[int] = []
-    for i in np.argsort(values, kind="stable"):
-        if all(np.linalg.norm(points[i] - points[k]) > tol for k in kept):
+    for k, i in enumerate(order):
+        if left[k]:
             kept.append(int(i))
+            left &= np.linalg.norm(points[order] - points[i], axis=-1) > tol
     return kept
 
 
+def canonical_order(values: Array, points: Array, value_tol: float, point_tol: float) -> Array:
+    """Indices in THE order of minima (and, with equal values, of saddles): by value, values
+    within `value_tol` of the lowest of their run counting as equal (so all global minima come
+    first), then by x, then by y, coordinates compared on a grid of `point_tol`."""
+    values, points = np.asarray(values, dtype=float), np.asarray(points, dtype=float)
+    by_value = np.argsort(values, kind="stable")
+    tier = np.empty(len(values), dtype=int)
+    head, rank = -np.inf, -1
+    for i in by_value:
+        if values[i] > head + value_tol:
+            head, rank = values[i], rank + 1
+        tier[i] = rank
+    snapped = np.round(points / point_tol) if len(points) else np.zeros((0, 2))
+    return np.lexsort((snapped[:, 1], snapped[:, 0], tier)) if len(values) else by_value
+
+
 def find_critical_points(
-    f: F, fgh: FGH, domain: Box, f_ops: int = 1, fgh_ops: int = 1, budget: float = BUDGET
+    f: F,
+    fgh: FGH,
+    domain: Box,
+    f_ops: int = 1,
+    fgh_ops: int = 1,
+    budget: float = BUDGET,
+    seeds: int = GRID,
 ) -> tuple[tuple[Minimum, ...], tuple[tuple[float, float], ...]]:
-    """(minima sorted lowest first, saddles) of f inside `domain`.
+    """(minima, saddles) of f inside `domain`, each in `canonical_order` (global minima first).
 
     `f(X)` and `fgh(X)` give f and (f, ∇f, ∇²f) for points X of shape (B, 2); `f_ops` and
-    `fgh_ops` are their costs in array operations (the search's work is bounded by `budget`).
-    Either tuple may be empty. inf/nan values are expected and discarded: no warnings.
+    `fgh_ops` are their costs in array operations (the search's work is bounded by `budget`);
+    Newton's method also starts from a `seeds` × `seeds` grid (a dense one finds every
+    non-degenerate critical point of a cheap surface). Either tuple may be empty. inf/nan
+    values are expected and discarded: no warnings.
     """
     with np.errstate(all="ignore"):
-        return _find(f, fgh, domain, _Budget(budget, f_ops, fgh_ops))
+        return _find(f, fgh, domain, _Budget(budget, f_ops, fgh_ops), seeds)
 
 
 def _find(
-    f: F, fgh: FGH, domain: Box, budget: _Budget
+    f: F, fgh: FGH, domain: Box, budget: _Budget, seeds: int
 ) -> tuple[tuple[Minimum, ...], tuple[tuple[float, float], ...]]:
     (x0, x1), (y0, y1) = domain
     size = max(x1 - x0, y1 - y0)
-    box_lo, box_hi = np.array([x0, y0]), np.array([x1, y1])
-    margin = 0.05 * (box_hi - box_lo)
-    lo, hi = box_lo - margin, box_hi + margin
+    box = np.array([x0, y0]), np.array([x1, y1])
+    margin = 0.05 * (box[1] - box[0])
+    lo, hi = box[0] - margin, box[1] + margin
     sample = _grid(domain, SAMPLE)
     fs = f(sample)
     f_range = _typical_range(fs)
     starts = np.concatenate([_grid(domain, GRID), _sample_minima(sample, fs, SAMPLE, 16)])
-    budget.charge(len(sample), len(starts))
+    seeded = starts if seeds <= GRID else np.concatenate([_grid(domain, seeds), starts])
+    budget.charge(len(sample), len(seeded))
 
-    share = _Budget(budget.left / 5, budget.f_ops, budget.fgh_ops)  # for the saddles
+    share = _Budget(budget.left / 5, budget.f_ops, budget.fgh_ops)  # for Newton
     budget.left -= share.left
-    saddles = _saddles(
-        fgh, _newton(fgh, starts, lo, hi, size, share), (box_lo, box_hi), size, f_range
-    )
-    ends = _descend(f, fgh, starts, (box_lo, box_hi), size, budget)
-    ends = ends[_within(ends, box_lo, box_hi)]
+    stationary = _newton(fgh, seeded, lo, hi, size, share)
+    saddles, smooth = _stationary(fgh, stationary, box, size, f_range)
+    # Newton's minima start the descent with a tiny radius (a large one may hop out of a
+    # shallow basin): it only moves them to where f is lowest in floating point, which is
+    # where the ring test below can tell a minimum from rounding noise.
+    radius = np.concatenate([np.full(len(starts), size / 8), np.full(len(smooth), 1e-12 * size)])
+    ends = _descend(f, fgh, np.concatenate([starts, smooth]), radius, box, size, budget)
+    ends = ends[_within(ends, *box)]
     fe = f(ends)
     ends, fe = ends[np.isfinite(fe)], fe[np.isfinite(fe)]
-    keep = _dedupe(ends, fe, 1e-3 * size)
+    keep = _dedupe(ends, fe, MERGE * size)
     ends, fe = ends[keep], fe[keep]
     is_min = _is_minimum(f, fgh, ends, size, f_range) if len(ends) else np.zeros(0, dtype=bool)
+    ends = _polish(fgh, ends[is_min], size, budget)
+    fe = f(ends)
+    order = canonical_order(fe, ends, ORDER_TIES * f_range, ORDER_TIES * size)
     minima = tuple(
         Minimum((float(p[0]), float(p[1])), float(v))
-        for p, v in zip(ends[is_min], fe[is_min], strict=True)
+        for p, v in zip(ends[order], fe[order], strict=True)
     )
     return minima, saddles
 
 
-def _saddles(
+def _stationary(
     fgh: FGH, X: Array, box: tuple[Array, Array], size: float, f_range: float
-) -> tuple[tuple[float, float], ...]:
-    """The points of X that are saddles: small gradient, clearly indefinite Hessian."""
+) -> tuple[tuple[tuple[float, float], ...], Array]:
+    """From Newton's end points X: the saddles (small gradient, clearly indefinite Hessian) in
+    canonical order, and the candidate minima (small gradient, clearly positive definite)."""
     fx, g, H = fgh(X)
     lmin, lmax = _eig(H)
     htol = 1e-6 * f_range / size**2
     ok = _within(X, *box) & np.isfinite(fx)
     ok &= np.linalg.norm(g, axis=-1) <= 1e-6 * f_range / size
-    ok &= (lmin < -htol) & (lmax > htol)
-    idx = np.flatnonzero(ok)
-    return tuple(
-        (float(X[i, 0]), float(X[i, 1])) for i in idx[_dedupe(X[idx], fx[idx], 1e-3 * size)]
-    )
+    saddle = np.flatnonzero(ok & (lmin < -htol) & (lmax > htol))
+    saddle = saddle[_dedupe(X[saddle], fx[saddle], MERGE * size)]
+    saddle = saddle[canonical_order(fx[saddle], X[saddle], ORDER_TIES * f_range, ORDER_TIES * size)]
+    smooth = np.flatnonzero(ok & (lmin > htol))
+    smooth = smooth[_dedupe(X[smooth], fx[smooth], MERGE * size)]
+    return tuple((float(X[i, 0]), float(X[i, 1])) for i in saddle), X[smooth]

@@ -2,16 +2,30 @@
 
 The text is never evaluated, and no computer-algebra system sees it. Pipeline:
 
-1. characters: at most 300, printable ASCII plus a few typographic characters mapped to ASCII
-   (``^`` → ``**``, ``−`` → ``-``, ``×``/``·`` → ``*``, ``÷`` → ``/``, ``π`` → ``pi``, no-break
-   space → space); a run of superscript digits is a power (``x²³`` is x^23, ``x⁻¹`` is x^-1).
-   Refused with their column: anything else, line breaks, ``#`` (a comment would silently
-   drop the rest), ``;``, ``$``, ``?``, ``!``, backquote and backslash.
-2. tokens (``tokenize``): refused where Python would read something else than a formula means:
+1. characters: at most 300, printable ASCII plus what pages and word processors paste, read as
+   the ASCII it stands for (``^`` → ``**``, minus sign and dashes ``− – —`` → ``-``,
+   ``× · ⋅ ∗ ∙`` → ``*``, ``÷ ∕ ⁄`` → ``/``, ``π`` → ``pi``, any Unicode space → space;
+   full-width forms ``ｘ１（``, mathematical letters ``𝑥`` and ``ℯ`` by their NFKC mapping;
+   zero-width characters dropped; line breaks before or after the formula are blanks); a run
+   of superscript digits is a power (``x²³`` is x^23, ``x⁻¹`` is x^-1). Anything else is
+   refused with its column and code point, saying what to type where we can: Cyrillic and Greek
+   look-alikes ("Cyrillic 'х' (U+0445) … looks like x: type the Latin x"), a line break inside
+   the formula, invisible and direction characters, ``#`` (a comment would silently drop the
+   rest), ``;``, quotes (a formula has no text), ``$ ? !``, backquote and backslash.
+2. brackets: an unmatched or mismatched one is named with its column. Then tokens
+   (``tokenize``): refused where Python would read something else than a formula means:
    a missing ``*`` (``2x``, ``x y``, ``2π``, ``ππ``, ``(x)(y)`` — "missing '*' between '2' and
-   'x' at column 2"), Python-only numbers (``0x10``, ``0o7``, ``0b11``, ``1_000``, ``01``,
+   'x' at column 2"), a number or a variable called like a function (``pi(x+1)``: "write
+   pi*(x+1)"), every Python keyword and assignment (``import os``, ``x = 1``: a formula is one
+   expression), Python-only numbers (``0x10``, ``0o7``, ``0b11``, ``1_000``, ``01``,
    ``1.5.5``), a trailing comma (``sin(x,)``), an operator without an operand (``x +``,
-   ``x^^2``) and a function name without parentheses (``sin x``).
+   ``x^^2``) and a function name without parentheses (``sin x``). Run before Python parses
+   the text, this also keeps the parser quiet: the only warnings ``ast.parse`` gives in 3.11
+   (fuzzed: 200 000 strings) are SyntaxWarnings "invalid decimal (hex, octal, binary,
+   imaginary) literal", for a number that runs into a keyword (``1if``, ``1or``), refused
+   here first ("'if' at column 2 …"); "is" with a literal and the like come from the compiler,
+   which never sees the text. We do not catch them with ``warnings.catch_warnings``: it swaps
+   process-wide state, which is not thread-safe, and every Streamlit session is a thread.
 3. ``ast.parse(mode="eval")`` and a whitelist walk: numbers (int/float), the names x, y, pi, e,
    ``+ - * / **`` (and unary ``+ -``), and calls of sin, cos, tan, exp, log, sqrt, abs, sinh,
    cosh, tanh (one argument) and min, max (2 to 10 arguments). Caps: 200 expression nodes,
@@ -19,7 +33,8 @@ The text is never evaluated, and no computer-algebra system sees it. Pipeline:
    within ±1e12, constant exponents within ±100, nested constant exponents whose product
    exceeds 100, constant sub-expressions that are undefined or out of range (``9**9**9``,
    ``log(x - x)``, ``x/(y - y)``). Every refusal is a :class:`FormulaError` naming the problem
-   and its column.
+   and its column; it quotes at most 24 characters of the formula, and shows a formula over 40
+   characters only as an excerpt around that column.
 4. The walk builds a small hash-consed expression graph (constants folded as it goes), which we
    differentiate ourselves and compile to NumPy (a list of ufunc calls: no exec, no lambdify),
    and the LaTeX of the formula as typed.
@@ -72,67 +87,168 @@ FORMULA_HELP = (
     + f". Write * for every product (2*x, not 2x). At most {MAX_LENGTH} characters."
 )
 
+ONE_EXPRESSION = "a formula is one expression in x and y, like x^2 + 3*y^2"
+EXCERPT_FROM = 40  # a message about a longer formula shows an excerpt around the column
+EXCERPT_SIDE = 12  # characters of it on each side of the column
+QUOTE_MAX = 24  # a quoted piece of the formula (a name, a number) longer than this is cut
+
+# Characters accepted as the ASCII they stand for (what a page or a word processor pastes); any
+# Unicode space is a space; full-width forms (ｘ, １, （), mathematical letters and digits (𝑥, 𝟐)
+# and the script e (ℯ, ⅇ) are read as their ASCII look-alike (NFKC); zero-width characters
+# and the soft hyphen are dropped (they are invisible, so the formula reads as it looks).
+_MINUS = "\u2212\u2010\u2011\u2012\u2013\u2014\ufe63"  # − ‐ ‑ ‒ – — ﹣
+_TIMES = "\u00d7\u00b7\u22c5\u2217\u2219"  # × · ⋅ ∗ ∙
+_DIVIDE = "\u00f7\u2215\u2044"  # ÷ ∕ ⁄
 _REPLACEMENTS = {
     "^": "**",
-    "−": "-",
-    "×": "*",
-    "·": "*",
-    "÷": "/",
     "π": " pi ",  # spaces keep 'ππ' or '2π' two tokens (then: missing '*')
-    "\u00a0": " ",
+    "\t": " ",
+    **dict.fromkeys(_MINUS, "-"),
+    **dict.fromkeys(_TIMES, "*"),
+    **dict.fromkeys(_DIVIDE, "/"),
 }
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
 _SUPERSCRIPTS = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+", strict=True))
+_LINE_BREAKS = "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"  # outside the formula: blanks
+# Cyrillic and Greek letters that look like Latin ones (not α, ν, ρ…: typed on purpose, they
+# mean themselves): refused, naming the Latin letter to type.
+_LOOKALIKES = dict(
+    zip(
+        "аеорсухіјѕһԁԛԝАВЕКМНОРСТХУІЈЅοχΑΒΕΖΗΙΚΜΝΟΡΤΥΧ",
+        "aeopcyxijshdqwABEKMHOPCTXYIJSoxABEZHIKMNOPTYX",
+        strict=True,
+    )
+)
 _REFUSED_ASCII = {
     "#": "comment '#' is not allowed: it would hide the rest",
-    ";": "';' is not allowed: type one formula",
+    ";": f"';' is not allowed: {ONE_EXPRESSION}",
     "\\": "backslash '\\' is not allowed",
+    "'": 'quote "\'" is not allowed: a formula has no text',
+    '"': "quote '\"' is not allowed: a formula has no text",
+    **dict.fromkeys("$?!`"),  # refused as a character
 }
+_VERBS = (  # where " at column N" goes in a message: before the first of these, else at the end
+    " is not allowed",
+    " looks like ",
+    " is never closed",
+    " does not match ",
+    " is a number, ",
+    " is a variable, ",
+)
 
 
 class FormulaError(ValueError):
-    """A formula was refused. ``message`` says why, ``column`` (1-based) where, if known."""
+    """A formula was refused. ``message`` says why, ``column`` (1-based) where, if known; the
+    text (str) also shows an excerpt around the column when the formula is long."""
 
-    def __init__(self, message: str, column: int | None = None):
+    def __init__(self, message: str, column: int | None = None, text: str | None = None):
         self.message = message
         self.column = column
-        super().__init__(_place_column(message, column))
+        super().__init__(_place_column(message, column) + _near(text, column))
 
 
 def _place_column(message: str, column: int | None) -> str:
     """'lambda is not allowed' + 3 -> 'lambda at column 3 is not allowed'; else append."""
     if column is None:
         return message
-    verb = " is not allowed"
-    if verb in message:
-        head, tail = message.split(verb, 1)
-        return f"{head} at column {column}{verb}{tail}"
+    cuts = [i for i in (message.find(v) for v in _VERBS) if i > 0]
+    if cuts:
+        return f"{message[: min(cuts)]} at column {column}{message[min(cuts) :]}"
     return f"{message} at column {column}"
+
+
+def _near(text: str | None, column: int | None) -> str:
+    """' (near "…2*x + 3y + sin…")': the formula around `column`, if it is long."""
+    if text is None or column is None or len(text) <= EXCERPT_FROM:
+        return ""
+    lo, hi = max(column - 1 - EXCERPT_SIDE, 0), min(column + EXCERPT_SIDE, len(text))
+    shown = "".join(ch if ch.isprintable() else " " for ch in text[lo:hi])
+    return f' (near "{"…" * (lo > 0)}{shown}{"…" * (hi < len(text))}")'
+
+
+def _clip(piece: str) -> str:
+    """A piece of the formula to quote in a message: cut in the middle if long."""
+    if len(piece) <= QUOTE_MAX:
+        return piece
+    half = QUOTE_MAX // 2 - 1
+    return f"{piece[:half]}…{piece[-half:]}"
 
 
 # ---------------------------------------------------------------------------------------------
 # Characters and tokens
 
 
-def _describe_char(ch: str) -> str:
-    if ch.isprintable() and not unicodedata.category(ch).startswith(("C", "Z")):
-        return f"'{ch}'"
-    return f"U+{ord(ch):04X} ({unicodedata.name(ch, 'control character').lower()})"
+def _char_refusal(ch: str) -> str:
+    """Why `ch` is refused, naming it with its code point and, if we can, what to type."""
+    code = f"U+{ord(ch):04X}"
+    name = unicodedata.name(ch, "")
+    visible = ch.isprintable() and not unicodedata.category(ch).startswith(("C", "Z"))
+    if ch in _LINE_BREAKS:
+        return "a line break is not allowed: type the formula on one line"
+    if not visible:
+        what = name.lower() or "control character"
+        return f"invisible character {code} ({what}) is not allowed: delete it"
+    if ch in _LOOKALIKES:
+        latin = _LOOKALIKES[ch]
+        return (
+            f"{name.split()[0].title()} '{ch}' ({code}) looks like {latin}: type the Latin {latin}"
+        )
+    hints = {
+        "SUPERSCRIPT": ("superscript", "write powers with ^, like x^2"),
+        "MODIFIER LETTER": ("superscript", "write powers with ^, like x^2"),
+        "SUBSCRIPT": ("subscript", "the variables are x and y"),
+        "GREEK": ("Greek", "the variables are x and y (π is pi)"),
+        "VULGAR FRACTION": (
+            "fraction",
+            "write " + unicodedata.normalize("NFKC", ch).replace("⁄", "/"),
+        ),
+        "BULLET": ("bullet", "for a product type *"),
+        "SQUARE ROOT": ("root", "write sqrt(...)"),
+    }
+    for key, (kind, hint) in hints.items():
+        if key in name:
+            return f"{kind} '{ch}' ({code}) is not allowed: {hint}"
+    kind = "letter" if unicodedata.category(ch).startswith("L") else "character"
+    return f"{kind} '{ch}'{f' ({code})' * (ord(ch) > 127)} is not allowed"
+
+
+def _compatible(ch: str) -> str:
+    """The ASCII character a full-width form, a mathematical letter or digit, or a script e
+    stands for (Unicode's compatibility mapping, NFKC); else `ch` itself."""
+    code = ord(ch)
+    if 0xFF01 <= code <= 0xFF5E or 0x1D400 <= code <= 0x1D7FF or ch in "ℯⅇ":
+        ascii_ch = unicodedata.normalize("NFKC", ch)
+        if len(ascii_ch) == 1 and " " < ascii_ch <= "~":
+            return ascii_ch
+    return ch
+
+
+def _ascii(ch: str, prev: str, inside: bool) -> str | None:
+    """What `ch` reads as (ASCII, maybe empty), or None if refused; `prev`: the character
+    before it; `inside`: whether it lies between the formula's first and last visible ones."""
+    if ch in _SUPERSCRIPTS:
+        return ("" if prev in _SUPERSCRIPTS else "**") + _SUPERSCRIPTS[ch]
+    if ch in _INVISIBLE:
+        return ""
+    if ch in _LINE_BREAKS:
+        return None if inside else " "
+    if unicodedata.category(ch) == "Zs":
+        return " "
+    rep = _REPLACEMENTS.get(_compatible(ch), _compatible(ch))
+    return rep if all(" " <= c <= "~" for c in rep) else None
 
 
 def _normalise(text: str) -> tuple[str, list[int]]:
     """ASCII text and, per character of it, the 0-based column in `text` it came from."""
     out: list[str] = []
     origin: list[int] = []
+    first, end = len(text) - len(text.lstrip()), len(text.rstrip())
     for i, ch in enumerate(text):
-        if ch in _SUPERSCRIPTS:
-            after_power = i > 0 and text[i - 1] in _SUPERSCRIPTS
-            rep = ("" if after_power else "**") + _SUPERSCRIPTS[ch]
-        else:
-            rep = _REPLACEMENTS.get(ch, ch)
-        if ch in _REFUSED_ASCII:
-            raise FormulaError(_REFUSED_ASCII[ch], i + 1)
-        if not (rep == "\t" or " " <= rep <= "~") or ch in "$?!`":
-            raise FormulaError(f"character {_describe_char(ch)} is not allowed", i + 1)
+        rep = _ascii(ch, text[i - 1] if i else "", first <= i < end)
+        if rep is None or (rep in _REFUSED_ASCII and _REFUSED_ASCII[rep] is None):
+            raise FormulaError(_char_refusal(ch), i + 1, text)
+        if rep in _REFUSED_ASCII:
+            raise FormulaError(_REFUSED_ASCII[rep], i + 1, text)  # type: ignore[arg-type]
         out.append(rep)
         origin.extend([i] * len(rep))
     origin.append(len(text))  # one past the end (syntax errors at end of input)
@@ -174,16 +290,47 @@ _NEEDS_LEFT = ("*", "/", "**", "//", "%", "@")  # binary-only operators
 _NEEDS_RIGHT = (*_NEEDS_LEFT, "+", "-")
 
 
-def _number_problem(tok: tokenize.TokenInfo) -> str | None:
-    """Why a NUMBER token is not a formula number (Python-only forms), or None."""
+_ASSIGNMENTS = ("=", ":=", "+=", "-=", "*=", "/=", "//=", "%=", "**=", "@=", "&=", "|=", "^=")
+_ASSIGNMENTS += (">>=", "<<=")
+
+
+def _token_problem(tok: tokenize.TokenInfo, in_call: bool) -> str | None:
+    """Why a token has no place in a formula (a Python-only number, a keyword, an assignment),
+    or None; '{typed}' in the message stands for what the user typed. `in_call`: directly in
+    a call's parentheses, where '=' is a keyword argument (the tree walk names it)."""
     s = tok.string
+    if tok.type == tokenize.NAME and keyword.iskeyword(s):
+        if s in ("True", "False", "None"):
+            return f"'{s}' is not allowed: a formula is made of numbers, x, y, pi, e and functions"
+        if s in ("and", "or", "not", "is", "in"):
+            return f"'{s}' is not allowed: a formula has no logic (to choose, use min or max)"
+        return f"'{s}' is not allowed: {ONE_EXPRESSION}"
+    if tok.type == tokenize.OP and s in _ASSIGNMENTS and not (in_call and s == "="):
+        return f"assignment '{{typed}}' is not allowed: {ONE_EXPRESSION} (type what follows '=')"
+    if tok.type != tokenize.NUMBER:
+        return None
     if s[:2].lower() in ("0x", "0o", "0b"):
-        return f"number '{s}' is not allowed: use decimal numbers like 16 or 2.5e-3"
+        return "number '{typed}' is not allowed: use decimal numbers like 16 or 2.5e-3"
     if "_" in s:
-        return f"number '{s}' is not allowed: write it without '_'"
+        return "number '{typed}' is not allowed: write it without '_'"
     if len(s) > 1 and s.isdigit() and s[0] == "0":
-        return f"number '{s}' is not allowed: write it without leading zeros"
+        return "number '{typed}' is not allowed: write it without leading zeros"
     return None
+
+
+def _nesting(tok: tokenize.TokenInfo) -> int:
+    """+1 for an opening bracket, -1 for a closing one, else 0."""
+    return (tok.string in ("(", "[", "{")) - (tok.string in (")", "]", "}"))
+
+
+def _closing(toks: list[tokenize.TokenInfo], k: int) -> tokenize.TokenInfo:
+    """The token that closes the bracket toks[k] (brackets are checked to match)."""
+    depth = 0
+    for tok in toks[k:]:
+        depth += _nesting(tok)
+        if depth == 0:
+            return tok
+    return toks[-1]
 
 
 def _split_names(name: str) -> list[str] | None:
@@ -572,7 +719,7 @@ class _Builder:
         return self.origin[min(offset, len(self.origin) - 1)] + 1
 
     def refuse(self, message: str, offset: int) -> FormulaError:
-        return FormulaError(message, self.column(offset))
+        return FormulaError(message, self.column(offset), self.original)
 
     def after(self, offset: int) -> int:
         """Offset of the first non-blank character at or after `offset`."""
@@ -580,21 +727,50 @@ class _Builder:
             offset += 1
         return offset
 
-    def typed(self, tok: tokenize.TokenInfo) -> str:
-        """What the user typed for a token (e.g. 'π' for pi, '^' for **)."""
+    def typed(self, tok: tokenize.TokenInfo, until: tokenize.TokenInfo | None = None) -> str:
+        """What the user typed for a token, or from it to `until` (e.g. 'π' for pi, '^' for
+        **), cut in the middle if long."""
         start = self.origin[tok.start[1]]
-        end = self.origin[max(tok.end[1] - 1, tok.start[1])] + 1
-        return self.original[start:end]
+        last = until or tok
+        end = self.origin[max(last.end[1] - 1, last.start[1])] + 1
+        return _clip(self.original[start:end])
+
+    def check_brackets(self) -> None:
+        """Refuse a bracket without its partner, naming it and its column."""
+        opened: list[int] = []
+        for i, ch in enumerate(self.text):
+            if ch in "([{":
+                opened.append(i)
+            elif ch in ")]}":
+                typed = self.original[self.origin[i]]
+                if not opened:
+                    raise self.refuse(f"unmatched '{typed}'", i)
+                j = opened.pop()
+                if "([{".index(self.text[j]) != ")]}".index(ch):
+                    partner = self.original[self.origin[j]]
+                    raise self.refuse(
+                        f"'{typed}' does not match '{partner}' at column {self.column(j)}", i
+                    )
+        if opened:
+            raise self.refuse(
+                f"'{self.original[self.origin[opened[-1]]]}' is never closed", opened[-1]
+            )
 
     def check_tokens(self) -> None:
-        """Refuse token sequences that Python reads differently from a formula (module doc)."""
+        """Refuse token sequences that Python reads differently from a formula (module doc).
+        Run before Python parses the text: then the parser has nothing to warn about."""
         toks = _tokens(self.text)
-        for prev, tok in zip([None, *toks], [*toks, None], strict=True):
+        calls: list[bool] = []  # per open bracket: whether it is a call's
+        for k, (prev, tok) in enumerate(zip([None, *toks], [*toks, None], strict=True)):
             at = tok.start[1] if tok else len(self.text)
-            if tok is not None and tok.type == tokenize.NUMBER:
-                problem = _number_problem(tok)
+            if tok is not None:
+                if _nesting(tok) > 0:
+                    calls.append(prev is not None and prev.type == tokenize.NAME)
+                elif _nesting(tok) < 0 and calls:
+                    calls.pop()
+                problem = _token_problem(tok, bool(calls) and calls[-1])
                 if problem:
-                    raise self.refuse(problem, at)
+                    raise self.refuse(problem.replace("{typed}", self.typed(tok)), at)
             if prev is None:
                 if tok is not None and tok.string in _NEEDS_LEFT:
                     raise self.refuse(f"'{self.typed(tok)}' needs something before it", at)
@@ -605,6 +781,11 @@ class _Builder:
             )
             if numbers and prev.end == tok.start:
                 raise self.refuse(f"number '{p}{self.typed(tok)}' is malformed", prev.start[1])
+            if prev.string in NAMES and tok is not None and tok.string == "(":
+                what = "a variable" if prev.string in ("x", "y") else "a number"
+                args = self.typed(tok, _closing(toks, k))
+                message = f"'{p}' is {what}, not a function: write {p}*{args}"
+                raise self.refuse(message, prev.start[1])
             if _ends_operand(prev) and _starts_operand(tok, prev):
                 raise self.refuse(f"missing '*' between '{p}' and '{self.typed(tok)}'", at)
             if prev.string in FUNCTIONS_1 + FUNCTIONS_N and (tok is None or tok.string != "("):
@@ -635,7 +816,7 @@ class _Builder:
         what = _CONSTRUCTS.get(type(node), f"{type(node).__name__} expression")
         offset = node.col_offset
         if isinstance(node, ast.Attribute):
-            what = f"attribute access '.{node.attr}'"
+            what = f"attribute access '.{_clip(node.attr)}'"
             offset = node.end_col_offset - len(node.attr)
         elif isinstance(node, ast.Subscript):
             offset = self.after(node.value.end_col_offset)
@@ -647,7 +828,7 @@ class _Builder:
         v = node.value
         kinds = {bool: "True/False", str: "text in quotes", bytes: "bytes literal"}
         if isinstance(v, complex):
-            raise self.refuse(f"complex number '{v!r}' is not allowed", node.col_offset)
+            raise self.refuse(f"complex number '{_clip(repr(v))}' is not allowed", node.col_offset)
         if type(v) not in (int, float):
             what = kinds.get(type(v), repr(v))
             raise self.refuse(f"{what} is not allowed", node.col_offset)
@@ -657,7 +838,7 @@ class _Builder:
             fv = math.inf
         literal = self.text[node.col_offset : node.end_col_offset]
         if not abs(fv) <= MAX_CONSTANT:
-            message = f"number {literal} is larger than {MAX_CONSTANT:.0e}"
+            message = f"number {_clip(literal)} is larger than {MAX_CONSTANT:.0e}"
             raise self.refuse(message, node.col_offset)
         tex = _tex_number(literal)
         return _Term(self.graph.const(fv), 1.0, tex, _ATOM if tex == literal else _MUL)
@@ -679,10 +860,10 @@ class _Builder:
             )
         parts = _split_names(name)
         if parts and len(parts) > 1:
-            hint = f" (did you mean '{'*'.join(parts)}'?)"
+            hint = f" (did you mean '{_clip('*'.join(parts))}'?)"
         else:
             hint = f" (did you mean '{name.lower()}'?)" if name.lower() in NAMES else ""
-        raise self.refuse(f"unknown name '{name}'{hint}", node.col_offset)
+        raise self.refuse(f"unknown name '{_clip(name)}'{hint}", node.col_offset)
 
     def _unary(self, node: ast.UnaryOp) -> _Term:
         if isinstance(node.op, ast.UAdd):
@@ -737,20 +918,16 @@ class _Builder:
 
     def _call(self, node: ast.Call) -> _Term:
         func = node.func
-        if isinstance(func, ast.Attribute | ast.Lambda | ast.Subscript):
+        if not isinstance(func, ast.Name):  # 2(y+1), (x)(y), x(2): refused as tokens
             raise self._unsupported(func)
-        if not isinstance(func, ast.Name) or func.id in NAMES:  # 2(y+1), (x)(y), x(2)
-            paren = self.text.index("(", func.end_col_offset)
-            before = self.text[:paren].rstrip(" \t")
-            left = self.original[self.origin[len(before) - 1]]
-            raise self.refuse(f"missing '*' between '{left}' and '('", paren)
         name = func.id
         if name not in FUNCTIONS_1 + FUNCTIONS_N:
             known = ", ".join(FUNCTIONS_1 + FUNCTIONS_N)
-            raise self.refuse(f"unknown function '{name}' (use one of {known})", func.col_offset)
+            message = f"unknown function '{_clip(name)}' (use one of {known})"
+            raise self.refuse(message, func.col_offset)
         if node.keywords:
             kw = node.keywords[0]
-            what = f"keyword argument '{kw.arg}='" if kw.arg else "argument unpacking '**'"
+            what = f"keyword argument '{_clip(kw.arg)}='" if kw.arg else "argument unpacking '**'"
             raise self.refuse(f"{what} is not allowed", kw.col_offset)
         for arg in node.args:
             if isinstance(arg, ast.Starred):
@@ -814,24 +991,24 @@ def parse_formula(text: str) -> ParsedFormula:
     if not isinstance(text, str):
         raise FormulaError(f"formula must be text, got {type(text).__name__}")
     if len(text) > MAX_LENGTH:
-        raise FormulaError(f"formula longer than {MAX_LENGTH} characters")
+        raise FormulaError(f"formula longer than {MAX_LENGTH} characters ({len(text)})")
     if not text.strip():
         raise FormulaError("formula is empty: type an expression in x and y, e.g. x^2 + y^2")
     ascii_text, origin = _normalise(text)
-    stripped = ascii_text.lstrip(" \t")
+    stripped = ascii_text.lstrip(" ")
     lead = len(ascii_text) - len(stripped)
     builder = _Builder(text, stripped, origin[lead:])
+    builder.check_brackets()
+    builder.check_tokens()  # names the problem better than Python would, and keeps it quiet
     try:
         tree = ast.parse(stripped, mode="eval")
     except SyntaxError as exc:
-        builder.check_tokens()  # usually names the problem better than Python's message
         offset = (exc.offset or 1) - 1 if exc.lineno in (None, 1) else len(stripped)
         raise builder.refuse(f"syntax error: {exc.msg}", max(offset, 0)) from None
     except (ValueError, MemoryError, RecursionError):
         raise FormulaError("formula could not be read") from None
     _check_shape(tree, builder)
     term = builder.build(tree.body)
-    builder.check_tokens()  # what Python reads but a formula does not mean (0x10, sin(x,))
     return ParsedFormula(builder.graph, term.node, term.tex)
 
 

@@ -60,7 +60,7 @@ def saddle() -> Surface:
             "Near a saddle the gradient vanishes: GD slows to a crawl and escapes only as fast "
             "as the tiny sideways offset grows (start at y = 0 exactly and it never leaves)."
         ),
-        minima=(Minimum((0.0, 1.0), -0.25), Minimum((0.0, -1.0), -0.25)),
+        minima=(Minimum((0.0, -1.0), -0.25), Minimum((0.0, 1.0), -0.25)),
         saddles=((0.0, 0.0),),
     )
 

@@ -77,3 +77,73 @@ def test_a_pole_is_not_a_minimum_but_a_cusp_is():
         with np.errstate(all="ignore"):
             minima, _ = find_critical_points(f, fgh, ((-1.0, 1.0), (-1.0, 1.0)))
         assert len(minima) == expected
+
+
+def test_one_order_global_first_then_by_x_then_y():
+    minima, saddles = find_critical_points(himmelblau, himmelblau_fgh, BOX)
+    np.testing.assert_allclose([m.point for m in minima], sorted(HIMMELBLAU_MINIMA), atol=1e-6)
+    saddle_values = list(himmelblau(np.array(saddles)))
+    assert saddle_values == sorted(saddle_values)  # distinct values: by value
+
+    def tilted(X):  # unequal minima now: lowest first
+        return himmelblau(X) + 0.5 * X[..., 1]
+
+    def tilted_fgh(X):
+        _, g, H = himmelblau_fgh(X)
+        return tilted(X), g + np.array([0.0, 0.5]), H
+
+    minima, _ = find_critical_points(tilted, tilted_fgh, BOX)
+    values = [m.value for m in minima]
+    assert values == sorted(values) and len(values) == 4
+    assert minima[0].point[1] < -3  # the lowest y wins the tilt
+
+
+def camel3(X):
+    x, y = X[..., 0], X[..., 1]
+    return 2 * x**2 - 1.05 * x**4 + x**6 / 6 + x * y + y**2
+
+
+def camel3_fgh(X):
+    x, y = X[..., 0], X[..., 1]
+    g = np.stack([4 * x - 4.2 * x**3 + x**5 + y, x + 2 * y], -1)
+    hxx = 4 - 12.6 * x**2 + 5 * x**4
+    H = np.stack([np.stack([hxx, 0 * x + 1], -1), np.stack([0 * x + 1, 0 * x + 2], -1)], -2)
+    return camel3(X), g, H
+
+
+def test_minima_are_polished_to_the_last_bits():
+    """The descent stops ~1e-9 away, where f no longer changes in floats; Newton finishes."""
+    minima, _ = find_critical_points(camel3, camel3_fgh, ((-2.0, 2.0), (-2.0, 2.0)))
+    assert len(minima) == 3 and minima[0].point == pytest.approx((0, 0), abs=1e-15)
+    g = camel3_fgh(np.array([m.point for m in minima]))[1]
+    assert np.abs(g).max() < 1e-13
+
+
+def test_a_shallow_basin_beside_a_deep_one_is_found():
+    """Six-hump camel's two highest minima (f = 2.104) lie where the descent's first wide steps
+    leave for deeper valleys: Newton's end points there still make them known."""
+
+    def f(X):
+        x, y = X[..., 0], X[..., 1]
+        return (4 - 2.1 * x**2 + x**4 / 3) * x**2 + x * y + (-4 + 4 * y**2) * y**2
+
+    def fgh(X):
+        x, y = X[..., 0], X[..., 1]
+        g = np.stack([8 * x - 8.4 * x**3 + 2 * x**5 + y, x - 8 * y + 16 * y**3], -1)
+        one = 0 * x + 1
+        H = np.stack(
+            [np.stack([8 - 25.2 * x**2 + 10 * x**4, one], -1), np.stack([one, -8 + 48 * y**2], -1)],
+            -2,
+        )
+        return f(X), g, H
+
+    minima, _ = find_critical_points(f, fgh, ((-2.0, 2.0), (-1.0, 1.0)))
+    assert [round(m.value, 4) for m in minima] == [
+        -1.0316,
+        -1.0316,
+        -0.2155,
+        -0.2155,
+        2.1043,
+        2.1043,
+    ]
+    assert minima[0].point[0] < 0 < minima[1].point[0]

@@ -7,6 +7,8 @@ import pytest
 from scipy.optimize import minimize
 
 from surfaces import SURFACES, Surface, make_surface
+from surfaces.critical import canonical_order, find_critical_points
+from surfaces.formula import make_formula_surface
 
 # Every registered surface with its defaults, plus non-default parameter sets.
 CASES = [(name, {}) for name in SURFACES] + [
@@ -120,6 +122,34 @@ def test_minima_are_minima_global_first(surf: Surface) -> None:
     np.testing.assert_array_equal(ties, np.arange(len(ties)))  # all global ones first
     assert all(_inside(surf, m.point) for m in surf.minima)
     assert len({m.point for m in surf.minima}) == len(surf.minima)
+
+
+def _fgh(s: Surface):
+    return lambda p: (*s.f_and_grad(p), s.hess(p))
+
+
+def test_minima_and_saddles_are_the_one_finders_in_its_order(surf: Surface) -> None:
+    """Listed by hand or found when built, the critical points are what surfaces.critical (the
+    finder typed formulas use) finds, in its one order: by value, ties by x, then y."""
+    minima, saddles = find_critical_points(surf.f, _fgh(surf), surf.domain, seeds=61)
+    assert len(minima) == len(surf.minima) and len(saddles) == len(surf.saddles)
+    np.testing.assert_allclose([m.point for m in surf.minima], [m.point for m in minima], atol=1e-6)
+    np.testing.assert_allclose([m.value for m in surf.minima], [m.value for m in minima], atol=1e-9)
+    if saddles:
+        np.testing.assert_allclose(surf.saddles, saddles, atol=1e-6)
+    size = _size(surf)
+    vals, pts = [m.value for m in surf.minima], [m.point for m in surf.minima]
+    np.testing.assert_array_equal(canonical_order(vals, pts, 1e-9, 1e-9 * size), range(len(vals)))
+
+
+def test_typed_himmelblau_lists_the_built_ins_minima_in_the_same_order() -> None:
+    """Basin colours follow the order of the minima: typed and built-in must agree."""
+    built = make_surface("himmelblau")
+    typed = make_formula_surface("(x^2+y-11)^2+(x+y^2-7)^2", built.domain)
+    np.testing.assert_allclose(
+        [m.point for m in typed.minima], [m.point for m in built.minima], atol=1e-6
+    )
+    np.testing.assert_allclose(typed.saddles, built.saddles, atol=1e-6)
 
 
 def test_saddles_are_saddles(surf: Surface) -> None:
@@ -253,8 +283,8 @@ def test_rosenbrock_minimum() -> None:
 
 
 def test_himmelblau_four_global_minima() -> None:
-    s = make_surface("himmelblau")
-    ref = [(3.0, 2.0), (-2.805118, 3.131312), (-3.779310, -3.283186), (3.584428, -1.848126)]
+    s = make_surface("himmelblau")  # equal values: ordered by x
+    ref = [(-3.779310, -3.283186), (-2.805118, 3.131312), (3.0, 2.0), (3.584428, -1.848126)]
     np.testing.assert_allclose([m.point for m in s.minima], ref, atol=1e-6)
     assert all(abs(m.value) < 1e-20 for m in s.minima)
     assert len(s.saddles) == 4
