@@ -116,7 +116,16 @@ def run_racer(
         record_state=record,
     )
     diag = diagnose(surface, traj)
-    sentence = describe(diag, 0, surface, traj=traj, lr=traj.lr[:, 0])
+    sentence = describe(
+        diag,
+        0,
+        surface,
+        traj=traj,
+        lr=traj.lr[:, 0],
+        optimizer=optimizer,
+        hyper=dict(hyper),
+        noise=noise,
+    )
     states = {k: v[:, 0] for k, v in (traj.states or {}).items()}
     return Outcome(
         traj.positions[:, 0],
