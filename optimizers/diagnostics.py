@@ -321,7 +321,7 @@ def _why_diverged(
                 product = f"{num(rate)} × {num(lam)} = {num(rate * lam)}"
                 return f" (lr·λ_max = {product} > 2 {where})"
             return (
-                f" (lr = {num(rate)} > {bound_rule(optimizer)} = {num(bound)} for "
+                f" (lr = {num(rate)} > {bound_rule(optimizer, hyper)} = {num(bound)} for "
                 f"λ_max = {num(lam)} {where})"
             )
     return ""

@@ -45,15 +45,24 @@ _DIRECTIONS = np.array(
 )
 
 
+KINK = "it is a kink (the gradient does not shrink towards it)"
+CUSP = "it is a kink or a cusp (the curvature is not finite there)"
+OVERFLOW = "the curvature overflows there"
+
+
 class NoQuadraticModel(ValueError):
     """The quadratic model (and every bound derived from it) does not apply at `point`.
 
-    `reason` is a phrase for a sentence, e.g. "the landscape has a kink there".
+    `reason` is a clause for a sentence: KINK, CUSP or OVERFLOW. str(err) reads "the quadratic
+    model does not apply at (x, y): <reason>".
     """
 
     def __init__(self, where: Any, reason: str) -> None:
         self.point, self.reason = (float(where[0]), float(where[1])), reason
         super().__init__(f"the quadratic model does not apply at {point(where)}: {reason}")
+
+    def __reduce__(self) -> tuple:  # picklable (st.cache_data stores it)
+        return type(self), (self.point, self.reason)
 
 
 class Stability(NamedTuple):
@@ -111,17 +120,22 @@ def stable_lr(optimizer: str, hyper: Mapping[str, float], lam_max: float) -> flo
     return (2.0 + 2.0 * mu) / (keep * lam) if keep > 0 else math.inf
 
 
-BOUND_RULES = {
-    "gd": "2/λ",
-    "momentum": "(2 + 2μ)/((1 − τ)·λ)",
-    "nesterov": "2(1 + μ)/((1 + 2μ)·λ)",
+BOUND_RULES = {  # the formulas stable_lr evaluates; {lam} is λ_max, or (λ_max + wd)
+    "gd": "2/{lam}",
+    "momentum": "(2 + 2μ)/((1 − τ)·{lam})",
+    "nesterov": "2(1 + μ)/((1 + 2μ)·{lam})",
     "newton": "2(λ_max + δ)/λ_max",
 }
 
 
-def bound_rule(optimizer: str) -> str:
-    """The formula `stable_lr` evaluates for `optimizer`, as text (λ = λ_max + wd); '' if none."""
-    return BOUND_RULES.get(optimizer, "")
+def bound_rule(optimizer: str, hyper: Mapping[str, float] | None = None) -> str:
+    """The formula `stable_lr` evaluates for `optimizer` as text ('' for adaptive methods);
+    heavy ball without dampening reads (2 + 2μ)/λ_max."""
+    hyper = hyper or {}
+    rule = BOUND_RULES.get(optimizer, "")
+    if optimizer == "momentum" and not hyper.get("dampening"):
+        rule = "(2 + 2μ)/{lam}"
+    return rule.format(lam="(λ_max + wd)" if hyper.get("weight_decay") else "λ_max")
 
 
 def analyze(surface: Any, point: Any) -> Stability:
@@ -133,16 +147,16 @@ def analyze(surface: Any, point: Any) -> Stability:
     with np.errstate(all="ignore"):
         h = np.asarray(surface.hess(p), dtype=np.float64)
         if h.shape != (2, 2) or not np.isfinite(h).all():
-            raise NoQuadraticModel(p, "the curvature is not finite there (a kink or a cusp)")
+            raise NoQuadraticModel(p, CUSP)
         if _kinked(surface, p):
-            raise NoQuadraticModel(p, "the landscape has a kink there")
+            raise NoQuadraticModel(p, KINK)
         scale = float(np.abs(h).max()) or 1.0  # eigh of H/scale: no overflow in H + Hᵀ
         unit = h / scale
         lams, vecs = np.linalg.eigh(0.5 * (unit + unit.T))
     lo, hi = float(lams[0]) * scale, float(lams[1]) * scale
     lo, hi = clean(lo, max(abs(lo), abs(hi))), clean(hi, max(abs(lo), abs(hi)))
     if not (math.isfinite(lo) and math.isfinite(hi)):
-        raise NoQuadraticModel(p, "the curvature overflows there")
+        raise NoQuadraticModel(p, OVERFLOW)
     lr_max = stable_lr("gd", {}, hi)
     if lo > 0.0:
         kappa = 1.0 + clean(hi - lo, hi) / lo  # exactly 1 on a round bowl

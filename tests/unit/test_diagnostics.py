@@ -275,7 +275,7 @@ def test_momentum_divergence_is_explained_by_its_own_bound():
     """Heavy ball μ = 0.5 at lr 0.8 on the ravine: lr·λ = 3.2 > 2 + 2μ = 3 (GD's 2 is not it)."""
     text, d = _scene(make_surface("ravine"), "momentum", 0.8, 200, start=(-5.0, -2.0), momentum=0.5)
     assert d.kind[0] == Outcome.DIVERGED
-    assert "lr = 0.8 > (2 + 2μ)/((1 − τ)·λ) = 0.75 for λ_max = 4 at the start" in text
+    assert "lr = 0.8 > (2 + 2μ)/λ_max = 0.75 for λ_max = 4 at the start" in text
     adam, _ = _scene(make_surface("ravine"), "adam", 50.0, 100, start=(-5.0, -2.0))
     assert "λ_max" not in adam  # adaptive: no fixed bound is claimed
 
