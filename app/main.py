@@ -190,8 +190,9 @@ def render_theory(sc: Scene) -> None:
         key="rate_line",
         config={"displayModeBar": False},
     )
+    near = "near the minimum" if minimum is not None else "near the start"
     for label, r in zip(sc.labels, racers, strict=True):
-        verdict = narration.rate_verdict(r.optimizer, r.lr, r.hyper_values(), stab)
+        verdict = narration.rate_verdict(r.optimizer, r.lr, r.hyper_values(), stab, near)
         st.caption(f"{label}: {verdict}")
 
 

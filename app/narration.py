@@ -81,8 +81,11 @@ def theory_sentences(stab: Stability | NoQuadraticModel, where: str, at_minimum:
     return lines
 
 
-def rate_verdict(optimizer: str, lr: float, hyper: dict, stab: Stability) -> str:
-    """Where one racer's rate sits against `stable_lr` for its method at λ_max."""
+def rate_verdict(
+    optimizer: str, lr: float, hyper: dict, stab: Stability, where: str = "near the minimum"
+) -> str:
+    """Where one racer's rate sits against `stable_lr` for its method at λ_max (of the
+    minimum, or of the start when no minimum is known: pass where="near the start")."""
     bound = stable_lr(optimizer, hyper, stab.eigenvalues[1])
     if bound is None:
         return (
@@ -93,7 +96,7 @@ def rate_verdict(optimizer: str, lr: float, hyper: dict, stab: Stability) -> str
         return "no curvature limit here"
     rule = f"{bound_rule(optimizer, hyper)} = {num(bound)}"
     if lr >= bound:
-        return f"lr = {num(lr)} ≥ {rule}: unstable near the minimum"
+        return f"lr = {num(lr)} ≥ {rule}: unstable {where}"
     if optimizer == "gd" and np.isfinite(stab.lr_best) and lr < 0.2 * stab.lr_best:
         return f"lr = {num(lr)} < {rule}: stable but far below the best rate (slow)"
     return f"lr = {num(lr)} < {rule}: stable"

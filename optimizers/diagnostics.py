@@ -420,9 +420,11 @@ def _still_going(
             f"(f = {num(f)}) — smaller steps make the jitter smaller."
         )
     if diag.zigzag[i]:
+        with_momentum = optimizer in ("momentum", "nesterov") or (hyper or {}).get("momentum")
+        cure = "a slightly smaller rate damps it" if with_momentum else "momentum damps the zig-zag"
         return (
             f"Zig-zags across the valley and is still descending after {after} "
-            f"(f = {num(f)}) — momentum damps the zig-zag."
+            f"(f = {num(f)}) — {cure}."
         )
     f_m = float(surface.minima[m].value) if m >= 0 else np.nan
     if d <= NEAR * d0 or f - f_m <= NEAR_LOSS * (float(diag.start_loss[i]) - f_m):

@@ -45,8 +45,8 @@ _DIRECTIONS = np.array(
 )
 
 
-KINK = "it is a kink (the gradient does not shrink towards it)"
-CUSP = "it is a kink or a cusp (the curvature is not finite there)"
+KINK = "f is not smooth there (the gradient does not shrink towards the point, as at a kink)"
+CUSP = "f is not smooth there (its curvature is not finite, as at a kink or a cusp)"
 OVERFLOW = "the curvature overflows there"
 
 

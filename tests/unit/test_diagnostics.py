@@ -306,3 +306,10 @@ def test_crawling_at_the_stable_limit_does_not_ask_for_a_larger_rate():
     text, d = _scene(surface, "gd", 0.9 * 2 / 4.0, 60, start=(-5.0, 0.0))
     assert d.kind[0] == Outcome.CRAWLING, text
     assert "larger rate would not" in text and "try a larger rate" not in text
+
+
+def test_a_zigzagging_momentum_run_is_not_told_to_add_momentum():
+    text, _ = _scene(make_surface("ravine"), "nesterov", 0.3, 50, start=(-5.0, -2.0))
+    assert text.startswith("Zig-zags across the valley") and "momentum damps" not in text
+    gd, _ = _scene(make_surface("ravine"), "gd", 0.45, 40, start=(-5.0, -2.0))
+    assert gd.endswith("momentum damps the zig-zag.")
