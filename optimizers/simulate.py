@@ -377,30 +377,20 @@ def _repair(norms: Array, g: Array) -> None:
 
 
 def _keep_rows(rows: Array, old: Any, new: Any, batch: int) -> Any:
-    """`new` state with the given rows taken from `old` (arrays whose first axis is the batch)."""
-    if isinstance(new, np.ndarray) and isinstance(old, np.ndarray):
+    """`new` state with the given rows taken from `old`: a NamedTuple (base.py's protocol) whose
+    (B, …) array fields are merged row by row; shared fields (the step counter) and None stay."""
+    if isinstance(new, np.ndarray):
         if new.ndim and new.shape[0] == batch and old.shape == new.shape:
             return np.where(rows.reshape((batch,) + (1,) * (new.ndim - 1)), old, new)
         return new
-    if isinstance(new, dict):
-        return {k: _keep_rows(rows, old[k], v, batch) for k, v in new.items()}
     if isinstance(new, tuple):
-        parts = [_keep_rows(rows, o, n, batch) for o, n in zip(old, new, strict=True)]
-        return type(new)(*parts) if hasattr(new, "_fields") else tuple(parts)
+        return type(new)(*(_keep_rows(rows, o, n, batch) for o, n in zip(old, new, strict=True)))
     return new
 
 
 def _state_fields(state: Any) -> dict[str, Any]:
-    """Flat name -> value view of a state: NamedTuple fields, dict keys, tuple indices."""
-    if state is None:
-        return {}
-    if hasattr(state, "_asdict"):
-        return dict(state._asdict())
-    if isinstance(state, dict):
-        return dict(state)
-    if isinstance(state, tuple):
-        return {str(i): v for i, v in enumerate(state)}
-    return {"state": state}
+    """Flat name -> value view of a state (a NamedTuple, or None for stateless rules)."""
+    return {} if state is None else dict(state._asdict())
 
 
 class _StateRecorder:
