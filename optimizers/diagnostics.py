@@ -32,10 +32,11 @@ A surface without listed minima only gets DIVERGED, UNDEFINED, THROWN_OUT, OSCIL
 or CRAWLING.
 
 In words (`describe`), a CRAWLING run is judged by how far it still has to go, with d_0 and d the
-start's and the final point's distance to the nearest minimum (value f_m): *almost there* when
-d ≤ NEAR·d_0 or f − f_m ≤ NEAR_LOSS·(f(x_0) − f_m); with gradient noise σ > 0 and d ≤ JITTER·d_0
-it *jitters around the minimum*; otherwise it is *still crawling*, and "try a larger rate" is
-said only when the rate is below half of the optimizer's stable limit there (`stable_lr`).
+start's and the final point's distance to the nearest minimum (value f_m): with gradient noise
+σ > 0 and d ≤ JITTER·d_0 it *jitters around the minimum*; *almost there* when d ≤ NEAR·d_0 and
+f − f_m ≤ NEAR_LOSS·(f(x_0) − f_m); otherwise it is *still crawling*, and "try a larger rate" is
+said only when the largest rate of the run is below half of the optimizer's stable limit at the
+minimum (`stable_lr`).
 """
 
 from __future__ import annotations
@@ -395,7 +396,7 @@ def describe(
                 "— momentum or a larger rate can carry it across."
             )
         return f"Stalled: after {plural(budget, 'step')} it has barely moved (f = {num(f)})."
-    return _still_going(diag, i, surface, traj, lr, optimizer, hyper, noise)
+    return _still_going(diag, i, surface, traj, optimizer, hyper, noise)
 
 
 def _still_going(
@@ -403,7 +404,6 @@ def _still_going(
     i: int,
     surface: Any,
     traj: Trajectory | None,
-    lr: Any,
     optimizer: str,
     hyper: Any,
     noise: float,
@@ -427,23 +427,24 @@ def _still_going(
             f"(f = {num(f)}) — {cure}."
         )
     f_m = float(surface.minima[m].value) if m >= 0 else np.nan
-    if d <= NEAR * d0 or f - f_m <= NEAR_LOSS * (float(diag.start_loss[i]) - f_m):
+    if d <= NEAR * d0 and f - f_m <= NEAR_LOSS * (float(diag.start_loss[i]) - f_m):
         return (
             f"Almost there: after {after} it is {num(d)} from the minimum {where} "
             f"(f = {num(f)}) and still closing in — a few more steps finish the job."
         )
-    advice = _crawl_advice(surface, traj, lr, i, m, optimizer, hyper)
+    advice = _crawl_advice(surface, traj, i, m, optimizer, hyper)
     return f"Still crawling after {after} (f = {num(f)}, falling){advice}."
 
 
 def _crawl_advice(
-    surface: Any, traj: Trajectory | None, lr: Any, i: int, m: int, optimizer: str, hyper: Any
+    surface: Any, traj: Trajectory | None, i: int, m: int, optimizer: str, hyper: Any
 ) -> str:
-    """' — try a larger rate' unless the rate is already ≥ half its stable limit at the minimum
-    (then more steps or momentum help, not a larger rate); '' when that cannot be judged."""
+    """' — try a larger rate' unless the run's largest rate is already ≥ half its stable limit
+    at the minimum (then more steps or momentum help, not a larger rate); '' when that cannot
+    be judged (no quadratic model there)."""
     if traj is None or m < 0:
         return " — try a larger rate"
-    rate = _rate(lr, traj, i, len(traj.lr) - 1) if len(traj.lr) else 0.0
+    rate = float(np.max(traj.lr[:, i], initial=0.0))  # the peak of a schedule
     try:
         lam = analyze(surface, surface.minima[m].point).eigenvalues[1]
     except ValueError:
