@@ -168,3 +168,13 @@ def test_optimal_rates_are_fastest(ravine):
     assert (gd_steps.kind == Outcome.CONVERGED).all()
     assert gd_steps.steps[1] < gd_steps.steps[0] and gd_steps.steps[1] < gd_steps.steps[2]
     assert 0 < hb_steps < gd_steps.steps[1] / 2
+
+
+def test_no_quadratic_model_survives_the_cache():
+    """st.cache_data pickles what stability_at returns: the signal must round-trip."""
+    import pickle
+
+    err = NoQuadraticModel((1.0, -2.0), "f is not smooth there")
+    back = pickle.loads(pickle.dumps(err))
+    assert (back.point, back.reason, str(back)) == (err.point, err.reason, str(err))
+    assert str(err) == "the quadratic model does not apply at (1, −2): f is not smooth there"
