@@ -76,6 +76,11 @@ def theory_sentences(stab: Stability | NoQuadraticModel, where: str, at_minimum:
             "λ_min = 0: the landscape is flat along one direction here, so the quadratic model "
             "cannot say how fast a run closes in along it (higher-order terms decide)."
         )
+    elif lo == 0 and hi == 0:
+        lines.append(
+            "Both eigenvalues are 0: the landscape is flat to second order here, so the "
+            "quadratic model gives no learning-rate bound (higher-order terms decide)."
+        )
     else:
         lines.append("The Hessian is not positive definite here: this is not a bowl.")
     return lines

@@ -226,18 +226,24 @@ def _runaway_box(domain: tuple[tuple[float, float], tuple[float, float]]) -> tup
     return min(x0, y0) - reach, max(x1, y1) + reach
 
 
+def sample_values(f: Callable[[Array], Array], domain: Any, n: int = RUNAWAY_GRID) -> Array:
+    """The finite values of f on an n × n grid over the plot domain (1-D, maybe empty): the
+    landscape's own scale, for the runaway band and for stability's curvature noise."""
+    (x0, x1), (y0, y1) = domain
+    xs, ys = np.linspace(x0, x1, n), np.linspace(y0, y1, n)
+    with np.errstate(all="ignore"):
+        values = np.asarray(f(np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2)))
+    return values[np.isfinite(values)]
+
+
 def _loss_band(
     f_and_grad: Callable[[Array], tuple[Array, Array]], domain: Any, f0: Array
 ) -> tuple[Array, Array]:
     """(B,) bounds [lo − K·S, hi + K·S] of a loss that has not run away (module docstring)."""
-    (x0, x1), (y0, y1) = domain
-    xs, ys = np.linspace(x0, x1, RUNAWAY_GRID), np.linspace(y0, y1, RUNAWAY_GRID)
-    grid = np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2)
-    values = np.asarray(f_and_grad(grid)[0], dtype=np.float64)
-    values = values[np.isfinite(values)]
+    sampled = sample_values(lambda p: f_and_grad(p)[0], domain)
     lo, hi = f0, f0
-    if values.size:
-        lo, hi = np.minimum(f0, values.min()), np.maximum(f0, values.max())
+    if sampled.size:
+        lo, hi = np.minimum(f0, sampled.min()), np.maximum(f0, sampled.max())
     spread = np.maximum(hi - lo, np.maximum(np.abs(lo), np.abs(hi)))
     spread = np.where((spread > 0) & np.isfinite(spread), spread, 1.0) * RUNAWAY_SPREAD
     return lo - spread, hi + spread

@@ -19,6 +19,11 @@ minimum (∇f = 0) each eigen-component of the error e_i evolves on its own, wit
 - Adagrad, RMSprop, Adam, AdamW, NAdam divide by a running gradient scale: their effective step
   is not lr·λ, so no fixed bound on lr applies (`stable_lr` returns None).
 
+Curvatures that are float noise are zero: |λ| ≤ NOISE·max(|λ_min|, |λ_max|, c) with the
+landscape's curvature c = (median − min of f sampled over the plot domain)/span² (a minimum of
+(x² + y²)² found 3e−67 off its centre has λ ≈ 1e−132: flat, not κ = 3 with lr < 1e132; the
+median, not the maximum, so that exp(400x) somewhere on the map does not flatten everything).
+
 The model needs a smooth point. `analyze` raises `NoQuadraticModel` (a ValueError) where it
 does not apply: the Hessian is not finite there (|x|^1.5, √|x − 1| at 0), or the gradient does
 not shrink towards the point (a kink such as the cone √(x² + y²) at its tip: ‖∇f(p + r·u) −
@@ -35,6 +40,7 @@ import numpy as np
 
 from .numbers import clean, point
 from .rules import OPTIMIZERS
+from .simulate import sample_values
 
 Array = np.ndarray
 
@@ -154,9 +160,10 @@ def analyze(surface: Any, point: Any) -> Stability:
         unit = h / scale
         lams, vecs = np.linalg.eigh(0.5 * (unit + unit.T))
     lo, hi = float(lams[0]) * scale, float(lams[1]) * scale
-    lo, hi = clean(lo, max(abs(lo), abs(hi))), clean(hi, max(abs(lo), abs(hi)))
     if not (math.isfinite(lo) and math.isfinite(hi)):
         raise NoQuadraticModel(p, OVERFLOW)
+    floor = max(abs(lo), abs(hi), _curvature_scale(surface))
+    lo, hi = clean(lo, floor), clean(hi, floor)
     lr_max = stable_lr("gd", {}, hi)
     if lo > 0.0:
         kappa = 1.0 + clean(hi - lo, hi) / lo  # exactly 1 on a round bowl
@@ -174,6 +181,16 @@ def analyze(surface: Any, point: Any) -> Stability:
     nan = float("nan")
     kappa = float("inf") if lo == 0.0 < hi else nan
     return Stability((lo, hi), vecs, kappa, False, lr_max, nan, nan, nan)
+
+
+def _curvature_scale(surface: Any) -> float:
+    """(median − min of f over the plot domain)/span²: the curvature of the landscape as drawn
+    (0 when nothing can be sampled)."""
+    (x0, x1), (y0, y1) = surface.domain
+    values, span = sample_values(surface.f, surface.domain), max(x1 - x0, y1 - y0)
+    if not (values.size and span > 0):
+        return 0.0
+    return float(np.median(values) - values.min()) / span**2
 
 
 def _kinked(surface: Any, p: Array) -> bool:

@@ -85,3 +85,10 @@ def test_explore_on_a_cone_prints_the_kink_sentence():
         json.loads(c.proto.spec).get("layout", {}).get("height") == 170
         for c in at.get("plotly_chart")
     )
+
+
+def test_degenerate_minimum_is_flat_not_a_huge_bound():
+    """(x² + y²)²'s minimum is found 3e−67 off centre, where λ ≈ 1e−132: it used to read
+    'κ = 3 … lr < 2/λ_max = 9.48e131'."""
+    text = _theory(make_formula_surface("(x^2+y^2)^2", BOX))
+    assert "flat to second order" in text and "lr <" not in text and "10¹" not in text
