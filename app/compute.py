@@ -17,7 +17,7 @@ import streamlit as st
 from optimizers import make_optimizer, make_policy
 from optimizers.diagnostics import describe, diagnose
 from optimizers.simulate import simulate
-from optimizers.stability import analyze
+from optimizers.stability import NoQuadraticModel, Stability, analyze
 from surfaces import Surface, make_surface
 from surfaces.formula import make_formula_surface
 
@@ -116,7 +116,16 @@ def run_racer(
         record_state=record,
     )
     diag = diagnose(surface, traj)
-    sentence = describe(diag, 0, surface, traj=traj, lr=traj.lr[:, 0])
+    sentence = describe(
+        diag,
+        0,
+        surface,
+        traj=traj,
+        lr=traj.lr[:, 0],
+        optimizer=optimizer,
+        hyper=dict(hyper),
+        noise=noise,
+    )
     states = {k: v[:, 0] for k, v in (traj.states or {}).items()}
     return Outcome(
         traj.positions[:, 0],
@@ -155,12 +164,13 @@ def as_run(label: str, colour: str, out: Outcome) -> Run:
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def stability_at(key: SurfaceKey, point: tuple[float, float]):
-    """The quadratic model at a point (None if the Hessian there is not finite)."""
+def stability_at(key: SurfaceKey, point: tuple[float, float]) -> Stability | NoQuadraticModel:
+    """The quadratic model at a point, or why it does not apply there (a kink: returned, not
+    raised, so the cache keeps it too)."""
     try:
         return analyze(get_surface(key), point)
-    except ValueError:
-        return None
+    except NoQuadraticModel as err:
+        return err
 
 
 TYPED = {

@@ -43,6 +43,7 @@ OUTCOME_COLOURS = {
     Outcome.STALLED: "#7f7f7f",
     Outcome.CRAWLING: "#0072B2",
     Outcome.THROWN_OUT: "#000000",
+    Outcome.UNDEFINED: "#994F00",
 }
 # Basin colours: minima in pale, distinct tints; diverged dark; not converged light grey;
 # undefined starts (no run: f or ∇f not finite there) white, like the blank page.
@@ -61,6 +62,7 @@ OUTCOME_WORDS = {
     Outcome.STALLED: "stalled",
     Outcome.CRAWLING: "too slow",
     Outcome.THROWN_OUT: "thrown off the map",
+    Outcome.UNDEFINED: "stepped where f is undefined",
 }
 
 

@@ -13,6 +13,7 @@ import numpy as np
 import plotly.io as pio
 import streamlit as st
 
+from optimizers.stability import NoQuadraticModel
 from surfaces import Surface
 
 from . import compute, controls, heap, narration, plots
@@ -107,6 +108,7 @@ def curves_figure(_scene: Scene, scene_key: tuple, present: bool) -> compute.Pla
 def rate_line_figure(
     lr_max_stable: float, lr_best: float, rates: tuple, present: bool
 ) -> compute.PlainFigure:
+    """rates: (label, lr, colour, the racer's own stable limit or NaN) per racer."""
     marks = plots.RateMarks(lr_max_stable, lr_best)
     spec = plots.rate_line_figure(marks, list(rates), cfg.LR_MIN, cfg.LR_MAX)
     return compute.chart_figure(spec, present)
@@ -167,25 +169,30 @@ def render_narration(sc: Scene, big: bool) -> None:
 
 
 def render_theory(sc: Scene) -> None:
+    """The quadratic model at the minimum (or the start): sentences, the rate strip and each
+    racer's verdict from its own `stable_lr`; where the model does not apply, a sentence."""
     minimum = sc.surface.global_min
     where = minimum.point if minimum is not None else sc.start
     stab = compute.stability_at(sc.key, tuple(where))
-    if stab is None:
-        st.caption("No curvature information at this point.")
-        return
-    for line in narration.theory_sentences(stab, narration.point(where), minimum is not None):
+    span = max(np.ptp(sc.surface.domain[0]), np.ptp(sc.surface.domain[1]))
+    lines = narration.theory_sentences(stab, narration.point(where, span), minimum is not None)
+    for line in lines:
         st.markdown(line)
+    if isinstance(stab, NoQuadraticModel):
+        return
+    racers = sc.settings.racers
     rates = [
-        (label, r.lr, colour)
-        for label, r, colour in zip(sc.labels, sc.settings.racers, sc.colours, strict=True)
+        (label, r.lr, colour, narration.racer_limit(r.optimizer, r.hyper_values(), stab))
+        for label, r, colour in zip(sc.labels, racers, sc.colours, strict=True)
     ]
     st.plotly_chart(
         rate_line_figure(stab.lr_max_stable, stab.lr_best, tuple(rates), sc.settings.present),
         key="rate_line",
         config={"displayModeBar": False},
     )
-    for label, r in zip(sc.labels, sc.settings.racers, strict=True):
-        verdict = narration.rate_verdict(r.optimizer, r.lr, r.hyper_values(), stab)
+    near = "near the minimum" if minimum is not None else "near the start"
+    for label, r in zip(sc.labels, racers, strict=True):
+        verdict = narration.rate_verdict(r.optimizer, r.lr, r.hyper_values(), stab, near)
         st.caption(f"{label}: {verdict}")
 
 

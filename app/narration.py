@@ -12,17 +12,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from optimizers.numbers import num, point
+from optimizers.stability import NoQuadraticModel, Stability, bound_rule, stable_lr
 
-def num(v: float) -> str:
-    """A number for a sentence: 3 significant digits, no exponent noise."""
-    v = float(v)
-    if not np.isfinite(v):
-        return "∞" if v > 0 else ("−∞" if v < 0 else "undefined")
-    return f"{v:.3g}"
-
-
-def point(p: Sequence[float]) -> str:
-    return f"({num(p[0])}, {num(p[1])})"
+__all__ = ["num", "point"]  # the core's one formatter, re-exported for the app
 
 
 def racer_labels(racers: Sequence) -> list[str]:
@@ -41,53 +34,84 @@ def narration_html(label: str, colour: str, sentence: str, size: str = "1.05rem"
     )
 
 
-def theory_sentences(stab, where: str, at_minimum: bool) -> list[str]:
-    """What the quadratic model at `where` says about fixed learning rates (markdown)."""
-    lo, hi = stab.eigenvalues
+def theory_sentences(stab: Stability | NoQuadraticModel, where: str, at_minimum: bool) -> list[str]:
+    """What the quadratic model at `where` says about fixed learning rates (markdown); where
+    it does not apply (`stab` is a NoQuadraticModel: a kink), that, and no numbers."""
     place = f"At the minimum {where}" if at_minimum else f"At the start {where} (no minimum known)"
+    if isinstance(stab, NoQuadraticModel):
+        what = "the minimum" if at_minimum else "the start"
+        return [
+            f"The quadratic model (and 2/λ_max) does not apply at {what} {where}: "
+            f"{stab.reason}, so the curvature gives no learning-rate bound here."
+        ]
+    lo, hi = stab.eigenvalues
+    scale = max(abs(lo), abs(hi))
+    kappa = f", condition number κ = {num(stab.condition)}" if np.isfinite(stab.condition) else ""
     lines = [
-        f"{place} the Hessian has eigenvalues λ_min = {num(lo)} and λ_max = {num(hi)}"
-        + (f", condition number κ = {num(stab.condition)}." if np.isfinite(stab.condition) else ".")
+        f"{place} the Hessian has eigenvalues λ_min = {num(lo, scale)} and "
+        f"λ_max = {num(hi, scale)}{kappa}."
     ]
-    if np.isfinite(stab.lr_max_stable):
+    if hi > 0:
         lines.append(
             f"Gradient descent settles there only if **lr < 2/λ_max = {num(stab.lr_max_stable)}**; "
             "above that every step overshoots further than the last."
         )
-    if stab.positive_definite:
+    if stab.positive_definite and stab.condition == 1.0:
+        lines.append(
+            f"κ = 1, a round bowl: every direction has the same curvature λ = {num(hi)}, so one "
+            f"step of **lr = 1/λ = {num(1 / hi)}** lands exactly on the minimum (on the "
+            "quadratic model); momentum cannot do better."
+        )
+    elif stab.positive_definite:
         rate = (stab.condition - 1) / (stab.condition + 1)
         lines.append(
             f"The best fixed rate is **2/(λ_min + λ_max) = {num(stab.lr_best)}**: even then the "
-            f"error shrinks only by a factor {num(rate)} per step — the larger κ, the slower. "
-            f"Momentum does better: lr = {num(stab.momentum_lr)}, μ = {num(stab.momentum_mu)} "
-            f"gives {num(np.sqrt(stab.momentum_mu))} per step."
+            f"error shrinks only by a factor {num(rate, 1.0)} per step — the larger κ, the "
+            f"slower. Momentum does better: lr = {num(stab.momentum_lr)}, "
+            f"μ = {num(stab.momentum_mu, 1.0)} gives {num(np.sqrt(stab.momentum_mu), 1.0)} "
+            "per step."
+        )
+    elif lo == 0 and hi > 0:
+        lines.append(
+            "λ_min = 0: the landscape is flat along one direction here, so the quadratic model "
+            "cannot say how fast a run closes in along it (higher-order terms decide)."
+        )
+    elif lo == 0 and hi == 0:
+        lines.append(
+            "Both eigenvalues are 0: the landscape is flat to second order here, so the "
+            "quadratic model gives no learning-rate bound (higher-order terms decide)."
         )
     else:
         lines.append("The Hessian is not positive definite here: this is not a bowl.")
     return lines
 
 
-def rate_verdict(optimizer: str, lr: float, hyper: dict, stab) -> str:
-    """Where one racer's rate sits against the quadratic model's limit for its method."""
-    limit = stab.lr_max_stable
-    if not np.isfinite(limit):
-        return "no curvature limit here"
-    product = lr * 2 / limit  # lr·λ_max
-    if optimizer == "gd":
-        bound, rule = 2.0, "2"
-    elif optimizer == "momentum":
-        mu = hyper.get("momentum", 0.0)
-        bound, rule = 2 + 2 * mu, f"2 + 2μ = {num(2 + 2 * mu)}"
-    else:
+def rate_verdict(
+    optimizer: str, lr: float, hyper: dict, stab: Stability, where: str = "near the minimum"
+) -> str:
+    """Where one racer's rate sits against `stable_lr` for its method at λ_max (of the
+    minimum, or of the start when no minimum is known: pass where="near the start")."""
+    bound = stable_lr(optimizer, hyper, stab.eigenvalues[1])
+    if bound is None:
         return (
-            f"lr·λ_max = {num(product)}; adaptive or curvature-aware steps: the plain-GD limit "
-            "is only a reference"
+            "adaptive steps (divided by a running gradient scale): no fixed learning-rate bound "
+            "applies"
         )
-    if product >= bound:
-        return f"lr·λ_max = {num(product)} > {rule}: unstable near the minimum"
-    if np.isfinite(stab.lr_best) and lr < 0.2 * stab.lr_best:
-        return f"lr·λ_max = {num(product)} < {rule}: stable but far below the best rate (slow)"
-    return f"lr·λ_max = {num(product)} < {rule}: stable"
+    if not np.isfinite(bound):
+        return "no curvature limit here"
+    rule = f"{bound_rule(optimizer, hyper)} = {num(bound)}"
+    if lr >= bound:
+        return f"lr = {num(lr)} ≥ {rule}: unstable {where}"
+    if optimizer == "gd" and np.isfinite(stab.lr_best) and lr < 0.2 * stab.lr_best:
+        return f"lr = {num(lr)} < {rule}: stable but far below the best rate (slow)"
+    return f"lr = {num(lr)} < {rule}: stable"
+
+
+def racer_limit(optimizer: str, hyper: dict, stab: Stability) -> float:
+    """The racer's own stable limit `stable_lr` at λ_max, NaN for adaptive methods (a float,
+    for cache keys and figures)."""
+    bound = stable_lr(optimizer, hyper, stab.eigenvalues[1])
+    return float("nan") if bound is None else float(bound)
 
 
 def inspector_rows(

@@ -13,6 +13,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from optimizers.numbers import num
+
 Array = np.ndarray
 Spec = dict
 
@@ -707,15 +709,19 @@ def curves_figure(runs: Sequence[Run], floor: float, height: int = 300) -> Spec:
 class RateMarks:
     """What the theory says about fixed rates of gradient descent near the minimum."""
 
-    lr_max_stable: float  # 2/λ_max (inf when λ_max ≤ 0)
+    lr_max_stable: float  # stable_lr("gd", {}, λ_max) = 2/λ_max (inf when λ_max ≤ 0)
     lr_best: float  # 2/(λ_min + λ_max) (nan when not positive definite)
 
 
 def rate_line_figure(
-    marks: RateMarks, rates: Sequence[tuple[str, float, str]], low: float, high: float
+    marks: RateMarks, rates: Sequence[tuple[str, float, str, float]], low: float, high: float
 ) -> Spec:
     """A log number line of learning rates: where GD is stable (green) or not (orange), the
-    limit 2/λ_max, the best fixed rate, and each chosen rate as a ▼ in its racer's colour."""
+    limit 2/λ_max, the best fixed rate, and each chosen rate as a ▼ in its racer's colour.
+
+    rates: (label, lr, colour, limit) with the racer's own `stable_lr` (NaN for adaptive
+    methods); a limit other than GD's (momentum, Nesterov, weight decay, Newton) is drawn as a
+    dotted rule in the racer's colour."""
     traces, shapes, notes = [], [], []
     stable = marks.lr_max_stable
     if np.isfinite(stable):
@@ -724,7 +730,7 @@ def rate_line_figure(
             _band(stable, high, "rgba(213,94,0,0.20)"),
         ]
         traces.append(_rule(stable, "2/λ_max", "#D55E00"))
-        notes += [_note(stable, 1.0, f"2/λ_max = {stable:.3g}", "#D55E00", "left")]
+        notes += [_note(stable, 1.0, f"2/λ_max = {num(stable)}", "#D55E00", "left")]
         if stable < high:
             notes.append(_note(high, 0.97, "GD diverges", "#D55E00", "left", "top"))
         if stable > low:
@@ -732,16 +738,20 @@ def rate_line_figure(
     if np.isfinite(marks.lr_best):
         traces.append(_rule(marks.lr_best, "best fixed rate", "#009E73"))
         notes.append(
-            _note(marks.lr_best, 0.02, f"best {marks.lr_best:.3g}", "#007a5a", "right", "bottom")
+            _note(marks.lr_best, 0.02, f"best {num(marks.lr_best)}", "#007a5a", "right", "bottom")
         )
-    for i, (label, lr, colour) in enumerate(rates):
+    for label, _lr, colour, limit in rates:
+        own = np.isfinite(limit) and low <= limit <= high
+        if own and not np.isclose(limit, stable, rtol=1e-9, atol=0.0):
+            traces.append(_rule(limit, f"{label}: stable below {num(limit)}", colour, "dot"))
+    for i, (label, lr, colour, _limit) in enumerate(rates):
         traces.append(
             {
                 "type": "scatter",
                 "mode": "markers+text",
                 "x": [float(lr)],
                 "y": [0.62 - 0.16 * (i % 3)],
-                "text": [f"{lr:g}"],
+                "text": [num(lr)],
                 "textposition": "middle right",
                 "textfont": {"color": colour, "size": 13},
                 "name": label,
@@ -800,13 +810,13 @@ def _band(x0: float, x1: float, colour: str) -> Spec | None:
     }
 
 
-def _rule(x: float, name: str, colour: str) -> Spec:
+def _rule(x: float, name: str, colour: str, dash: str = "dash") -> Spec:
     return {
         "type": "scatter",
         "mode": "lines",
         "x": [x, x],
         "y": [0, 1],
         "name": name,
-        "line": {"color": colour, "width": 3, "dash": "dash"},
+        "line": {"color": colour, "width": 3, "dash": dash},
         "hovertemplate": f"{name}<extra></extra>",
     }

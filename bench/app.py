@@ -100,7 +100,7 @@ def builders(s: Settings, lrs, land) -> int:
         plots.curves_figure(runs, land.floor),
         plots.rate_line_figure(
             plots.RateMarks(stab.lr_max_stable, stab.lr_best),
-            [(r.optimizer, lr, "#000") for r, lr in zip(s.racers, lrs, strict=True)],
+            [(r.optimizer, lr, "#000", np.nan) for r, lr in zip(s.racers, lrs, strict=True)],
             LR_MIN,
             LR_MAX,
         ),

@@ -6,7 +6,8 @@ Definitions (T steps, domain's larger side `span`, r = tol·span, window W = min
   nearest to the final point); `steps` = the smallest such k. CONVERGED if that minimum is a
   global one (value within 1e-6·(1 + |f*|) of the global value f*: Himmelblau has four), else
   TRAPPED.
-- DIVERGED: simulate flagged it (`diverged_at` ≥ 0); `steps` = that step.
+- DIVERGED: simulate flagged it (`diverged_at` ≥ 0); `steps` = that step. UNDEFINED instead
+  when that step landed where f or ∇f is not defined (simulate's `undefined`).
 - For the rest (`steps` = −1), over the last W steps (steps T−W … T):
   THROWN_OUT  = at one or more of these steps the point lies outside the plot domain (strictly
                 outside the closed box, no margin) at a loss above the start's, f(x_k) > f(x_0):
@@ -27,7 +28,15 @@ Definitions (T steps, domain's larger side `span`, r = tol·span, window W = min
 - zigzag: over the first min(20, T) step pairs, the steps s_k = x_{k+1} − x_k that are reversed
   by the next one (cos(s_k, s_{k+1}) < −0.5) carry at least half of the path length Σ‖s_k‖.
 
-A surface without listed minima only gets DIVERGED, THROWN_OUT, OSCILLATING, STALLED or CRAWLING.
+A surface without listed minima only gets DIVERGED, UNDEFINED, THROWN_OUT, OSCILLATING, STALLED
+or CRAWLING.
+
+In words (`describe`), a CRAWLING run is judged by how far it still has to go, with d_0 and d the
+start's and the final point's distance to the nearest minimum (value f_m): with gradient noise
+σ > 0 and d ≤ JITTER·d_0 it *jitters around the minimum*; *almost there* when d ≤ NEAR·d_0 and
+f − f_m ≤ NEAR_LOSS·(f(x_0) − f_m); otherwise it is *still crawling*, and "try a larger rate" is
+said only when the largest rate of the run is below half of the optimizer's stable limit at the
+minimum (`stable_lr`).
 """
 
 from __future__ import annotations
@@ -37,8 +46,10 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from .numbers import num, plural
+from .numbers import point as _point_text
 from .simulate import Trajectory
-from .stability import analyze
+from .stability import analyze, bound_rule, stable_lr
 
 Array = np.ndarray
 
@@ -46,6 +57,7 @@ TOL = 1e-3
 GRAD_TOL = 1e-3
 ZIGZAG_PAIRS = 20
 SADDLE_RADIUS = 0.05
+NEAR, NEAR_LOSS, JITTER = 0.05, 1e-3, 0.25
 _BLOCK_ELEMENTS = 1 << 18  # (time × batch) elements per chunk when scanning the history: bounds
 # the temporaries (2 MiB each) and keeps them in cache; more time rows when the batch is small
 
@@ -58,6 +70,7 @@ class Outcome(IntEnum):
     STALLED = 4
     CRAWLING = 5
     THROWN_OUT = 6
+    UNDEFINED = 7
 
 
 class Diagnosis(NamedTuple):
@@ -67,7 +80,8 @@ class Diagnosis(NamedTuple):
     diverged or none listed); steps: steps to converge / the diverged step / −1; final_loss;
     distance: from the final point to that minimum (NaN if none); zigzag; saddle: index into
     surface.saddles of a saddle within reach of a STALLED point (−1 otherwise); grad_norm: final
-    ‖∇f‖; budget: the number of steps T that was run.
+    ‖∇f‖; budget: the number of steps T that was run; start_distance: from the start to that
+    minimum (NaN if none); start_loss: f(x_0).
     """
 
     kind: Array
@@ -79,6 +93,8 @@ class Diagnosis(NamedTuple):
     saddle: Array
     grad_norm: Array
     budget: Array
+    start_distance: Array
+    start_loss: Array
 
 
 def diagnose(
@@ -115,6 +131,8 @@ def diagnose(
     kind[oscillating] = Outcome.OSCILLATING
     kind[stalled] = Outcome.STALLED
     kind[diverged] = Outcome.DIVERGED
+    if traj.undefined is not None:
+        kind[diverged & traj.undefined] = Outcome.UNDEFINED
 
     minimum = np.full(batch, -1) if nearest is None else np.where(diverged, -1, nearest)
     return Diagnosis(
@@ -127,7 +145,17 @@ def diagnose(
         saddle=np.where(stalled, _near_saddle(surface, final, SADDLE_RADIUS * span), -1),
         grad_norm=traj.grad_norm[-1].copy(),
         budget=np.full(batch, total),
+        start_distance=_start_distance(surface, pos[0], nearest),
+        start_loss=traj.loss[0].copy(),
     )
+
+
+def _start_distance(surface: Any, starts: Array, nearest: Array | None) -> Array:
+    """(B,) distance from each start to the minimum nearest to its final point (NaN if none)."""
+    if nearest is None:
+        return np.full(len(starts), np.nan)
+    points = np.array([m.point for m in surface.minima], dtype=np.float64)
+    return np.linalg.norm(starts - points[nearest], axis=-1)
 
 
 def _span(domain: Any) -> float:
@@ -259,32 +287,9 @@ def _near_saddle(surface: Any, points: Array, reach: float) -> Array:
 # ----------------------------------------------------------------------------- in words
 
 
-def _num(v: float) -> str:
-    """A short human number: 3 significant digits, thousands spaced, a real minus sign."""
-    v, a = float(v), abs(float(v))
-    if v == 0:
-        return "0"
-    text = _count(round(v)) if a >= 1000 else f"{v:.3g}" if a >= 0.01 else f"{v:.1e}"
-    return text.replace("-", "−")
-
-
-def _coord(v: float) -> str:
-    text = f"{round(float(v), 2):g}"
-    return "0" if text == "-0" else text.replace("-", "−")
-
-
-def _point(p: Any) -> str:
-    return f"({_coord(p[0])}, {_coord(p[1])})"
-
-
-def _count(n: int) -> str:
-    """1000 -> '1 000'."""
-    return f"{int(n):,}".replace(",", " ")
-
-
-def plural(n: int, word: str) -> str:
-    """'1 step', '2 steps', '1 000 steps': the count, then the word with an s unless n is 1."""
-    return f"{_count(n)} {word}{'' if n == 1 else 's'}"
+def _point(p: Any, surface: Any) -> str:
+    """A point of the map, float noise rounded to zero at the scale of its domain."""
+    return _point_text(p, _span(surface.domain))
 
 
 def _rate(lr: Any, traj: Trajectory, i: int, step: int) -> float:
@@ -294,8 +299,13 @@ def _rate(lr: Any, traj: Trajectory, i: int, step: int) -> float:
     return float(np.ravel(lr)[i]) if np.ndim(lr) else float(lr)
 
 
-def _why_diverged(surface: Any, traj: Trajectory | None, lr: Any, i: int, k: int) -> str:
-    """' (lr·λ_max = … > 2 …)' when the quadratic model explains the blow-up, else ''."""
+def _why_diverged(
+    surface: Any, traj: Trajectory | None, lr: Any, i: int, k: int, optimizer: str, hyper: Any
+) -> str:
+    """' (lr·λ_max = … > 2 …)' when the quadratic model explains the blow-up, else ''.
+
+    The limit is `stable_lr(optimizer, hyper, λ_max)`; adaptive methods have none: ''.
+    """
     if traj is None:
         return ""
     for step, where in ((0, "at the start"), (k - 1, "where it blew up")):
@@ -304,8 +314,17 @@ def _why_diverged(surface: Any, traj: Trajectory | None, lr: Any, i: int, k: int
             lam = analyze(surface, traj.positions[step, i]).eigenvalues[1]
         except ValueError:
             return ""
-        if rate * lam > 2:
-            return f" (lr·λ_max = {_num(rate)} × {_num(lam)} = {_num(rate * lam)} > 2 {where})"
+        bound = stable_lr(optimizer, hyper or {}, lam)
+        if bound is None:
+            return ""
+        if rate > bound:
+            if optimizer == "gd" and not (hyper or {}).get("weight_decay"):
+                product = f"{num(rate)} × {num(lam)} = {num(rate * lam)}"
+                return f" (lr·λ_max = {product} > 2 {where})"
+            return (
+                f" (lr = {num(rate)} > {bound_rule(optimizer, hyper)} = {num(bound)} for "
+                f"λ_max = {num(lam)} {where})"
+            )
     return ""
 
 
@@ -316,28 +335,39 @@ def describe(
     *,
     traj: Trajectory | None = None,
     lr: Any = None,
+    optimizer: str = "gd",
+    hyper: Any = None,
+    noise: float = 0.0,
     gtol: float = GRAD_TOL,
 ) -> str:
     """One plain sentence with numbers about trajectory i.
 
     With `traj` (and optionally the `lr` of the run) a divergence is explained by the quadratic
-    model: lr·λ_max > 2 at the start or at the last finite point.
+    model: lr above `stable_lr(optimizer, hyper, λ_max)` at the start or at the last finite
+    point. `noise` (the gradient noise σ of the run) lets a run that jitters around the minimum
+    be told apart from one that crawls (see the module docstring).
     """
     kind, k, f = Outcome(int(diag.kind[i])), int(diag.steps[i]), float(diag.final_loss[i])
     budget = int(diag.budget[i])
     m = int(diag.minimum[i])
     if kind is Outcome.DIVERGED:
-        why = _why_diverged(surface, traj, lr, i, k)
+        why = _why_diverged(surface, traj, lr, i, k, optimizer, hyper)
         return f"Diverged at step {k}: every step overshoots further{why}."
+    if kind is Outcome.UNDEFINED:
+        where = "" if traj is None else f" from {_point(traj.positions[k - 1, i], surface)}"
+        return (
+            f"Stepped where f is not defined: step {k}{where} lands where the loss or its "
+            "gradient has no value, so the run stops there."
+        )
     if kind is Outcome.CONVERGED:
-        where = _point(surface.minima[m].point)
+        where = _point(surface.minima[m].point, surface)
         if diag.zigzag[i]:
             return f"Zig-zags across the valley but converges to {where} in {plural(k, 'step')}."
         return f"Converged to the global minimum {where} in {plural(k, 'step')}."
     if kind is Outcome.TRAPPED:
         return (
-            f"Trapped in a local minimum at {_point(surface.minima[m].point)} after "
-            f"{plural(k, 'step')}: f = {_num(f)} vs the global {_num(surface.f_min)}."
+            f"Trapped in a local minimum at {_point(surface.minima[m].point, surface)} after "
+            f"{plural(k, 'step')}: f = {num(f)} vs the global {num(surface.f_min)}."
         )
     if kind is Outcome.THROWN_OUT:
         return (
@@ -346,32 +376,83 @@ def describe(
             "rate is too large: try a smaller one."
         )
     if kind is Outcome.OSCILLATING:
-        near = "" if m < 0 else f", still {_num(diag.distance[i])} away from the minimum"
+        near = "" if m < 0 else f", still {num(diag.distance[i])} away from the minimum"
         return (
             f"Bounces without settling: after {plural(budget, 'step')} the loss has stopped "
-            f"falling (f = {_num(f)}{near}) — try a smaller rate."
+            f"falling (f = {num(f)}{near}) — try a smaller rate."
         )
     if kind is Outcome.STALLED:
-        g = _num(diag.grad_norm[i])
+        g = num(diag.grad_norm[i])
         s = int(diag.saddle[i])
         if s >= 0:
             return (
-                f"Stalled near the saddle point {_point(surface.saddles[s])}: the gradient is "
-                f"almost zero there (‖∇f‖ = {g}, f = {_num(f)}) — a little momentum or noise "
-                "pushes it off."
+                f"Stalled near the saddle point {_point(surface.saddles[s], surface)}: the "
+                f"gradient is almost zero there (‖∇f‖ = {g}, f = {num(f)}) — a little momentum "
+                "or noise pushes it off."
             )
         if diag.grad_norm[i] <= gtol:
             return (
-                f"Stalled on a plateau: the gradient is almost zero (‖∇f‖ = {g}, f = {_num(f)}) "
+                f"Stalled on a plateau: the gradient is almost zero (‖∇f‖ = {g}, f = {num(f)}) "
                 "— momentum or a larger rate can carry it across."
             )
-        return f"Stalled: after {plural(budget, 'step')} it has barely moved (f = {_num(f)})."
-    if diag.zigzag[i]:
+        return f"Stalled: after {plural(budget, 'step')} it has barely moved (f = {num(f)})."
+    return _still_going(diag, i, surface, traj, optimizer, hyper, noise)
+
+
+def _still_going(
+    diag: Diagnosis,
+    i: int,
+    surface: Any,
+    traj: Trajectory | None,
+    optimizer: str,
+    hyper: Any,
+    noise: float,
+) -> str:
+    """The sentence for a CRAWLING run: almost there, jittering, or still crawling."""
+    f, budget, m = float(diag.final_loss[i]), int(diag.budget[i]), int(diag.minimum[i])
+    after = plural(budget, "step")
+    d, d0 = float(diag.distance[i]), float(diag.start_distance[i])  # NaN without minima
+    where = "" if m < 0 else _point(surface.minima[m].point, surface)
+    if noise > 0 and d <= JITTER * d0:
         return (
-            f"Zig-zags across the valley and is still descending after "
-            f"{plural(budget, 'step')} (f = {_num(f)}) — momentum damps the zig-zag."
+            f"Jitters around the minimum {where}: the noisy gradient (σ = {num(noise)}) "
+            f"kicks it by about lr·σ every step, so after {after} it is {num(d)} from it "
+            f"(f = {num(f)}) — smaller steps make the jitter smaller."
         )
+    if diag.zigzag[i]:
+        with_momentum = optimizer in ("momentum", "nesterov") or (hyper or {}).get("momentum")
+        cure = "a slightly smaller rate damps it" if with_momentum else "momentum damps the zig-zag"
+        return (
+            f"Zig-zags across the valley and is still descending after {after} "
+            f"(f = {num(f)}) — {cure}."
+        )
+    f_m = float(surface.minima[m].value) if m >= 0 else np.nan
+    if d <= NEAR * d0 and f - f_m <= NEAR_LOSS * (float(diag.start_loss[i]) - f_m):
+        return (
+            f"Almost there: after {after} it is {num(d)} from the minimum {where} "
+            f"(f = {num(f)}) and still closing in — a few more steps finish the job."
+        )
+    advice = _crawl_advice(surface, traj, i, m, optimizer, hyper)
+    return f"Still crawling after {after} (f = {num(f)}, falling){advice}."
+
+
+def _crawl_advice(
+    surface: Any, traj: Trajectory | None, i: int, m: int, optimizer: str, hyper: Any
+) -> str:
+    """' — try a larger rate' unless the run's largest rate is already ≥ half its stable limit
+    at the minimum (then more steps or momentum help, not a larger rate); '' when that cannot
+    be judged (no quadratic model there)."""
+    if traj is None or m < 0:
+        return " — try a larger rate"
+    rate = float(np.max(traj.lr[:, i], initial=0.0))  # the peak of a schedule
+    try:
+        lam = analyze(surface, surface.minima[m].point).eigenvalues[1]
+    except ValueError:
+        return ""
+    bound = stable_lr(optimizer, hyper or {}, lam)
+    if bound is None or rate < 0.5 * bound:
+        return " — try a larger rate"
     return (
-        f"Still crawling after {plural(budget, 'step')} (f = {_num(f)}, falling) — "
-        "try a larger rate."
+        f" — the rate is already {num(rate / bound)} of its stable limit {num(bound)} there: "
+        "more steps or momentum help, a larger rate would not"
     )

@@ -3,14 +3,26 @@
 Indexing: update t (t = 0 … T−1) moves positions[t] to positions[t+1] with lr[t]; "step k" means
 the k-th update, so positions[k] is the point after k steps.
 
-Divergence: the point produced by step k *diverges* when its loss or its gradient norm is not
-finite, when |loss| exceeds `RUNAWAY_LOSS` (1e12), or when one of its coordinates leaves the box
-that extends the surface's plot domain by `RUNAWAY_FACTOR` (1000) times its larger side on every
-side. (A finite loss with a non-finite gradient happens on typed formulas: x^y at x < 0, the
-cone √(x² + y²) at its tip; no step can be taken from such a point.) Such a trajectory is
-frozen at its last finite point (positions[k:] == positions[k−1], same for loss and grad_norm),
-flagged with `diverged_at = k`, and its optimizer state is frozen too, so nothing non-finite
-reaches the outputs or the other trajectories. Nothing is clipped, no RuntimeWarning escapes.
+Divergence: the point x_k produced by step k *stops* the run when
+
+- f(x_k) or ∇f(x_k) is not finite (undefined when f is NaN, or f is finite but ∇f is not: the
+  step landed where f is not defined, such as √x at x < 0 or the tip of a cone; an infinite f
+  is a runaway), or
+- the loss ran away relative to the landscape: with [m, M] the range of f sampled on a
+  RUNAWAY_GRID² grid over the plot domain (finite samples only), and for each row
+  lo = min(m, f(x₀)), hi = max(M, f(x₀)), S = max(hi − lo, |lo|, |hi|) (1 if that is 0),
+
+      runaway  ⇔  f(x_k) < lo − K·S  or  f(x_k) > hi + K·S,   K = RUNAWAY_SPREAD (1e9),
+
+  so a landscape of values 1e12 or a start far up its wall is not a runaway by itself, or
+- one of its coordinates leaves the box that extends the plot domain by `RUNAWAY_FACTOR` (1000)
+  times its larger side on every side.
+
+Such a trajectory is frozen at its last finite point (positions[k:] == positions[k−1], same for
+loss and grad_norm), flagged with `diverged_at = k` (and `undefined` when f or ∇f was not
+defined there), and its optimizer state is frozen too, so nothing non-finite reaches the
+outputs or the other trajectories: ‖∇f‖ is taken with hypot, finite whenever ∇f is. Nothing is
+clipped, no RuntimeWarning escapes.
 
 Randomness: `noise` and the `gradient` override draw from one `np.random.default_rng(seed)`, one
 (B, 2) block per step in step order. Guarantee: the same inputs and seed give bit-identical
@@ -32,8 +44,9 @@ from .base import LRPolicy, Optimizer, from_schedule
 Array = np.ndarray
 GradientFn = Callable[[Array, int, np.random.Generator], Array]
 
-RUNAWAY_LOSS = 1e12
+RUNAWAY_SPREAD = 1e9
 RUNAWAY_FACTOR = 1e3
+RUNAWAY_GRID = 9
 TINY_BATCH = 8  # up to this B, test for runaways on Python floats
 
 
@@ -57,6 +70,7 @@ class Trajectory(NamedTuple):
     grad_norm: Array
     diverged_at: Array
     states: dict[str, Array] | None
+    undefined: Array | None = None
 
 
 def simulate(
@@ -87,7 +101,6 @@ def simulate(
     low, high = _runaway_box(surface.domain)
     rng = np.random.default_rng(seed)
     history = _History(total, batch)
-    all_ok = _whole_batch_test(batch, low, high, history.grad_norm)
     diverged_at = np.full(batch, -1, dtype=np.int64)
     if policy is None:
         rates = np.broadcast_to(np.asarray(fixed_lr, dtype=np.float64), (total, batch))
@@ -107,6 +120,10 @@ def simulate(
             raise StartError("the gradient is not defined at some start point")
         losses[0] = f
         grad_into(0, g)
+        history.repair(0, g)
+        floor, ceil = _loss_band(f_and_grad, surface.domain, f)
+        all_ok = _whole_batch_test(batch, floor.max(), ceil.min(), low, high, history.grad_norm)
+        undefined = np.zeros(batch, dtype=bool)
         state = optimizer.init(x)
         recorder = _StateRecorder(total, batch) if record_state else None
         if recorder is not None:
@@ -136,13 +153,16 @@ def simulate(
             grad_into(t + 1, g_new)
             if not all_ok(f_new, x_new, g_new, t + 1):
                 # rows that run away now keep their last point, loss, gradient and state
-                bad = _runaway(f_new, x_new, g_new, low, high)
+                history.repair(t + 1, g_new)
+                bad = _runaway(f_new, x_new, g_new, floor, ceil, low, high)
                 if bad.any():
                     diverged_at[bad] = t + 1
+                    undefined |= bad & _undefined(f_new, g_new)
                     x_new[bad] = x[bad]
                     f_new = np.where(bad, f, f_new)
                     g_new = np.where(bad[:, None], g, g_new)
                     grad_into(t + 1, g_new)
+                    history.repair(t + 1, g_new)
                     new_state = _keep_rows(bad, state, new_state, batch)
                     dead = bad if dead is None else dead | bad
                     dead_rows = dead[:, None]
@@ -160,7 +180,7 @@ def simulate(
                 break
         norms = history.finish()
     states = recorder.history if recorder is not None else None
-    return Trajectory(positions, losses, rates, norms, diverged_at, states)
+    return Trajectory(positions, losses, rates, norms, diverged_at, states, undefined)
 
 
 def _as_starts(starts: Array) -> Array:
@@ -206,12 +226,42 @@ def _runaway_box(domain: tuple[tuple[float, float], tuple[float, float]]) -> tup
     return min(x0, y0) - reach, max(x1, y1) + reach
 
 
-def _runaway(f: Array, x: Array, g: Array, low: float, high: float) -> Array:
-    """(B,) bool: |loss| > RUNAWAY_LOSS or not finite, a coordinate outside [low, high], or a
-    gradient whose norm is not finite."""
+def sample_values(f: Callable[[Array], Array], domain: Any, n: int = RUNAWAY_GRID) -> Array:
+    """The finite values of f on an n × n grid over the plot domain (1-D, maybe empty): the
+    landscape's own scale, for the runaway band and for stability's curvature noise."""
+    (x0, x1), (y0, y1) = domain
+    xs, ys = np.linspace(x0, x1, n), np.linspace(y0, y1, n)
+    with np.errstate(all="ignore"):
+        values = np.asarray(f(np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2)))
+    return values[np.isfinite(values)]
+
+
+def _loss_band(
+    f_and_grad: Callable[[Array], tuple[Array, Array]], domain: Any, f0: Array
+) -> tuple[Array, Array]:
+    """(B,) bounds [lo − K·S, hi + K·S] of a loss that has not run away (module docstring)."""
+    sampled = sample_values(lambda p: f_and_grad(p)[0], domain)
+    lo, hi = f0, f0
+    if sampled.size:
+        lo, hi = np.minimum(f0, sampled.min()), np.maximum(f0, sampled.max())
+    spread = np.maximum(hi - lo, np.maximum(np.abs(lo), np.abs(hi)))
+    spread = np.where((spread > 0) & np.isfinite(spread), spread, 1.0) * RUNAWAY_SPREAD
+    return lo - spread, hi + spread
+
+
+def _runaway(
+    f: Array, x: Array, g: Array, floor: Array, ceil: Array, low: float, high: float
+) -> Array:
+    """(B,) bool: the loss outside [floor, ceil] or not finite, a coordinate outside
+    [low, high], or a gradient that is not finite."""
     inside = (x >= low) & (x <= high)
-    steep = np.add(*np.square(g).T) < np.inf  # ‖g‖² finite, as the recorded norm computes it
-    return ~((np.abs(f) <= RUNAWAY_LOSS) & inside[:, 0] & inside[:, 1] & steep)
+    steep = np.isfinite(g).all(axis=-1)
+    return ~((f >= floor) & (f <= ceil) & inside[:, 0] & inside[:, 1] & steep)
+
+
+def _undefined(f: Array, g: Array) -> Array:
+    """(B,) bool: f is NaN, or f is finite and ∇f is not (no slope to step along there)."""
+    return np.isnan(f) | (np.isfinite(f) & ~np.isfinite(g).all(axis=-1))
 
 
 def _fused(surface: Any) -> Callable[[Array], tuple[Array, Array]]:
@@ -220,22 +270,24 @@ def _fused(surface: Any) -> Callable[[Array], tuple[Array, Array]]:
 
 
 def _whole_batch_test(
-    batch: int, low: float, high: float, norms: Array
+    batch: int, floor: float, ceil: float, low: float, high: float, norms: Array
 ) -> Callable[[Array, Array, Array, int], bool]:
-    """all_ok(f, x, g, t): True if no row can have run away; only when False does the loop run the
-    per-row `_runaway`. NaN fails every comparison, so a NaN anywhere makes it False. Tiny
-    batches compare Python floats (B = 1 unpacked, no generators); larger ones use
-    NaN-propagating min/max reductions, on the norms row t already recorded for g."""
-    cap, inf = RUNAWAY_LOSS, math.inf
+    """all_ok(f, x, g, t): True if no row can have run away (every loss inside the narrowest
+    row band [floor, ceil]); only when False does the loop run the per-row `_runaway`. NaN
+    fails every comparison, so a NaN anywhere makes it False. Tiny batches compare Python
+    floats (B = 1 unpacked, no generators); larger ones use NaN-propagating min/max
+    reductions, on the norms row t already recorded for g (finite iff g is: hypot)."""
+    floor, ceil, inf = float(floor), float(ceil), math.inf
     if batch == 1:
 
         def one_ok(f: Array, x: Array, g: Array, t: int) -> bool:
             ((a, b),), ((u, v),) = x.tolist(), g.tolist()
             return (
-                -cap <= f.item() <= cap
+                floor <= f.item() <= ceil
                 and low <= a <= high
                 and low <= b <= high
-                and u * u + v * v < inf
+                and -inf < u < inf
+                and -inf < v < inf
             )
 
         return one_ok
@@ -243,9 +295,9 @@ def _whole_batch_test(
 
         def floats_ok(f: Array, x: Array, g: Array, t: int) -> bool:
             return (
-                all(-cap <= v <= cap for v in f.tolist())
+                all(floor <= v <= ceil for v in f.tolist())
                 and all(low <= v <= high for v in x.ravel().tolist())
-                and all(u * u + v * v < inf for u, v in g.tolist())
+                and all(-inf < v < inf for v in g.ravel().tolist())
             )
 
         return floats_ok
@@ -253,8 +305,8 @@ def _whole_batch_test(
 
     def reductions_ok(f: Array, x: Array, g: Array, t: int) -> bool:
         return bool(
-            vmin(f) >= -cap
-            and vmax(f) <= cap
+            vmin(f) >= floor
+            and vmax(f) <= ceil
             and vmin(x, axis=None) >= low
             and vmax(x, axis=None) <= high
             and vmax(norms[t]) < inf
@@ -266,9 +318,12 @@ def _whole_batch_test(
 class _History:
     """The preallocated (T+1, …) outputs; the loop writes row t of each in place.
 
-    `grad_into(t, g)` records ‖g‖ for row t: three ufunc calls per step, except for tiny batches
-    (B ≤ TINY_BATCH), where per-call overhead dominates: they keep the (T+1, B, 2) gradients (as
-    small as the positions) and take every norm at once in `finish`: same ufuncs, same bits.
+    `grad_into(t, g)` records ‖g‖ = √(g_x² + g_y²) for row t: three ufunc calls per step,
+    except for tiny batches (B ≤ TINY_BATCH), where per-call overhead dominates: they keep the
+    (T+1, B, 2) gradients (as small as the positions) and take every norm at once in `finish`:
+    same ufuncs, same bits. `repair(t, g)` retakes the entries of row t that overflowed with
+    hypot (finite whenever g is; hypot everywhere would cost a third more at B = 10 000), entry
+    by entry, so a row's norms never depend on the rest of the batch.
     """
 
     def __init__(self, total: int, batch: int) -> None:
@@ -292,6 +347,11 @@ class _History:
 
         self.grad_into = grad_into
 
+    def repair(self, t: int, g: Array) -> None:
+        """Entries of norm row t that overflowed (∞ from a finite g) retaken as hypot(g)."""
+        if self.grads is None:
+            _repair(self.grad_norm[t], g)
+
     def freeze(self, start: int, x: Array, f: Array, g: Array) -> None:
         """Rows start … T repeat the point x, its loss f and gradient g (a frozen batch)."""
         if start >= len(self.loss):
@@ -302,6 +362,7 @@ class _History:
             self.grads[start:] = g
         else:
             self.grad_into(start, g)
+            self.repair(start, g)
             self.grad_norm[start + 1 :] = self.grad_norm[start]
 
     def finish(self) -> Array:
@@ -310,34 +371,32 @@ class _History:
             np.square(self.grads, out=self.squares)
             np.add(self.squares[..., 0], self.squares[..., 1], out=self.grad_norm)
             np.sqrt(self.grad_norm, out=self.grad_norm)
+            _repair(self.grad_norm, self.grads)
         return self.grad_norm
 
 
+def _repair(norms: Array, g: Array) -> None:
+    """norms (…) of gradients g (…, 2): entries that are ∞ become hypot(g) (finite if g is)."""
+    over = np.isinf(norms)
+    if over.any():
+        norms[over] = np.hypot(g[over][:, 0], g[over][:, 1])
+
+
 def _keep_rows(rows: Array, old: Any, new: Any, batch: int) -> Any:
-    """`new` state with the given rows taken from `old` (arrays whose first axis is the batch)."""
-    if isinstance(new, np.ndarray) and isinstance(old, np.ndarray):
+    """`new` state with the given rows taken from `old`: a NamedTuple (base.py's protocol) whose
+    (B, …) array fields are merged row by row; shared fields (the step counter) and None stay."""
+    if isinstance(new, np.ndarray):
         if new.ndim and new.shape[0] == batch and old.shape == new.shape:
             return np.where(rows.reshape((batch,) + (1,) * (new.ndim - 1)), old, new)
         return new
-    if isinstance(new, dict):
-        return {k: _keep_rows(rows, old[k], v, batch) for k, v in new.items()}
     if isinstance(new, tuple):
-        parts = [_keep_rows(rows, o, n, batch) for o, n in zip(old, new, strict=True)]
-        return type(new)(*parts) if hasattr(new, "_fields") else tuple(parts)
+        return type(new)(*(_keep_rows(rows, o, n, batch) for o, n in zip(old, new, strict=True)))
     return new
 
 
 def _state_fields(state: Any) -> dict[str, Any]:
-    """Flat name -> value view of a state: NamedTuple fields, dict keys, tuple indices."""
-    if state is None:
-        return {}
-    if hasattr(state, "_asdict"):
-        return dict(state._asdict())
-    if isinstance(state, dict):
-        return dict(state)
-    if isinstance(state, tuple):
-        return {str(i): v for i, v in enumerate(state)}
-    return {"state": state}
+    """Flat name -> value view of a state (a NamedTuple, or None for stateless rules)."""
+    return {} if state is None else dict(state._asdict())
 
 
 class _StateRecorder:

@@ -298,8 +298,9 @@ def test_inspector_shows_position_gradient_step_and_state(run_app):
     surface = make_surface("ravine")
     g = surface.grad(np.array(surface.start))
     v1 = -0.1 * g  # heavy ball, first step: v = g, x ← x − lr·v
-    assert row["position"] == f"({-5 + v1[0]:.3g}, {-2 + v1[1]:.3g})"
-    assert row["lr"] == "0.1" and row["velocity"] == f"({g[0]:.3g}, {g[1]:.3g})"
+    minus = str.maketrans("-", "−")  # the formatter's real minus sign
+    assert row["position"] == f"({-5 + v1[0]:.3g}, {-2 + v1[1]:.3g})".translate(minus)
+    assert row["lr"] == "0.1" and row["velocity"] == f"({g[0]:.3g}, {g[1]:.3g})".translate(minus)
     assert at.query_params["inspect"] == "1"
 
 
@@ -401,7 +402,7 @@ HOSTILE = [
 def test_a_start_where_the_loss_is_undefined_falls_back_to_the_landscape_start():
     at = new_app(surface="formula", f="log(x) + y**2", domain="0.5,3,-1,1", start="-1,0").run()
     assert not at.exception, [e.message for e in at.exception]
-    assert any("Cannot start at (-1, 0)" in w.value for w in at.warning)
+    assert any("Cannot start at (−1, 0)" in w.value for w in at.warning)
     assert values(paths(chart(at, "contour"))[0]["x"])[0] > 0
 
 

@@ -33,7 +33,7 @@ CASES = {
 }
 LIGHT = {"bm_n": "40", "pd_n": "15"}  # the smallest basin map and phase diagram
 SINGLE_START = ("sweep", "finder", "phase", "race")
-FALLBACK = "Cannot start at (-1, 0)"
+FALLBACK = "Cannot start at (−1, 0)"
 
 
 def open_view(view: str, **query: str):

@@ -37,7 +37,9 @@ def test_every_builder_is_a_valid_plotly_figure(land):
         plots.contour_figure(land, runs, [(-5, -2)]),
         plots.surface3d_figure(land, runs),
         plots.curves_figure(runs, land.floor),
-        plots.rate_line_figure(marks, [("gd", 0.4, "#000")], 1e-4, 10),
+        plots.rate_line_figure(
+            marks, [("gd", 0.4, "#000", 0.5), ("momentum", 0.4, "#111", 1.0)], 1e-4, 10
+        ),
     ):
         go.Figure(spec)  # raises on any invalid property
 

@@ -111,7 +111,7 @@ def test_six_hump_camel_trapped_and_global():
     assert d.kind.tolist() == [Outcome.TRAPPED, Outcome.CONVERGED]
     assert surface.minima[d.minimum[0]].point == pytest.approx((1.7036, -0.7961), abs=1e-4)
     assert surface.minima[d.minimum[1]].value == pytest.approx(-1.0316, abs=1e-4)
-    assert describe(d, 0, surface).startswith("Trapped in a local minimum at (1.7, −0.8)")
+    assert describe(d, 0, surface).startswith("Trapped in a local minimum at (1.7, −0.796)")
 
 
 def test_himmelblau_has_four_global_minima():
@@ -230,3 +230,86 @@ def test_describe_without_steps():
     surface, _traj, d = run("bowl", rules.gd(), 0.1, (1.0, 1.0), 0)
     assert d.kind[0] == Outcome.STALLED
     assert describe(d, 0, surface) == "Stalled: after 0 steps it has barely moved (f = 1)."
+
+
+# ----------------------------------------------------------------------------- issue 10
+
+
+def _formula(text, half=3.0):
+    from surfaces.formula import make_formula_surface
+
+    return make_formula_surface(text, ((-half, half), (-half, half)))
+
+
+def _scene(surface, name, lr, steps, start=None, noise=0.0, policy="constant", **hyper):
+    from optimizers import make_optimizer, make_policy
+
+    rate = make_policy(policy, lr, steps)
+    start = surface.start if start is None else start
+    opt = make_optimizer(name, **hyper)
+    traj = simulate(surface, opt, rate, np.atleast_2d(start), steps, noise=noise)
+    d = diagnose(surface, traj)
+    return describe(d, 0, surface, traj=traj, optimizer=name, hyper=hyper, noise=noise), d
+
+
+def test_overflowing_product_is_a_sentence_not_an_overflow_error():
+    """cosh(1000x) from (0.695, 0) at lr 10: lr·λ_max overflows (it raised round(inf))."""
+    text, d = _scene(_formula("cosh(1000*x)+y^2"), "gd", 10.0, 20, start=(0.695, 0.0))
+    assert d.kind[0] == Outcome.DIVERGED and text.startswith("Diverged at step 1")
+    assert "nan" not in text.lower() and "inf" not in text
+
+
+def test_huge_lambda_is_three_digits():
+    """exp(400x)'s λ_max at x = 1 printed with 174 digits."""
+    text, _ = _scene(_formula("exp(400*x)+y^2"), "gd", 0.1, 5, start=(1.0, 0.0))
+    assert "× 10¹⁷⁸" in text and len(text) < 140
+
+
+def test_undefined_step_has_its_own_sentence():
+    text, d = _scene(_formula("sqrt(x)+y^2"), "gd", 2.0, 10, start=(1.0, 1.0))
+    assert d.kind[0] == Outcome.UNDEFINED and d.steps[0] == 1
+    assert text.startswith("Stepped where f is not defined") and "overshoots" not in text
+
+
+def test_momentum_divergence_is_explained_by_its_own_bound():
+    """Heavy ball μ = 0.5 at lr 0.8 on the ravine: lr·λ = 3.2 > 2 + 2μ = 3 (GD's 2 is not it)."""
+    text, d = _scene(make_surface("ravine"), "momentum", 0.8, 200, start=(-5.0, -2.0), momentum=0.5)
+    assert d.kind[0] == Outcome.DIVERGED
+    assert "lr = 0.8 > (2 + 2μ)/λ_max = 0.75 for λ_max = 4 at the start" in text
+    adam, _ = _scene(make_surface("ravine"), "adam", 50.0, 100, start=(-5.0, -2.0))
+    assert "λ_max" not in adam  # adaptive: no fixed bound is claimed
+
+
+def test_lesson_7_momentum_is_almost_there_not_crawling():
+    """Rosenbrock, momentum lr 0.001 μ 0.9, 1000 steps: f = 5.7e−05 is almost at (1, 1)."""
+    surface = make_surface("rosenbrock")
+    text, d = _scene(surface, "momentum", 0.001, 1000, momentum=0.9)
+    assert d.kind[0] == Outcome.CRAWLING
+    assert text.startswith("Almost there: after 1 000 steps it is 0.0168 from the minimum (1, 1)")
+    assert "larger rate" not in text
+
+
+def test_decay_lesson_jitters_around_the_minimum():
+    """Bowl, GD 0.3, cosine decay, noise σ = 2: the lesson's point is the jitter, not a rate."""
+    text, _ = _scene(make_surface("bowl"), "gd", 0.3, 150, noise=2.0, policy="cosine")
+    assert text.startswith("Jitters around the minimum (0, 0)") and "larger rate" not in text
+
+
+def test_crawling_far_from_the_minimum_still_asks_for_a_larger_rate():
+    text, _ = _scene(make_surface("ravine"), "gd", 0.02, 150, start=(-5.0, -2.0))
+    assert text.startswith("Still crawling after 150 steps") and "larger rate" in text
+
+
+def test_crawling_at_the_stable_limit_does_not_ask_for_a_larger_rate():
+    """λ = (0.01, 4): GD at 0.9·2/λ_max crawls along the floor; a larger rate would diverge."""
+    surface = make_surface("ravine", lam_min=0.01, kappa=400.0)
+    text, d = _scene(surface, "gd", 0.9 * 2 / 4.0, 60, start=(-5.0, 0.0))
+    assert d.kind[0] == Outcome.CRAWLING, text
+    assert "larger rate would not" in text and "try a larger rate" not in text
+
+
+def test_a_zigzagging_momentum_run_is_not_told_to_add_momentum():
+    text, _ = _scene(make_surface("ravine"), "nesterov", 0.3, 50, start=(-5.0, -2.0))
+    assert text.startswith("Zig-zags across the valley") and "momentum damps" not in text
+    gd, _ = _scene(make_surface("ravine"), "gd", 0.45, 40, start=(-5.0, -2.0))
+    assert gd.endswith("momentum damps the zig-zag.")

@@ -324,3 +324,62 @@ def test_a_fully_diverged_batch_is_written_out_like_the_loop(
     for name in ("positions", "loss", "grad_norm", "lr"):
         np.testing.assert_array_equal(getattr(alone, name), getattr(mixed, name)[:, :batch])
     np.testing.assert_array_equal(alone.diverged_at, mixed.diverged_at[:batch])
+
+
+# ----------------------------------------------------------------------------- issue 10
+
+
+def _formula(text, half=3.0):
+    from surfaces.formula import make_formula_surface
+
+    return make_formula_surface(text, ((-half, half), (-half, half)))
+
+
+@pytest.mark.parametrize("batch", [1, TINY_BATCH + 4])
+def test_a_finite_gradient_never_has_an_infinite_norm(batch):
+    """exp(400x) at x = 1: ∇f = (400·e⁴⁰⁰, 0) is finite, but g_x² overflows; the norm is
+    2.09e176, not inf (nothing non-finite leaves simulate)."""
+    surface = _formula("exp(400*x)+y^2")
+    traj = simulate(surface, rules.gd(), 1e-200, np.tile([1.0, 0.0], (batch, 1)), 4)
+    assert np.isfinite(traj.grad_norm).all()
+    assert traj.grad_norm[0, 0] == pytest.approx(400 * math.exp(400))
+    assert (traj.diverged_at == -1).all()
+
+
+@pytest.mark.parametrize("batch", [1, TINY_BATCH + 4])
+def test_runaway_is_relative_to_the_landscape(batch):
+    """A stable GD run on 1e12·(x² + y²) (lr·λ = 1) is no runaway; neither is x¹⁴ + y¹⁴ over
+    ±10 from its own start at a rate it can take (both 'diverged at step 1' before)."""
+    huge = _formula("1e12*(x^2+y^2)")
+    traj = simulate(huge, rules.gd(), 0.5e-12, np.tile([1.0, 1.0], (batch, 1)), 5)
+    assert (traj.diverged_at == -1).all() and traj.loss[1, 0] == 0.0
+    steep = _formula("x^14+y^14", half=10.0)
+    start = np.tile(steep.start, (batch, 1))
+    assert steep.f(start[:1])[0] > 1e12
+    traj = simulate(steep, rules.gd(), 1e-14, start, 20)
+    assert (traj.diverged_at == -1).all() and traj.loss[-1, 0] < traj.loss[0, 0]
+    blown = simulate(steep, rules.gd(), 1.0, start, 20)  # lr·λ ≈ 10¹²: a real runaway
+    assert (blown.diverged_at == 1).all() and not blown.undefined.any()
+
+
+@pytest.mark.parametrize("batch", [1, TINY_BATCH + 4])
+def test_stepping_where_f_is_undefined_is_flagged(batch):
+    """√x from x = 1 with lr 4: the step lands at x = 0 − … < 0 where f is NaN: undefined, frozen
+    at the last point; a finite-f, infinite-slope landing (√x at 0) is undefined too."""
+    surface = _formula("sqrt(x)+y^2")
+    starts = np.tile([1.0, 1.0], (batch, 1))
+    traj = simulate(surface, rules.gd(), np.linspace(4.0, 2.0, batch), starts, 10)
+    assert (traj.diverged_at == 1).all() and traj.undefined.all()
+    assert np.isfinite(traj.positions).all() and np.isfinite(traj.grad_norm).all()
+    fine = simulate(surface, rules.gd(), 0.01, starts, 10)
+    assert (fine.diverged_at == -1).all() and not fine.undefined.any()
+
+
+def test_runaway_band_is_per_row():
+    """A row's band depends on its own start only: a high start in the batch does not change
+    another row's outcome (the row equals its run alone)."""
+    surface = _formula("x^2+y^2")
+    starts = np.array([[1.0, 1.0], [2.5, 2.5]])
+    traj = simulate(surface, rules.gd(), np.array([1.5, 0.1]), starts, 80)
+    rows_equal(traj, simulate(surface, rules.gd(), 1.5, starts[0], 80), 0)
+    assert traj.diverged_at[0] > 0 and traj.diverged_at[1] == -1
