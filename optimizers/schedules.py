@@ -332,8 +332,10 @@ def reduce_on_plateau(
 ) -> LRPolicy:
     """torch ReduceLROnPlateau, mode "min", run independently for every trajectory.
 
-    Each call first feeds the loss at the current point to the scheduler (torch's
-    `scheduler.step(loss)`), then returns the rate for the next update:
+    The loop it reproduces is torch's standard one: update, then `scheduler.step(loss)` with the
+    loss of the point the update reached. So step 0 returns lr and never looks at the start's
+    loss; each step t >= 1 first feeds the loss at x_t (the point update t − 1 produced) to the
+    scheduler, then returns the rate for update t:
 
         better = loss < best·(1 − threshold)   (rel)     or   loss < best − threshold   (abs)
         better: best = loss, bad = 0;  else bad += 1;  in cooldown: cooldown −= 1, bad = 0
@@ -368,6 +370,8 @@ def reduce_on_plateau(
         )
 
     def lr_at(step: int, loss: Array, state: PlateauState) -> tuple[Array, PlateauState]:
+        if step == 0:  # torch has seen no loss before the first update
+            return state.lr, state
         loss = np.asarray(loss, dtype=np.float64)
         bar = state.best * (1.0 - threshold) if relative else state.best - threshold
         better = loss < bar

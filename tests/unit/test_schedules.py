@@ -140,35 +140,50 @@ def test_warmup_then_inner_policy_starts_from_its_own_step_zero():
 
 
 def test_reduce_on_plateau_per_trajectory():
-    # factor 0.5, patience 2, rel threshold 10%, cooldown 1.
-    # A: 10, 8, then flat at 8.  best 8 at t=1; bad = 1, 2, 3 at t = 2, 3, 4 -> halve at t=4,
-    #    cooldown swallows t=5's bad step, bad = 1, 2, 3 at t = 6, 7, 8 -> halve again at t=8.
-    # B: 10, 8, 6, 4, then 3.9 (< 10% better than 4: a bad step): bad = 1, 2, 3 at t = 4, 5, 6
-    #    -> halve at t=6.
-    a = [10, 8, 8, 8, 8, 8, 8, 8, 8]
-    b = [10, 8, 6, 4, 3.9, 3.9, 3.9, 3.9, 3.9]
+    # factor 0.5, patience 2, rel threshold 10%, cooldown 1. Step 0 ignores the start's loss (0).
+    # A: 10, 8, then flat at 8 at t = 1, 2, ...  best 8 at t=2; bad = 1, 2, 3 at t = 3, 4, 5 ->
+    #    halve at t=5, cooldown swallows t=6's bad step, bad = 1, 2, 3 at t = 7, 8, 9 -> halve.
+    # B: 10, 8, 6, 4, then 3.9 (< 10% better than 4: a bad step): bad = 1, 2, 3 at t = 5, 6, 7
+    #    -> halve at t=7.
+    a = [0, 10, 8, 8, 8, 8, 8, 8, 8, 8]
+    b = [0, 10, 8, 6, 4, 3.9, 3.9, 3.9, 3.9, 3.9]
     policy = sch.reduce_on_plateau(1.0, factor=0.5, patience=2, threshold=0.1, cooldown=1)
-    got = np.array(rates(policy, range(9), losses=np.array([a, b]).T, batch=2))
-    np.testing.assert_array_equal(got[:, 0], [1, 1, 1, 1, 0.5, 0.5, 0.5, 0.5, 0.25])
-    np.testing.assert_array_equal(got[:, 1], [1, 1, 1, 1, 1, 1, 0.5, 0.5, 0.5])
+    got = np.array(rates(policy, range(10), losses=np.array([a, b]).T, batch=2))
+    np.testing.assert_array_equal(got[:, 0], [1, 1, 1, 1, 1, 0.5, 0.5, 0.5, 0.5, 0.25])
+    np.testing.assert_array_equal(got[:, 1], [1, 1, 1, 1, 1, 1, 1, 0.5, 0.5, 0.5])
+
+
+def test_reduce_on_plateau_never_sees_the_start_loss():
+    # torch calls scheduler.step(loss) after each update with the loss of the point reached: the
+    # start's loss (here 1, far below every later one) is never a "best" to beat. patience 0.
+    policy = sch.reduce_on_plateau(1.0, factor=0.5, patience=0)
+    got = rates(policy, range(4), [[1], [5], [4], [3]])
+    assert [float(r[0]) for r in got] == [1, 1, 1, 1]
+
+
+def test_reduce_on_plateau_in_a_run_halves_when_torch_does():
+    # ravine 0.1x² + 2y², Adam lr 0.2 from (0.001, 0.001), factor 0.5, patience 5: the first update
+    # raises the loss; torch 2.14 (update, then scheduler.step(f(x))) first halves for update 13,
+    # then for 19 and 28 (it used to be update 6: the start's tiny loss counted as the best).
+    from optimizers.rules import adam
+    from optimizers.simulate import simulate
+    from surfaces import make_surface
+
+    policy = sch.reduce_on_plateau(0.2, factor=0.5, patience=5)
+    run = simulate(make_surface("ravine"), adam(), policy, np.array([0.001, 0.001]), 30)
+    assert run.loss[1, 0] > run.loss[0, 0]
+    expected = [0.2] * 13 + [0.1] * 6 + [0.05] * 9 + [0.025] * 2
+    np.testing.assert_array_equal(run.lr[:, 0], expected)
 
 
 def test_reduce_on_plateau_without_cooldown_and_state_fields():
-    # A from above with cooldown 0: second halving at t = 7 (bad = 1, 2, 3 at t = 5, 6, 7)
+    # A from above with cooldown 0: second halving at t = 8 (bad = 1, 2, 3 at t = 6, 7, 8)
     policy = sch.reduce_on_plateau(np.array([1.0]), factor=0.5, patience=2, threshold=0.1)
-    losses = [[10], [8], [8], [8], [8], [8], [8], [8]]
-    assert [float(r[0]) for r in rates(policy, range(8), losses)] == [
-        1,
-        1,
-        1,
-        1,
-        0.5,
-        0.5,
-        0.5,
-        0.25,
-    ]
+    losses = [[0], [10], [8], [8], [8], [8], [8], [8], [8]]
+    got = [float(r[0]) for r in rates(policy, range(9), losses)]
+    assert got == [1, 1, 1, 1, 1, 0.5, 0.5, 0.5, 0.25]
     state = policy.init(1)
-    for t, loss in enumerate([[10], [8], [8]]):
+    for t, loss in enumerate([[0], [10], [8], [8]]):
         _, state = policy.lr_at(t, np.array(loss, dtype=float), state)
     assert state.best[0] == 8 and state.num_bad_steps[0] == 1 and state.cooldown_left[0] == 0
 
@@ -177,11 +192,12 @@ def test_reduce_on_plateau_min_lr_eps_abs_threshold_and_nan():
     # patience 0: every non-improving step triggers. 1e-3 -> max(1e-4, 5e-4) = 5e-4, then stuck
     # at min_lr (a drop of 0 is not > eps)
     floor = sch.reduce_on_plateau(1e-3, factor=0.1, patience=0, min_lr=5e-4)
-    assert [float(r[0]) for r in rates(floor, range(4), [[1]] * 4)] == [1e-3, 5e-4, 5e-4, 5e-4]
+    got = [float(r[0]) for r in rates(floor, range(5), [[1]] * 5)]
+    assert got == [1e-3, 1e-3, 5e-4, 5e-4, 5e-4]
     # abs threshold 0.5: 9.6 is not below 10 − 0.5 (bad), 9.4 is (good); NaN is never better
     absolute = sch.reduce_on_plateau(1.0, patience=0, threshold=0.5, threshold_mode="abs")
-    got = rates(absolute, range(4), [[10], [9.4], [9.6], [np.nan]])
-    assert [float(r[0]) for r in got] == approx([1.0, 1.0, 0.1, 0.01])
+    got = rates(absolute, range(5), [[0], [10], [9.4], [9.6], [np.nan]])
+    assert [float(r[0]) for r in got] == approx([1.0, 1.0, 1.0, 0.1, 0.01])
 
 
 def test_policies_do_not_mutate_a_per_trajectory_base():
@@ -258,9 +274,8 @@ def test_make_policy_choices_and_warmup_shrink_the_inner_run():
     got = rates(policy, [0, 5, 10, 36, 99])
     assert got == approx([0.04 / 3, 0.04 * 2 / 3, 0.04, 1.0, 4e-6])
     plateau = sch.make_policy("plateau", 1.0, 10, threshold_mode=1, threshold=0.5, patience=0)
-    assert [float(r[0]) for r in rates(plateau, range(3), [[10], [9.6], [9.6]])] == approx(
-        [1.0, 0.5, 0.25]
-    )
+    got = rates(plateau, range(4), [[0], [10], [9.6], [9.6]])
+    assert [float(r[0]) for r in got] == approx([1.0, 1.0, 0.5, 0.25])
 
 
 @pytest.mark.parametrize(
