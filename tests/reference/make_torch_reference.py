@@ -235,6 +235,30 @@ SCHEDULES = [
         lambda o: S.LinearLR(o, total_iters=6),
         30,
     ),
+    (  # the app's warm-up in front of a policy is torch's SequentialLR(LinearLR, policy)
+        "warmup_cosine",
+        "warmup",
+        {
+            "inner": ["cosine", {"T_max": 40, "eta_min": 0.005}],
+            "warmup_steps": 8,
+            "start_factor": 0.25,
+        },
+        lambda o: S.SequentialLR(
+            o, [S.LinearLR(o, 0.25, 1.0, 8), S.CosineAnnealingLR(o, 40, 0.005)], [8]
+        ),
+        60,
+    ),
+    (
+        "warmup_one_cycle",
+        "warmup",
+        {"inner": ["one_cycle", {"total_steps": 50}], "warmup_steps": 5},
+        lambda o: S.SequentialLR(
+            o,
+            [S.LinearLR(o, total_iters=5), S.OneCycleLR(o, SCHEDULE_LR, 50, cycle_momentum=False)],
+            [5],
+        ),
+        55,
+    ),
 ]
 
 # Reduce-on-plateau on loss curves that stall: Adam on the ravine and on Rosenbrock.
