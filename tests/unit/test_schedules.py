@@ -293,3 +293,73 @@ def test_make_policy_rejects_bad_input(kwargs, message):
     args = {"lr": 0.1, "total_steps": 100, **kwargs}
     with pytest.raises(ValueError, match=message):
         sch.make_policy(**args)
+
+
+# ----------------------------------------------------------------------------- torch's parameters
+
+
+def test_make_policy_multistep_takes_any_list_of_milestones():
+    # γ 0.5 at 3, 7 and 7 again (torch counts a repeated milestone twice); a text works too
+    policy = sch.make_policy("multistep", 1.0, 20, milestones=(7, 3, 7), gamma=0.5)
+    assert rates(policy, [2, 3, 6, 7, 19]) == approx([1, 0.5, 0.5, 0.125, 0.125])
+    again = sch.make_policy("multistep", 1.0, 20, milestones="3/7/7", gamma=0.5)
+    assert rates(again, range(20)) == rates(policy, range(20))
+    # empty: the run's 1/2 and 3/4 (10 and 15 of 20)
+    default = sch.make_policy("multistep", 1.0, 20, milestones=())
+    assert rates(default, [9, 10, 14, 15]) == approx([1, 0.1, 0.1, 0.01])
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("30/abc", "got 'abc'"),
+        ("0/10", "from 1 to 100000"),
+        ("2.5", "got '2.5'"),
+        ("nan", "got 'nan'"),
+        ((True,), "got 'True'"),
+        ("/".join(["5"] * 21), "at most 20"),
+    ],
+)
+def test_milestones_refuse_bad_items(value, message):
+    spec = next(p for p in sch.POLICIES["multistep"].params if p.name == "milestones")
+    with pytest.raises(ValueError, match=message):
+        spec.check(value)
+    assert spec.check(" 90, 30 60/") == (30, 60, 90)
+    assert spec.text((30, 60, 90)) == "30/60/90"
+
+
+def test_make_policy_cyclic_base_and_max_rates():
+    # torch CyclicLR(base_lr=0.2, max_lr=1.2, step_size_up=4, step_size_down=2)
+    policy = sch.make_policy(
+        "cyclic", 0.05, 100, base_lr=0.2, max_lr=1.2, step_size_up=4, step_size_down=2
+    )
+    assert rates(policy, [0, 2, 4, 5, 6, 10]) == approx([0.2, 0.7, 1.2, 0.7, 0.2, 1.2])
+    # defaults: from the optimizer's lr to 5·lr, falling as long as rising (12 of 100 steps)
+    derived = sch.make_policy("cyclic", 0.1, 100)
+    assert rates(derived, [0, 12, 24]) == approx([0.1, 0.5, 0.1])
+
+
+def test_make_policy_warmup_start_factor():
+    # torch LinearLR(start_factor=0.1, total_iters=4) in front of a constant 1.0
+    policy = sch.make_policy("constant", 1.0, 20, warmup_steps=4, warmup_start=0.1)
+    assert rates(policy, [0, 1, 2, 3, 4, 10]) == approx([0.1, 0.325, 0.55, 0.775, 1.0, 1.0])
+    default = sch.make_policy("cosine", 1.0, 20, warmup_steps=3)
+    assert rates(default, [0])[0] == approx(1 / 3)
+    assert all(spec.params[-1] is sch.WARMUP_START for spec in sch.POLICIES.values())
+    with pytest.raises(ValueError, match=r"between 0\.001 and 1"):
+        sch.make_policy("constant", 1.0, 20, warmup_steps=4, warmup_start=0)
+
+
+def test_make_policy_plateau_takes_every_torch_parameter():
+    # abs threshold 0.5, patience 0, cooldown 1, min_lr 0.3, eps 0.05; factor 0.5
+    policy = sch.make_policy(
+        "plateau", 1.0, 10, factor=0.5, patience=0, threshold=0.5, threshold_mode=1,
+        cooldown=1, min_lr=0.3, eps=0.05,
+    )  # fmt: skip
+    got = rates(policy, range(6), [[0], [10], [10], [10], [10], [10]])
+    # t=1 sets best 10; t=2: bad -> 0.5, cooldown 1; t=3: cooldown swallows it; t=4: bad ->
+    # max(0.25, 0.3) = 0.3; t=5: cooldown again
+    assert [float(r[0]) for r in got] == approx([1.0, 1.0, 0.5, 0.5, 0.3, 0.3])
+    # a cut smaller than eps is skipped: 1 -> 0.97 is a drop of 0.03 < 0.05
+    tiny = sch.make_policy("plateau", 1.0, 10, factor=0.97, patience=0, eps=0.05)
+    assert [float(r[0]) for r in rates(tiny, range(4), [[1]] * 4)] == [1.0] * 4
