@@ -344,6 +344,10 @@ def warmup(policy: LRPolicy, warmup_steps: int, start_factor: float = 1.0 / 3.0)
     policy's step-0 rate; then the inner policy runs from its own step 0, so its shape (a cosine's
     T_max, a one-cycle's total_steps) is not cut short by the warmup. A loss-driven inner policy
     sees no losses during the warmup. warmup_steps = 0 returns `policy` itself.
+
+    This is torch's SequentialLR([LinearLR(start_factor, total_iters=W), policy], [W]) when the
+    policy's step-0 rate is the optimizer's lr (every policy the app builds; torch's warm-up
+    scales the optimizer's lr even where a CyclicLR's base_lr differs from it).
     """
     warmup_steps = _nonnegative_int("warmup_steps", warmup_steps)
     start_factor = float(start_factor)
