@@ -18,6 +18,7 @@ import numpy as np
 import streamlit as st
 
 from optimizers import OPTIMIZERS, POLICIES, is_flag
+from optimizers.schedules import WARMUP_START, ListSpec
 from surfaces import SURFACES, ParamSpec
 from surfaces.formula import FORMULA_HELP
 
@@ -142,12 +143,19 @@ def _param_key(prefix: str, owner: str, name: str) -> str:
     return f"{prefix}:{owner}:{name}"
 
 
-def _seed_params(prefix: str, owner: str, specs: Sequence[ParamSpec], values: dict) -> None:
+def _seed_params(
+    prefix: str, owner: str, specs: Sequence[ParamSpec], values: dict, choices=None
+) -> None:
     for p in specs:
-        st.session_state[_param_key(prefix, owner, p.name)] = _widget_value(p, values[p.name])
+        value = _widget_value(p, values[p.name], choices)
+        st.session_state[_param_key(prefix, owner, p.name)] = value
 
 
-def _widget_value(spec: ParamSpec, value: float):
+def _widget_value(spec: ParamSpec | ListSpec, value: Any, choices=None):
+    if isinstance(spec, ListSpec):  # a text box: "30, 60, 90"
+        return spec.text(value, ", ")
+    if choices and spec.name in choices:  # an option's index (a two-option choice is no flag)
+        return int(value)
     if is_flag(spec):
         return bool(value)
     return int(value) if spec.integer else float(value)
@@ -157,7 +165,8 @@ def _seed_racer(i: int, racer: Racer) -> None:
     st.session_state[f"r{i}:opt"] = racer.optimizer
     st.session_state[f"r{i}:lr"] = float(racer.lr)
     st.session_state[f"r{i}:lrs"] = nearest_grid_lr(racer.lr)
-    _seed_params(f"r{i}", racer.optimizer, OPTIMIZERS[racer.optimizer].params, racer.hyper_values())
+    spec = OPTIMIZERS[racer.optimizer]
+    _seed_params(f"r{i}", racer.optimizer, spec.params, racer.hyper_values(), spec.choices)
 
 
 def seed(s: Settings) -> None:
@@ -174,7 +183,8 @@ def seed(s: Settings) -> None:
     for i, racer in enumerate(s.racers):
         _seed_racer(i, racer)
     state["policy"] = s.policy
-    _seed_params("pp", s.policy, POLICIES[s.policy].params, s.policy_values())
+    spec = POLICIES[s.policy]
+    _seed_params("pp", s.policy, spec.params, s.policy_values(), spec.choices)
     for key in ("warmup", "steps", "noise", "seed", "map", "present", "view"):
         state[key] = getattr(s, key)
     state["lesson"] = s.lesson
@@ -240,7 +250,7 @@ def policy_name() -> str:
 def on_policy_change() -> None:
     name = policy_name()
     s = Settings(policy=name)
-    _seed_params("pp", name, POLICIES[name].params, s.policy_values())
+    _seed_params("pp", name, POLICIES[name].params, s.policy_values(), POLICIES[name].choices)
 
 
 def add_racer() -> None:
@@ -542,7 +552,20 @@ def race_controls() -> tuple[Racer, ...]:
     return racers
 
 
+def _list_widget(spec: ListSpec, key: str) -> tuple[int, ...]:
+    """A text box for a list parameter; bad text shows a warning and uses the default."""
+    text = valid_text(key, "", cfg.MAX_VALUE_CHARS)
+    st.text_input(spec.label, key=key, help=spec.help or None, placeholder=spec.default_text)
+    try:
+        return spec.check(text)
+    except ValueError as err:
+        st.caption(f":warning: {err}; using the default ({spec.default_text}).")
+        return spec.default
+
+
 def schedule_controls() -> tuple[str, tuple, int]:
+    """The policy, its parameters (torch's own, e.g. milestones as "30, 60, 90") and the warm-up
+    (steps, then its start factor)."""
     policy_name()
     st.selectbox(
         "Learning-rate policy",
@@ -553,8 +576,12 @@ def schedule_controls() -> tuple[str, tuple, int]:
     )
     name = st.session_state["policy"]
     specs, choices = POLICIES[name].params, POLICIES[name].choices
-    for p in specs:
-        param_widget(p, _param_key("pp", name, p.name), choices)
+    lists = {p.name: _list_widget(p, _param_key("pp", name, p.name)) for p in specs
+             if isinstance(p, ListSpec)}  # fmt: skip
+    numbers = [p for p in specs if p.name not in lists]
+    for p in numbers:
+        if p is not WARMUP_START:
+            param_widget(p, _param_key("pp", name, p.name), choices)
     warmup = valid_number("warmup", 0, cfg.MAX_STEPS, cfg.DEFAULT.warmup, integer=True)
     st.number_input(
         "Warm-up steps",
@@ -562,9 +589,12 @@ def schedule_controls() -> tuple[str, tuple, int]:
         max_value=cfg.MAX_STEPS,
         step=1,
         key="warmup",
-        help="Ramp the rate up linearly over the first steps.",
+        help="Ramp the rate up linearly over the first steps (torch LinearLR).",
     )
-    return name, cfg.canonical(specs, read_params("pp", name, specs, choices)), warmup
+    if warmup:
+        param_widget(WARMUP_START, _param_key("pp", name, WARMUP_START.name))
+    values = {**read_params("pp", name, numbers, choices), **lists}
+    return name, cfg.canonical(specs, values), warmup
 
 
 def run_controls() -> tuple[int, float, int]:

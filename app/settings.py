@@ -16,8 +16,10 @@ import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from optimizers import OPTIMIZERS, POLICIES
+from optimizers.schedules import ListSpec
 from surfaces import SURFACES, ParamSpec
 
 FORMULA = "formula"  # the "Your formula" landscape (not in SURFACES)
@@ -35,7 +37,7 @@ MAX_OPT_CHARS = 3000  # six racers with every hyperparameter written out
 MAX_FORMULA_CHARS = 300
 MAP_MODES = ("contour", "3d")
 
-Pairs = tuple[tuple[str, float], ...]
+Pairs = tuple[tuple[str, Any], ...]  # (name, float), or (name, tuple of ints) for a list
 
 
 @dataclass(frozen=True)
@@ -92,25 +94,33 @@ DEFAULT = Settings()
 # --------------------------------------------------------------------------- parameter pairs
 
 
-def full_values(specs: Sequence[ParamSpec], pairs: Pairs) -> dict[str, float]:
+def _clean(spec: ParamSpec | ListSpec, value: Any) -> Any:
+    """A parameter's value as stored: a float, or a tuple of ints for a list parameter."""
+    return spec.check(value) if isinstance(spec, ListSpec) else float(value)
+
+
+def full_values(specs: Sequence[ParamSpec], pairs: Pairs) -> dict[str, Any]:
     given = dict(pairs)
-    return {p.name: float(given.get(p.name, p.default)) for p in specs}
+    return {p.name: _clean(p, given.get(p.name, p.default)) for p in specs}
 
 
-def canonical(specs: Sequence[ParamSpec], values: Mapping[str, float]) -> Pairs:
+def canonical(specs: Sequence[ParamSpec], values: Mapping[str, Any]) -> Pairs:
     """Only the values that differ from their defaults, in the specs' order (a stable key)."""
     return tuple(
-        (p.name, float(values[p.name]))
+        (p.name, _clean(p, values[p.name]))
         for p in specs
-        if p.name in values and float(values[p.name]) != float(p.default)
+        if p.name in values and _clean(p, values[p.name]) != _clean(p, p.default)
     )
 
 
 # --------------------------------------------------------------------------- encoding
 
 
-def fmt(value: float) -> str:
-    """Shortest text that reads back to the same float ('60', '0.4', '1e-05')."""
+def fmt(value: float | tuple[int, ...]) -> str:
+    """Shortest text that reads back to the same float ('60', '0.4', '1e-05'); a list parameter's
+    tuple is its items joined by '/' ('30/60/90')."""
+    if isinstance(value, tuple):
+        return "/".join(fmt(v) for v in value)
     value = float(value)
     if value.is_integer() and abs(value) < 1e15:
         return str(int(value))
@@ -364,8 +374,25 @@ def _read_racers(r: _Reader) -> tuple[Racer, ...]:
 
 
 def _read_policy(r: _Reader) -> dict:
+    """The policy and its parameters; a list parameter (multi-step's milestones=30/60/90) is read
+    by its ListSpec, the numbers by `_read_params`."""
     name, pairs = _read_named(r, "policy", POLICIES, DEFAULT.policy)
-    return {"policy": name, "policy_params": _read_params(r, name, POLICIES[name].params, pairs)}
+    specs = POLICIES[name].params
+    lists = {p.name: p for p in specs if isinstance(p, ListSpec)}
+    numbers = [p for p in specs if p.name not in lists]
+    values: dict[str, Any] = dict(
+        _read_params(r, name, numbers, [(k, v) for k, v in pairs if k not in lists])
+    )
+    for key, raw in pairs:
+        if key in lists:
+            try:
+                values[key] = lists[key].check(raw)
+            except ValueError as err:
+                r.warn(
+                    f"Ignored {key}={_show(raw)} in {name}: {err}; "
+                    f"using the default ({lists[key].default_text})."
+                )
+    return {"policy": name, "policy_params": canonical(specs, values)}
 
 
 def _read_choice(r: _Reader, key: str, options: Sequence[str], default: str) -> str:

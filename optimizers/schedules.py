@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Callable, Iterable
-from dataclasses import replace
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -72,6 +73,56 @@ def _choice(name: str, value: str, options: tuple[str, ...]) -> str:
     if value not in options:
         raise ValueError(f"{name} must be one of {', '.join(options)}, got {value!r}")
     return value
+
+
+@dataclass(frozen=True)
+class ListSpec:
+    """A parameter that is a list of whole numbers in [low, high] (MultiStepLR's milestones).
+
+    Its value is a sorted tuple of ints; `default` () means "derived from the run" (said by
+    `default_text`). As text the items are separated by '/' (a link: `milestones=30/60/90`) or by
+    commas or spaces (the sidebar). `check` accepts a sequence of numbers or such a text, and
+    raises ValueError naming the bad item. (`integer` and `log` are False so the registries'
+    number handling passes the tuple through untouched.)
+    """
+
+    name: str
+    label: str
+    low: int
+    high: int
+    default_text: str
+    max_items: int = 20
+    help: str = ""
+    default: tuple[int, ...] = ()
+    integer: bool = False
+    log: bool = False
+
+    def check(self, value: Any) -> tuple[int, ...]:
+        if isinstance(value, str):
+            items: list[Any] = [v for v in re.split(r"[\s,/]+", value.strip()) if v]
+        else:
+            items = list(value)
+        if len(items) > self.max_items:
+            raise ValueError(f"{self.label}: at most {self.max_items} numbers, got {len(items)}")
+        out = []
+        for item in items:
+            try:
+                number = float(item)
+            except (TypeError, ValueError):
+                number = math.nan
+            if isinstance(item, bool) or not (
+                math.isfinite(number) and number.is_integer() and self.low <= number <= self.high
+            ):
+                raise ValueError(
+                    f"{self.label} must be whole numbers from {self.low} to {self.high} "
+                    f"separated by '/', got {str(item)[:20]!r}"
+                )
+            out.append(int(number))
+        return tuple(sorted(out))
+
+    def text(self, value: Sequence[int], sep: str = "/") -> str:
+        """`value` as text that `check` reads back."""
+        return sep.join(str(int(v)) for v in value)
 
 
 # ----------------------------------------------------------------------------- shapes of curves
@@ -293,6 +344,10 @@ def warmup(policy: LRPolicy, warmup_steps: int, start_factor: float = 1.0 / 3.0)
     policy's step-0 rate; then the inner policy runs from its own step 0, so its shape (a cosine's
     T_max, a one-cycle's total_steps) is not cut short by the warmup. A loss-driven inner policy
     sees no losses during the warmup. warmup_steps = 0 returns `policy` itself.
+
+    This is torch's SequentialLR([LinearLR(start_factor, total_iters=W), policy], [W]) when the
+    policy's step-0 rate is the optimizer's lr (every policy the app builds; torch's warm-up
+    scales the optimizer's lr even where a CyclicLR's base_lr differs from it).
     """
     warmup_steps = _nonnegative_int("warmup_steps", warmup_steps)
     start_factor = float(start_factor)
@@ -332,8 +387,10 @@ def reduce_on_plateau(
 ) -> LRPolicy:
     """torch ReduceLROnPlateau, mode "min", run independently for every trajectory.
 
-    Each call first feeds the loss at the current point to the scheduler (torch's
-    `scheduler.step(loss)`), then returns the rate for the next update:
+    The loop it reproduces is torch's standard one: update, then `scheduler.step(loss)` with the
+    loss of the point the update reached. So step 0 returns lr and never looks at the start's
+    loss; each step t >= 1 first feeds the loss at x_t (the point update t − 1 produced) to the
+    scheduler, then returns the rate for update t:
 
         better = loss < best·(1 − threshold)   (rel)     or   loss < best − threshold   (abs)
         better: best = loss, bad = 0;  else bad += 1;  in cooldown: cooldown −= 1, bad = 0
@@ -368,6 +425,8 @@ def reduce_on_plateau(
         )
 
     def lr_at(step: int, loss: Array, state: PlateauState) -> tuple[Array, PlateauState]:
+        if step == 0:  # torch has seen no loss before the first update
+            return state.lr, state
         loss = np.asarray(loss, dtype=np.float64)
         bar = state.best * (1.0 - threshold) if relative else state.best - threshold
         better = loss < bar
@@ -389,8 +448,9 @@ def reduce_on_plateau(
 # ----------------------------------------------------------------------------- registry
 # Period-like parameters default to 0 = "derived from the run length", so every policy shows its
 # shape within a 100–1000-step demo; nonzero values are torch's own parameters, in steps.
-# Rates scale with the chosen lr (cyclic peaks at lr·max_factor, one-cycle peaks at lr), so a
-# learning-rate sweep keeps working.
+# Rates follow the chosen lr unless set (cyclic runs from lr to 5·lr, one-cycle peaks at lr), so a
+# learning-rate sweep keeps working. Every policy also carries the warm-up's start factor
+# (`WARMUP_START`, torch LinearLR's start_factor), used when the run has warm-up steps.
 
 
 def _auto(value: int, total_steps: int, fraction: float) -> int:
@@ -404,11 +464,40 @@ def _steps(name: str, label: str, fraction: float) -> ParamSpec:
     )
 
 
+def _default_milestones(total_steps: int) -> list[int]:
+    return [_auto(0, total_steps, 0.5), _auto(0, total_steps, 0.75)]
+
+
+def _build_cyclic(
+    lr: Any,
+    total_steps: int,
+    base_lr: float,
+    max_lr: float,
+    step_size_up: int,
+    step_size_down: int,
+    mode: str,
+    gamma: float,
+) -> LRPolicy:
+    """CyclicLR with the app's defaults: base_lr 0 = the optimizer's lr, max_lr 0 = 5 × base."""
+    low = base_lr or _rate(lr)
+    up = _auto(step_size_up, total_steps, 0.125)
+    return cyclic(low, max_lr or low * 5.0, up, step_size_down or up, mode=mode, gamma=gamma)
+
+
 _GAMMA = ParamSpec("gamma", "Decay factor γ", 0.5, 0.01, 1.0)
 _ETA_MIN = ParamSpec("eta_min", "Floor η_min", 0.0, 0.0, 1.0, help="the lowest rate")
 
+WARMUP_START = ParamSpec(
+    "warmup_start",
+    "Warm-up starts at",
+    1.0 / 3.0,
+    0.001,
+    1.0,
+    help="torch LinearLR start_factor: the first rate is this fraction of the policy's",
+)
+
 POLICIES: dict[str, PolicySpec] = {
-    spec.name: spec
+    spec.name: replace(spec, params=(*spec.params, WARMUP_START))
     for spec in (
         PolicySpec("constant", "Constant", (), lambda lr, total_steps: constant(lr)),
         PolicySpec(
@@ -423,14 +512,19 @@ POLICIES: dict[str, PolicySpec] = {
             "multistep",
             "Drops at milestones",
             (
-                _steps("milestone1", "First drop at", 0.5),
-                _steps("milestone2", "Second drop at", 0.75),
+                ListSpec(
+                    "milestones",
+                    "Drops at steps",
+                    1,
+                    100_000,
+                    "at 1/2 and 3/4 of the run",
+                    help="steps where the rate is multiplied by γ, e.g. 30, 60, 90; "
+                    "empty = 1/2 and 3/4 of the run",
+                ),
                 replace(_GAMMA, default=0.1),
             ),
-            lambda lr, total_steps, milestone1, milestone2, gamma: multistep(
-                lr,
-                [_auto(milestone1, total_steps, 0.5), _auto(milestone2, total_steps, 0.75)],
-                gamma,
+            lambda lr, total_steps, milestones, gamma: multistep(
+                lr, milestones or _default_milestones(total_steps), gamma
             ),
         ),
         PolicySpec(
@@ -475,18 +569,38 @@ POLICIES: dict[str, PolicySpec] = {
             "cyclic",
             "Cyclic (triangular)",
             (
-                ParamSpec("max_factor", "Peak / lr", 5.0, 1.0, 1000.0, log=True),
-                _steps("step_size_up", "Half cycle", 0.125),
+                ParamSpec(
+                    "base_lr",
+                    "Lowest rate",
+                    0.0,
+                    0.0,
+                    10.0,
+                    log=True,
+                    help="torch base_lr; 0 = the lr",
+                ),
+                ParamSpec(
+                    "max_lr",
+                    "Peak rate",
+                    0.0,
+                    0.0,
+                    100.0,
+                    log=True,
+                    help="torch max_lr; 0 = 5 × lowest",
+                ),
+                _steps("step_size_up", "Rising half", 0.125),
+                ParamSpec(
+                    "step_size_down",
+                    "Falling half",
+                    0,
+                    0,
+                    100_000,
+                    integer=True,
+                    help="in steps; 0 = as long as the rise",
+                ),
                 choice("mode", "Mode", CYCLIC_MODES),
                 replace(_GAMMA, default=0.99, low=0.5, help="exp_range: amplitude·γ^t"),
             ),
-            lambda lr, total_steps, max_factor, step_size_up, mode, gamma: cyclic(
-                lr,
-                _rate(lr) * max_factor,
-                _auto(step_size_up, total_steps, 0.125),
-                mode=mode,
-                gamma=gamma,
-            ),
+            _build_cyclic,
             choices={"mode": CYCLIC_MODES},
         ),
         PolicySpec(
@@ -512,6 +626,9 @@ POLICIES: dict[str, PolicySpec] = {
                 choice("threshold_mode", "Threshold is", THRESHOLD_MODES),
                 ParamSpec("cooldown", "Cooldown", 0, 0, 1000, integer=True),
                 ParamSpec("min_lr", "Minimum lr", 0.0, 0.0, 1.0),
+                ParamSpec(
+                    "eps", "Smallest change", 1e-8, 0.0, 1.0, help="a smaller cut is skipped"
+                ),
             ),
             lambda lr, total_steps, **params: reduce_on_plateau(lr, **params),
             choices={"threshold_mode": THRESHOLD_MODES},
@@ -521,9 +638,10 @@ POLICIES: dict[str, PolicySpec] = {
 
 
 def make_policy(
-    name: str, lr: Any, total_steps: int, warmup_steps: int = 0, **params: float
+    name: str, lr: Any, total_steps: int, warmup_steps: int = 0, **params: Any
 ) -> LRPolicy:
-    """Build policy `name` for a run of `total_steps`, after `warmup_steps` of linear warmup.
+    """Build policy `name` for a run of `total_steps`, after `warmup_steps` of linear warmup
+    starting at `warmup_start`·(the policy's first rate).
 
     The inner policy is built for the steps left after the warmup (it starts at its own step 0
     then). Missing parameters take their defaults; bad names or values raise ValueError.
@@ -534,4 +652,5 @@ def make_policy(
     if warmup_steps >= total_steps:
         raise ValueError(f"warmup_steps ({warmup_steps}) must be less than total_steps")
     values = resolve("policy", name, spec.params, params, spec.choices)
-    return warmup(spec.build(lr, total_steps - warmup_steps, **values), warmup_steps)
+    start_factor = values.pop(WARMUP_START.name)
+    return warmup(spec.build(lr, total_steps - warmup_steps, **values), warmup_steps, start_factor)

@@ -359,27 +359,6 @@ def wells_fns(
     return f, grad, hess, value_and_grad
 
 
-def quadratic_fns(a: Array) -> Fns:
-    """f = ½ pᵀAp, ∇f = Ap, ∇²f = A for a symmetric 2×2 matrix A."""
-    a = np.asarray(a, dtype=np.float64)
-
-    def value_and_grad(p: Array) -> tuple[Array, Array]:
-        p = np.asarray(p, dtype=np.float64)
-        g = p @ a
-        return 0.5 * (p[..., 0] * g[..., 0] + p[..., 1] * g[..., 1]), g
-
-    def f(p: Array) -> Array:
-        return value_and_grad(p)[0]
-
-    def grad(p: Array) -> Array:
-        return np.asarray(p, dtype=np.float64) @ a
-
-    def hess(p: Array) -> Array:
-        return np.broadcast_to(a, (*np.shape(p)[:-1], 2, 2)).copy()
-
-    return f, grad, hess, value_and_grad
-
-
 def surface(
     name: str,
     title: str,

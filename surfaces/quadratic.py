@@ -4,10 +4,40 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._kit import quadratic_fns, surface
-from .base import Minimum, Surface
+from ._kit import Fns, surface
+from .base import Array, Minimum, Surface
 
 ORIGIN = (Minimum((0.0, 0.0), 0.0),)
+
+
+def quadratic_fns(a: Array) -> Fns:
+    """f = ½ pᵀAp, ∇f = Ap, ∇²f = A for a symmetric 2×2 matrix A = [[a, b], [b, c]].
+
+    Written out per coordinate (∇f = (ax + by, bx + cy), f = ½(x·∇₁f + y·∇₂f)), never as a matrix
+    product: `p @ A` may round a row differently with the batch size, and a row of a batch must
+    equal its start run alone, bit for bit.
+    """
+    a = np.asarray(a, dtype=np.float64)
+    axx, axy, ayx, ayy = (float(v) for v in a.ravel())
+
+    def value_and_grad(p: Array) -> tuple[Array, Array]:
+        p = np.asarray(p, dtype=np.float64)
+        x, y = p[..., 0], p[..., 1]
+        g = np.empty(p.shape)
+        g[..., 0] = axx * x + ayx * y
+        g[..., 1] = axy * x + ayy * y
+        return 0.5 * (x * g[..., 0] + y * g[..., 1]), g
+
+    def f(p: Array) -> Array:
+        return value_and_grad(p)[0]
+
+    def grad(p: Array) -> Array:
+        return value_and_grad(p)[1]
+
+    def hess(p: Array) -> Array:
+        return np.broadcast_to(a, (*np.shape(p)[:-1], 2, 2)).copy()
+
+    return f, grad, hess, value_and_grad
 
 
 def bowl(s: float = 1.0) -> Surface:

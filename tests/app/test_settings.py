@@ -24,6 +24,7 @@ from app.settings import (
     to_query,
 )
 from optimizers import OPTIMIZERS, POLICIES
+from optimizers.schedules import ListSpec
 from surfaces import SURFACES
 
 VIEWS = ("explore", "sweep")
@@ -97,6 +98,10 @@ def _param_values(specs, data):
     values = {}
     for p in specs:
         if data.draw(st.booleans()):
+            if isinstance(p, ListSpec):  # multi-step's milestones: a tuple of whole numbers
+                drawn = st.lists(st.integers(p.low, min(p.high, 10_000)), max_size=p.max_items)
+                values[p.name] = tuple(data.draw(drawn))
+                continue
             if p.integer:
                 v = data.draw(st.integers(int(p.low), int(min(p.high, 10_000))))
             else:

@@ -406,3 +406,85 @@ def test_make_optimizer_converts_flags_and_applies_hyperparameters():
 def test_make_optimizer_rejects_bad_input(name, hyper, message):
     with pytest.raises(ValueError, match=message):
         rules.make_optimizer(name, **hyper)
+
+
+# ----------------------------------------------------------------------------- batch exactness
+# `simulate` promises that row i of a batch is, bit for bit, the run of starts[i] alone. That
+# holds only if every surface and every rule computes each row with the same floating-point
+# operations whatever the batch size (no matrix products or reductions across the batch).
+
+BATCH_EXACT_STEPS = 40
+
+
+def _random_quadratic(seed: int):
+    from surfaces._kit import surface as kit_surface
+    from surfaces.quadratic import quadratic_fns
+
+    rng = np.random.default_rng(seed)
+    m = rng.normal(size=(2, 2))
+    a = m @ m.T + 0.1 * np.eye(2)
+    a = 0.5 * (a + a.T)
+    return kit_surface(
+        "random_quadratic",
+        "Random quadratic",
+        quadratic_fns(a),
+        domain=((-3.0, 3.0), (-3.0, 3.0)),
+        start=(1.0, 1.0),
+        formula="f = ½ pᵀAp",
+        lesson="",
+        minima=(),
+        saddles=(),
+    )
+
+
+def _batch_surfaces():
+    from surfaces import SURFACES, make_surface
+
+    cases = [(name, make_surface(name)) for name in SURFACES]
+    cases += [(f"ravine_{angle:g}", make_surface("ravine", angle=angle)) for angle in (30, -55.5)]
+    cases += [(f"random_quadratic_{seed}", _random_quadratic(seed)) for seed in (0, 1)]
+    return cases
+
+
+def _spread_starts(surface, count: int = 17) -> np.ndarray:
+    (x0, x1), (y0, y1) = surface.domain
+    rng = np.random.default_rng(7)
+    u = rng.uniform(0.1, 0.9, size=(count, 2))
+    return np.column_stack([x0 + (x1 - x0) * u[:, 0], y0 + (y1 - y0) * u[:, 1]])
+
+
+@pytest.mark.parametrize("optimizer", list(rules.OPTIMIZERS))
+def test_a_batch_row_is_the_run_alone_bit_for_bit(optimizer):
+    from optimizers.simulate import simulate
+
+    spec = rules.OPTIMIZERS[optimizer]
+    rule = rules.make_optimizer(optimizer)
+    for name, surface in _batch_surfaces():
+        starts = _spread_starts(surface)
+        lr = spec.default_lr * 0.1
+        batched = simulate(surface, rule, lr, starts, BATCH_EXACT_STEPS)
+        for i, start in enumerate(starts):
+            alone = simulate(surface, rule, lr, start, BATCH_EXACT_STEPS)
+            for field in ("positions", "loss", "grad_norm"):
+                got, want = getattr(batched, field)[:, i], getattr(alone, field)[:, 0]
+                assert np.array_equal(got, want), (name, optimizer, i, field)
+            assert batched.diverged_at[i] == alone.diverged_at[0]
+
+
+@pytest.mark.parametrize("angle", [0.0, 30.0, -55.5, 90.0])
+def test_the_rotated_ravine_is_computed_per_coordinate(angle):
+    # A BLAS matrix product may fuse or reorder its multiply-adds depending on the batch size (it
+    # did: 1e-7 apart after 66 NAdam steps); the gradient must be the plain per-coordinate
+    # arithmetic ax + by, bx + cy, which rounds every row the same way whatever B is.
+    from surfaces import make_surface
+
+    surface = make_surface("ravine", angle=angle)
+    p = np.random.default_rng(3).normal(size=(17, 2)) * 5.0
+    a = surface.hess(p[:1])[0]
+    x, y = p[:, 0], p[:, 1]
+    g = np.stack([a[0, 0] * x + a[1, 0] * y, a[0, 1] * x + a[1, 1] * y], axis=-1)
+    f, grad = surface.f_and_grad(p)
+    assert np.array_equal(grad, g)
+    assert np.array_equal(surface.grad(p), g)
+    assert np.array_equal(f, 0.5 * (x * g[:, 0] + y * g[:, 1]))
+    assert np.array_equal(surface.f(p), f)

@@ -140,35 +140,50 @@ def test_warmup_then_inner_policy_starts_from_its_own_step_zero():
 
 
 def test_reduce_on_plateau_per_trajectory():
-    # factor 0.5, patience 2, rel threshold 10%, cooldown 1.
-    # A: 10, 8, then flat at 8.  best 8 at t=1; bad = 1, 2, 3 at t = 2, 3, 4 -> halve at t=4,
-    #    cooldown swallows t=5's bad step, bad = 1, 2, 3 at t = 6, 7, 8 -> halve again at t=8.
-    # B: 10, 8, 6, 4, then 3.9 (< 10% better than 4: a bad step): bad = 1, 2, 3 at t = 4, 5, 6
-    #    -> halve at t=6.
-    a = [10, 8, 8, 8, 8, 8, 8, 8, 8]
-    b = [10, 8, 6, 4, 3.9, 3.9, 3.9, 3.9, 3.9]
+    # factor 0.5, patience 2, rel threshold 10%, cooldown 1. Step 0 ignores the start's loss (0).
+    # A: 10, 8, then flat at 8 at t = 1, 2, ...  best 8 at t=2; bad = 1, 2, 3 at t = 3, 4, 5 ->
+    #    halve at t=5, cooldown swallows t=6's bad step, bad = 1, 2, 3 at t = 7, 8, 9 -> halve.
+    # B: 10, 8, 6, 4, then 3.9 (< 10% better than 4: a bad step): bad = 1, 2, 3 at t = 5, 6, 7
+    #    -> halve at t=7.
+    a = [0, 10, 8, 8, 8, 8, 8, 8, 8, 8]
+    b = [0, 10, 8, 6, 4, 3.9, 3.9, 3.9, 3.9, 3.9]
     policy = sch.reduce_on_plateau(1.0, factor=0.5, patience=2, threshold=0.1, cooldown=1)
-    got = np.array(rates(policy, range(9), losses=np.array([a, b]).T, batch=2))
-    np.testing.assert_array_equal(got[:, 0], [1, 1, 1, 1, 0.5, 0.5, 0.5, 0.5, 0.25])
-    np.testing.assert_array_equal(got[:, 1], [1, 1, 1, 1, 1, 1, 0.5, 0.5, 0.5])
+    got = np.array(rates(policy, range(10), losses=np.array([a, b]).T, batch=2))
+    np.testing.assert_array_equal(got[:, 0], [1, 1, 1, 1, 1, 0.5, 0.5, 0.5, 0.5, 0.25])
+    np.testing.assert_array_equal(got[:, 1], [1, 1, 1, 1, 1, 1, 1, 0.5, 0.5, 0.5])
+
+
+def test_reduce_on_plateau_never_sees_the_start_loss():
+    # torch calls scheduler.step(loss) after each update with the loss of the point reached: the
+    # start's loss (here 1, far below every later one) is never a "best" to beat. patience 0.
+    policy = sch.reduce_on_plateau(1.0, factor=0.5, patience=0)
+    got = rates(policy, range(4), [[1], [5], [4], [3]])
+    assert [float(r[0]) for r in got] == [1, 1, 1, 1]
+
+
+def test_reduce_on_plateau_in_a_run_halves_when_torch_does():
+    # ravine 0.1x² + 2y², Adam lr 0.2 from (0.001, 0.001), factor 0.5, patience 5: the first update
+    # raises the loss; torch 2.14 (update, then scheduler.step(f(x))) first halves for update 13,
+    # then for 19 and 28 (it used to be update 6: the start's tiny loss counted as the best).
+    from optimizers.rules import adam
+    from optimizers.simulate import simulate
+    from surfaces import make_surface
+
+    policy = sch.reduce_on_plateau(0.2, factor=0.5, patience=5)
+    run = simulate(make_surface("ravine"), adam(), policy, np.array([0.001, 0.001]), 30)
+    assert run.loss[1, 0] > run.loss[0, 0]
+    expected = [0.2] * 13 + [0.1] * 6 + [0.05] * 9 + [0.025] * 2
+    np.testing.assert_array_equal(run.lr[:, 0], expected)
 
 
 def test_reduce_on_plateau_without_cooldown_and_state_fields():
-    # A from above with cooldown 0: second halving at t = 7 (bad = 1, 2, 3 at t = 5, 6, 7)
+    # A from above with cooldown 0: second halving at t = 8 (bad = 1, 2, 3 at t = 6, 7, 8)
     policy = sch.reduce_on_plateau(np.array([1.0]), factor=0.5, patience=2, threshold=0.1)
-    losses = [[10], [8], [8], [8], [8], [8], [8], [8]]
-    assert [float(r[0]) for r in rates(policy, range(8), losses)] == [
-        1,
-        1,
-        1,
-        1,
-        0.5,
-        0.5,
-        0.5,
-        0.25,
-    ]
+    losses = [[0], [10], [8], [8], [8], [8], [8], [8], [8]]
+    got = [float(r[0]) for r in rates(policy, range(9), losses)]
+    assert got == [1, 1, 1, 1, 1, 0.5, 0.5, 0.5, 0.25]
     state = policy.init(1)
-    for t, loss in enumerate([[10], [8], [8]]):
+    for t, loss in enumerate([[0], [10], [8], [8]]):
         _, state = policy.lr_at(t, np.array(loss, dtype=float), state)
     assert state.best[0] == 8 and state.num_bad_steps[0] == 1 and state.cooldown_left[0] == 0
 
@@ -177,11 +192,12 @@ def test_reduce_on_plateau_min_lr_eps_abs_threshold_and_nan():
     # patience 0: every non-improving step triggers. 1e-3 -> max(1e-4, 5e-4) = 5e-4, then stuck
     # at min_lr (a drop of 0 is not > eps)
     floor = sch.reduce_on_plateau(1e-3, factor=0.1, patience=0, min_lr=5e-4)
-    assert [float(r[0]) for r in rates(floor, range(4), [[1]] * 4)] == [1e-3, 5e-4, 5e-4, 5e-4]
+    got = [float(r[0]) for r in rates(floor, range(5), [[1]] * 5)]
+    assert got == [1e-3, 1e-3, 5e-4, 5e-4, 5e-4]
     # abs threshold 0.5: 9.6 is not below 10 − 0.5 (bad), 9.4 is (good); NaN is never better
     absolute = sch.reduce_on_plateau(1.0, patience=0, threshold=0.5, threshold_mode="abs")
-    got = rates(absolute, range(4), [[10], [9.4], [9.6], [np.nan]])
-    assert [float(r[0]) for r in got] == approx([1.0, 1.0, 0.1, 0.01])
+    got = rates(absolute, range(5), [[0], [10], [9.4], [9.6], [np.nan]])
+    assert [float(r[0]) for r in got] == approx([1.0, 1.0, 1.0, 0.1, 0.01])
 
 
 def test_policies_do_not_mutate_a_per_trajectory_base():
@@ -258,9 +274,8 @@ def test_make_policy_choices_and_warmup_shrink_the_inner_run():
     got = rates(policy, [0, 5, 10, 36, 99])
     assert got == approx([0.04 / 3, 0.04 * 2 / 3, 0.04, 1.0, 4e-6])
     plateau = sch.make_policy("plateau", 1.0, 10, threshold_mode=1, threshold=0.5, patience=0)
-    assert [float(r[0]) for r in rates(plateau, range(3), [[10], [9.6], [9.6]])] == approx(
-        [1.0, 0.5, 0.25]
-    )
+    got = rates(plateau, range(4), [[0], [10], [9.6], [9.6]])
+    assert [float(r[0]) for r in got] == approx([1.0, 1.0, 0.5, 0.25])
 
 
 @pytest.mark.parametrize(
@@ -278,3 +293,73 @@ def test_make_policy_rejects_bad_input(kwargs, message):
     args = {"lr": 0.1, "total_steps": 100, **kwargs}
     with pytest.raises(ValueError, match=message):
         sch.make_policy(**args)
+
+
+# ----------------------------------------------------------------------------- torch's parameters
+
+
+def test_make_policy_multistep_takes_any_list_of_milestones():
+    # γ 0.5 at 3, 7 and 7 again (torch counts a repeated milestone twice); a text works too
+    policy = sch.make_policy("multistep", 1.0, 20, milestones=(7, 3, 7), gamma=0.5)
+    assert rates(policy, [2, 3, 6, 7, 19]) == approx([1, 0.5, 0.5, 0.125, 0.125])
+    again = sch.make_policy("multistep", 1.0, 20, milestones="3/7/7", gamma=0.5)
+    assert rates(again, range(20)) == rates(policy, range(20))
+    # empty: the run's 1/2 and 3/4 (10 and 15 of 20)
+    default = sch.make_policy("multistep", 1.0, 20, milestones=())
+    assert rates(default, [9, 10, 14, 15]) == approx([1, 0.1, 0.1, 0.01])
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("30/abc", "got 'abc'"),
+        ("0/10", "from 1 to 100000"),
+        ("2.5", "got '2.5'"),
+        ("nan", "got 'nan'"),
+        ((True,), "got 'True'"),
+        ("/".join(["5"] * 21), "at most 20"),
+    ],
+)
+def test_milestones_refuse_bad_items(value, message):
+    spec = next(p for p in sch.POLICIES["multistep"].params if p.name == "milestones")
+    with pytest.raises(ValueError, match=message):
+        spec.check(value)
+    assert spec.check(" 90, 30 60/") == (30, 60, 90)
+    assert spec.text((30, 60, 90)) == "30/60/90"
+
+
+def test_make_policy_cyclic_base_and_max_rates():
+    # torch CyclicLR(base_lr=0.2, max_lr=1.2, step_size_up=4, step_size_down=2)
+    policy = sch.make_policy(
+        "cyclic", 0.05, 100, base_lr=0.2, max_lr=1.2, step_size_up=4, step_size_down=2
+    )
+    assert rates(policy, [0, 2, 4, 5, 6, 10]) == approx([0.2, 0.7, 1.2, 0.7, 0.2, 1.2])
+    # defaults: from the optimizer's lr to 5·lr, falling as long as rising (12 of 100 steps)
+    derived = sch.make_policy("cyclic", 0.1, 100)
+    assert rates(derived, [0, 12, 24]) == approx([0.1, 0.5, 0.1])
+
+
+def test_make_policy_warmup_start_factor():
+    # torch LinearLR(start_factor=0.1, total_iters=4) in front of a constant 1.0
+    policy = sch.make_policy("constant", 1.0, 20, warmup_steps=4, warmup_start=0.1)
+    assert rates(policy, [0, 1, 2, 3, 4, 10]) == approx([0.1, 0.325, 0.55, 0.775, 1.0, 1.0])
+    default = sch.make_policy("cosine", 1.0, 20, warmup_steps=3)
+    assert rates(default, [0])[0] == approx(1 / 3)
+    assert all(spec.params[-1] is sch.WARMUP_START for spec in sch.POLICIES.values())
+    with pytest.raises(ValueError, match=r"between 0\.001 and 1"):
+        sch.make_policy("constant", 1.0, 20, warmup_steps=4, warmup_start=0)
+
+
+def test_make_policy_plateau_takes_every_torch_parameter():
+    # abs threshold 0.5, patience 0, cooldown 1, min_lr 0.3, eps 0.05; factor 0.5
+    policy = sch.make_policy(
+        "plateau", 1.0, 10, factor=0.5, patience=0, threshold=0.5, threshold_mode=1,
+        cooldown=1, min_lr=0.3, eps=0.05,
+    )  # fmt: skip
+    got = rates(policy, range(6), [[0], [10], [10], [10], [10], [10]])
+    # t=1 sets best 10; t=2: bad -> 0.5, cooldown 1; t=3: cooldown swallows it; t=4: bad ->
+    # max(0.25, 0.3) = 0.3; t=5: cooldown again
+    assert [float(r[0]) for r in got] == approx([1.0, 1.0, 0.5, 0.5, 0.3, 0.3])
+    # a cut smaller than eps is skipped: 1 -> 0.97 is a drop of 0.03 < 0.05
+    tiny = sch.make_policy("plateau", 1.0, 10, factor=0.97, patience=0, eps=0.05)
+    assert [float(r[0]) for r in rates(tiny, range(4), [[1]] * 4)] == [1.0] * 4
