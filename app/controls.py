@@ -18,9 +18,10 @@ import numpy as np
 import streamlit as st
 
 from optimizers import OPTIMIZERS, POLICIES, is_flag
-from optimizers.schedules import WARMUP_START, ListSpec
+from optimizers.schedules import WARMUP_START
 from surfaces import SURFACES, ParamSpec
 from surfaces.formula import FORMULA_HELP
+from surfaces.params import ListSpec
 
 from . import compute
 from . import settings as cfg

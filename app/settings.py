@@ -19,8 +19,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from optimizers import OPTIMIZERS, POLICIES
-from optimizers.schedules import ListSpec
 from surfaces import SURFACES, ParamSpec
+from surfaces.params import ListSpec
 
 FORMULA = "formula"  # the "Your formula" landscape (not in SURFACES)
 DEFAULT_FORMULA = "x**2 + 3*y**2 + sin(3*x)"

@@ -7,7 +7,7 @@ the code they describe: `OPTIMIZERS` / `make_optimizer` at the bottom of rules.p
 `make_policy` at the bottom of schedules.py.
 
 Every parameter is a number (a `ParamSpec`), so the app's widgets and the URL round-trip treat
-them all alike, except a list of whole numbers (a `ListSpec` of schedules.py: multi-step's
+them all alike, except a list of whole numbers (a `ListSpec` of surfaces/params.py: multi-step's
 milestones, written 30/60/90 in a link):
 - a flag (nesterov, centered, amsgrad, staircase, three_phase) is a whole number in [0, 1]
   (`is_flag`), handed to the factory as a bool;

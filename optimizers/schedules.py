@@ -17,13 +17,12 @@ from __future__ import annotations
 
 import bisect
 import math
-import re
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import Any, NamedTuple
 
 import numpy as np
-from surfaces.params import ParamSpec
+from surfaces.params import ListSpec, ParamSpec
 
 from .base import Array, LRPolicy, from_schedule
 from .registry import PolicySpec, choice, flag, lookup, resolve
@@ -73,56 +72,6 @@ def _choice(name: str, value: str, options: tuple[str, ...]) -> str:
     if value not in options:
         raise ValueError(f"{name} must be one of {', '.join(options)}, got {value!r}")
     return value
-
-
-@dataclass(frozen=True)
-class ListSpec:
-    """A parameter that is a list of whole numbers in [low, high] (MultiStepLR's milestones).
-
-    Its value is a sorted tuple of ints; `default` () means "derived from the run" (said by
-    `default_text`). As text the items are separated by '/' (a link: `milestones=30/60/90`) or by
-    commas or spaces (the sidebar). `check` accepts a sequence of numbers or such a text, and
-    raises ValueError naming the bad item. (`integer` and `log` are False so the registries'
-    number handling passes the tuple through untouched.)
-    """
-
-    name: str
-    label: str
-    low: int
-    high: int
-    default_text: str
-    max_items: int = 20
-    help: str = ""
-    default: tuple[int, ...] = ()
-    integer: bool = False
-    log: bool = False
-
-    def check(self, value: Any) -> tuple[int, ...]:
-        if isinstance(value, str):
-            items: list[Any] = [v for v in re.split(r"[\s,/]+", value.strip()) if v]
-        else:
-            items = list(value)
-        if len(items) > self.max_items:
-            raise ValueError(f"{self.label}: at most {self.max_items} numbers, got {len(items)}")
-        out = []
-        for item in items:
-            try:
-                number = float(item)
-            except (TypeError, ValueError):
-                number = math.nan
-            if isinstance(item, bool) or not (
-                math.isfinite(number) and number.is_integer() and self.low <= number <= self.high
-            ):
-                raise ValueError(
-                    f"{self.label} must be whole numbers from {self.low} to {self.high} "
-                    f"separated by '/', got {str(item)[:20]!r}"
-                )
-            out.append(int(number))
-        return tuple(sorted(out))
-
-    def text(self, value: Sequence[int], sep: str = "/") -> str:
-        """`value` as text that `check` reads back."""
-        return sep.join(str(int(v)) for v in value)
 
 
 # ----------------------------------------------------------------------------- shapes of curves

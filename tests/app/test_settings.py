@@ -24,8 +24,8 @@ from app.settings import (
     to_query,
 )
 from optimizers import OPTIMIZERS, POLICIES
-from optimizers.schedules import ListSpec
 from surfaces import SURFACES
+from surfaces.params import ListSpec
 
 VIEWS = ("explore", "sweep")
 

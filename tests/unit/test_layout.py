@@ -33,7 +33,8 @@ def test_one_parameter_module_serves_every_registry():
     assert surfaces.ParamSpec is surfaces.params.ParamSpec
     assert optimizers.is_flag is surfaces.params.is_flag
     specs = [*SURFACES.values(), *optimizers.OPTIMIZERS.values(), *optimizers.POLICIES.values()]
-    assert all(isinstance(p, surfaces.params.ParamSpec) for spec in specs for p in spec.params)
+    kinds = (surfaces.params.ParamSpec, surfaces.params.ListSpec)
+    assert all(isinstance(p, kinds) for spec in specs for p in spec.params)
 
 
 def test_simulate_is_exported_from_optimizers_and_its_module_still_imports():
