@@ -828,3 +828,11 @@ LAB_VIEWS: dict[str, tuple[str, Callable[[Settings], None]]] = {
     "race": ("Race", render_race),
     "sgd": ("SGD", render_sgd),
 }
+LAB_PARAMS: dict[str, tuple[LabParam, ...]] = {  # each view's own URL keys
+    "sweep": SWEEP_PARAMS,
+    "finder": FINDER_PARAMS,
+    "basins": BASIN_PARAMS,
+    "phase": PHASE_PARAMS,
+    "race": RACE_PARAMS,
+    "sgd": SGD_PARAMS,
+}
