@@ -29,7 +29,6 @@ from optimizers.lab import (
     phase_diagram,
     sgd_fan,
 )
-from optimizers.lab_compare import stability_at_minimum
 from optimizers.lab_maps import Progress
 from optimizers.lab_sgd import runs_seed
 from surfaces import Surface
@@ -37,6 +36,7 @@ from surfaces.data import RegressionData, make_regression_data, regression_surfa
 
 from .compute import SurfaceKey, get_surface
 from .plots import Landscape, sample_landscape
+from .theory import blind_to_curvature, theory_at_minimum, theory_or_none
 
 PANEL_GRID = 60  # samples per side of the small-multiple contours (light figures)
 
@@ -53,16 +53,18 @@ def sweep(
     start: tuple[float, float],
     steps: int,
 ) -> Sweep:
-    surface = get_surface(key)
     factory = None
     if policy != "constant" or warmup:
 
         def factory(rates):
             return make_policy(policy, rates, steps, warmup_steps=warmup, **dict(policy_params))
 
-    return lr_sweep(
-        surface, make_optimizer(optimizer, **dict(hyper)), np.array(lrs), start, steps, factory
+    stab = theory_at_minimum(key)  # the core's theory is replaced by ours (theory.py)
+    rule = make_optimizer(optimizer, **dict(hyper))
+    result = lr_sweep(
+        blind_to_curvature(get_surface(key)), rule, np.array(lrs), start, steps, factory
     )
+    return result._replace(lr_max_stable=_limit(stab), lr_best=_best(stab))
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -77,8 +79,8 @@ def range_test(
     beta: float,
     stop_factor: float,
 ) -> RangeTest:
-    return lr_range_test(
-        get_surface(key),
+    result = lr_range_test(
+        blind_to_curvature(get_surface(key)),  # its theory is ours (theory.py), not the core's
         make_optimizer(optimizer, **dict(hyper)),
         np.asarray(start, dtype=np.float64),
         lr_min=lr_min,
@@ -86,6 +88,10 @@ def range_test(
         steps=steps,
         beta=beta,
         stop_factor=stop_factor,
+    )
+    return result._replace(
+        lr_max_stable=_limit(theory_at_minimum(key)),
+        lr_max_stable_start=_limit(theory_or_none(key, tuple(start))),
     )
 
 
@@ -103,16 +109,22 @@ def basins(
     return basin_map(get_surface(key), rule, lr, n, steps, on_chunk=_on_chunk)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def gd_limit(key: SurfaceKey) -> float:
-    """2/λ_max at the global minimum (NaN without one)."""
-    stab = stability_at_minimum(get_surface(key))
+def _limit(stab) -> float:
     return float("nan") if stab is None else float(stab.lr_max_stable)
 
 
-def phase_grid(surface: Surface, n: int) -> tuple[np.ndarray, np.ndarray] | None:
+def _best(stab) -> float:
+    return float("nan") if stab is None else float(stab.lr_best)
+
+
+def gd_limit(key: SurfaceKey) -> float:
+    """2/λ_max at the global minimum (NaN without one, or where the theory does not apply)."""
+    return _limit(theory_at_minimum(key))
+
+
+def phase_grid(key: SurfaceKey, n: int) -> tuple[np.ndarray, np.ndarray] | None:
     """Rates from 2/λ_max/100 to 2.5·2/λ_max (past the μ = 0.95 limit), μ from 0 to 0.95."""
-    stab = stability_at_minimum(surface)
+    stab = theory_at_minimum(key)
     if stab is None or not np.isfinite(stab.lr_max_stable):
         return None
     limit = float(stab.lr_max_stable)
@@ -128,7 +140,7 @@ def phase(
     _on_chunk: Progress | None = None,
 ) -> PhaseDiagram | None:
     surface = get_surface(key)
-    grid = phase_grid(surface, n)
+    grid = phase_grid(key, n)
     if grid is None:
         return None
     lrs, mus = grid

@@ -27,6 +27,7 @@ from .budget import affordable_steps
 from .markup import plain
 from .scene import resolve_surface, run_from_start, start_of
 from .settings import LR_MAX, LR_MIN, Racer, Settings, fmt
+from .theory import NO_THEORY, theory_at_minimum
 
 CONFIG = {"displaylogo": False}
 
@@ -180,6 +181,11 @@ def publish(params: Sequence[LabParam]) -> None:
 # --------------------------------------------------------------------------- shared pieces
 
 
+def no_theory(key) -> bool:
+    """The landscape has a minimum, but the quadratic theory does not apply there (theory.py)."""
+    return compute.get_surface(key).global_min is not None and theory_at_minimum(key) is None
+
+
 def racer_label(s: Settings, i: int = 0) -> str:
     r = s.racers[i]
     return f"{OPTIMIZERS[r.optimizer].label} (lr {r.lr:g})"
@@ -316,6 +322,8 @@ def render_sweep(s: Settings) -> None:
             f"gradient descent is stable only for lr < 2/λ_max = {result.lr_max_stable:.3g}; the "
             f"best fixed rate there is 2/(λ_min + λ_max) = {result.lr_best:.3g}."
         )
+    elif no_theory(key):
+        st.caption(f"{NO_THEORY}: no green band.")
 
 
 # --------------------------------------------------------------------------- LR range test
@@ -392,7 +400,8 @@ def render_finder(s: Settings) -> None:
     finder_buttons(result)
     with st.container(border=True):
         st.markdown("**Why don't they agree?**")
-        st.markdown("\n".join(f"- {line}" for line in explain_lines(result)))
+        lines = (*explain_lines(result), *([f"{NO_THEORY}."] if no_theory(key) else []))
+        st.markdown("\n".join(f"- {line}" for line in lines))
 
 
 def explain_lines(result) -> tuple[str, ...]:
@@ -565,10 +574,13 @@ def render_phase(s: Settings) -> None:
         return
     result = ran[1]
     if result is None:
-        st.info(
-            "This landscape has no known minimum with positive curvature, so there is no "
-            "stability limit to draw. Pick another landscape in the sidebar."
+        why = (
+            f"{NO_THEORY}, and this diagram is drawn around that range."
+            if no_theory(key)
+            else "This landscape has no known minimum with positive curvature, so there is no "
+            "stability limit to draw."
         )
+        st.info(f"{why} Pick another landscape in the sidebar.")
         return
     if state["pd_colour"] == "loss":
         gap = np.maximum(result.final_loss - surface.f_min, lab_plots.TINY)
