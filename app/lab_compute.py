@@ -78,6 +78,8 @@ def range_test(
     steps: int,
     beta: float,
     stop_factor: float,
+    noise: float = 0.0,
+    seed: int = 0,
 ) -> RangeTest:
     result = lr_range_test(
         blind_to_curvature(get_surface(key)),  # its theory is ours (theory.py), not the core's
@@ -88,6 +90,8 @@ def range_test(
         steps=steps,
         beta=beta,
         stop_factor=stop_factor,
+        noise=noise,
+        seed=seed,
     )
     return result._replace(
         lr_max_stable=_limit(theory_at_minimum(key)),
@@ -103,10 +107,17 @@ def basins(
     lr: float,
     n: int,
     steps: int,
+    policy: str = "constant",
+    policy_params: tuple = (),
+    warmup: int = 0,
     _on_chunk: Progress | None = None,
 ) -> BasinMap:
+    """The basin map at `lr`, under `policy` after `warmup` steps (as the sidebar's runs)."""
     rule = make_optimizer(optimizer, **dict(hyper))
-    return basin_map(get_surface(key), rule, lr, n, steps, on_chunk=_on_chunk)
+    rate = None
+    if policy != "constant" or warmup:
+        rate = make_policy(policy, lr, steps, warmup_steps=warmup, **dict(policy_params))
+    return basin_map(get_surface(key), rule, lr, n, steps, policy=rate, on_chunk=_on_chunk)
 
 
 def _limit(stab) -> float:
@@ -151,12 +162,15 @@ def phase(
 def race(
     key: SurfaceKey,
     names: tuple[str, ...],
+    hypers: tuple[tuple, ...],
     start: tuple[float, float],
     lr_grid: tuple[float, ...],
     steps: int,
     tol: float,
 ) -> Race:
-    return fair_race(get_surface(key), list(names), start, np.array(lr_grid), steps, tol)
+    """Every optimizer `names[i]` with hyperparameters `hypers[i]`, tuned over `lr_grid`."""
+    entries = [(n, make_optimizer(n, **dict(h))) for n, h in zip(names, hypers, strict=True)]
+    return fair_race(get_surface(key), entries, start, np.array(lr_grid), steps, tol)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)

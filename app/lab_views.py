@@ -186,6 +186,37 @@ def no_theory(key) -> bool:
     return compute.get_surface(key).global_min is not None and theory_at_minimum(key) is None
 
 
+def fitted_warmup(s: Settings, steps: int) -> int:
+    """The sidebar's warm-up, shortened (and said so) when this view runs fewer steps."""
+    warmup = min(s.warmup, steps - 1)
+    if warmup != s.warmup:
+        st.caption(
+            f":warning: The sidebar's warm-up ({s.warmup} steps) is longer than this view's run "
+            f"({steps} steps): using {warmup}."
+        )
+    return warmup
+
+
+def schedule_words(s: Settings, warmup: int) -> str:
+    """' under the Cosine annealing schedule after a 5-step warm-up' ('' for a constant rate)."""
+    words = "" if s.policy == "constant" else f" under the {POLICIES[s.policy].label} schedule"
+    return words + (f" after a {warmup}-step warm-up" if warmup else "")
+
+
+def ignored_settings(s: Settings, *which: str) -> None:
+    """A caption naming the sidebar settings among `which` ("noise", "policy", "warmup") that
+    are set but that this view does not use."""
+    active = {
+        "noise": s.noise > 0 and f"gradient noise σ = {s.noise:g} (and its seed)",
+        "policy": s.policy != "constant" and f"{POLICIES[s.policy].label} schedule",
+        "warmup": s.warmup > 0 and f"{s.warmup}-step warm-up",
+    }
+    named = [active[k] for k in which if active[k]]
+    if named:
+        listed = " and ".join([", ".join(named[:-1]), named[-1]] if len(named) > 1 else named)
+        st.caption(f":material/info: This view runs without the sidebar's {listed}.")
+
+
 def racer_label(s: Settings, i: int = 0) -> str:
     r = s.racers[i]
     return f"{OPTIMIZERS[r.optimizer].label} (lr {r.lr:g})"
@@ -295,12 +326,8 @@ def render_sweep(s: Settings) -> None:
     steps = affordable_steps(
         asked, surface.cost, f"A sweep of {asked:,} steps", "Fewer steps will do it as asked."
     )
-    warmup = min(s.warmup, steps - 1)
-    if warmup != s.warmup:
-        st.caption(
-            f":warning: The sidebar's warm-up ({s.warmup} steps) is longer than this sweep "
-            f"({steps} steps): using {warmup}."
-        )
+    warmup = fitted_warmup(s, steps)
+    ignored_settings(s, "noise")
     ran = run_from_start(s, surface, lambda start: lab_compute.sweep(
         key, r.optimizer, r.hyper, s.policy, s.policy_params, warmup,
         tuple(float(x) for x in rates), tuple(start), steps,
@@ -381,14 +408,20 @@ def render_finder(s: Settings) -> None:
     publish(FINDER_PARAMS)
     state = st.session_state
     r = s.racers[0]
+    ignored_settings(s, "policy", "warmup")  # the test's rate is its own exponential ramp
     ran = run_from_start(s, surface, lambda start: lab_compute.range_test(
         key, r.optimizer, r.hyper, tuple(start), float(state["lf_min"]), float(state["lf_max"]),
         int(state["lf_steps"]), float(state["lf_beta"]), float(state["lf_stop"]),
+        s.noise, s.seed,
     ))  # fmt: skip
     if ran is None:
         return
     result = ran[1]
-    st.caption(f"Optimizer: **{OPTIMIZERS[r.optimizer].label}** from the sidebar's start point.")
+    noisy = f", gradient noise σ = {s.noise:g} (seed {s.seed})" if s.noise > 0 else ""
+    st.caption(
+        f"Optimizer: **{OPTIMIZERS[r.optimizer].label}**{hyper_words(r.hyper)} from the "
+        f"sidebar's start point{noisy}."
+    )
     chart(
         lab_plots.range_test_figure(
             result.lrs, result.loss, result.smoothed, result.suggestions,
@@ -500,8 +533,13 @@ def render_basins(s: Settings) -> None:
         "A lower resolution allows more steps.",
         rows=n * n,
     )
+    warmup = fitted_warmup(s, steps)
+    ignored_settings(s, "noise")
     with progress_bar(f"Basin map, {steps:,} steps from each start", "starts") as on_chunk:
-        result = lab_compute.basins(key, r.optimizer, r.hyper, float(r.lr), n, steps, on_chunk)
+        result = lab_compute.basins(
+            key, r.optimizer, r.hyper, float(r.lr), n, steps,
+            s.policy, s.policy_params, warmup, on_chunk,
+        )  # fmt: skip
     minima = [(m.point, m.value) for m in surface.minima]
     land = compute.get_landscape(key)
     chart(
@@ -509,7 +547,8 @@ def render_basins(s: Settings) -> None:
         "basin_chart",
     )
     st.caption(
-        f"{OPTIMIZERS[r.optimizer].label}, lr {r.lr:g}, {steps} steps from each of {n * n:,} "
+        f"{OPTIMIZERS[r.optimizer].label}, lr {r.lr:g}{schedule_words(s, warmup)}, {steps} "
+        f"steps from each of {n * n:,} "
         f"starts{undefined_note(result.label)}. ○ marks the sidebar's start point, ★ the minima."
     )
 
@@ -566,6 +605,7 @@ def render_phase(s: Settings) -> None:
         "A coarser grid allows more steps.",
         rows=n * n,
     )
+    ignored_settings(s, "policy", "warmup", "noise")
     with progress_bar(f"Phase diagram, {steps:,} steps each", "(lr, μ) pairs") as on_chunk:
         ran = run_from_start(
             s, surface, lambda start: lab_compute.phase(key, tuple(start), n, steps, on_chunk)
@@ -649,6 +689,25 @@ def race_controls() -> None:
     c5.number_input("Steps", min_value=10, max_value=2000, step=50, key="race_steps")
 
 
+def sidebar_hyper(s: Settings, name: str) -> tuple:
+    """The hyperparameters of the sidebar's first `name` racer (torch's defaults without one)."""
+    return next((r.hyper for r in s.racers if r.optimizer == name), ())
+
+
+def hyper_words(hyper: tuple) -> str:
+    """' with momentum 0.5, nesterov 1' for non-default hyperparameters, else ''."""
+    return f" with {', '.join(f'{k} {v:g}' for k, v in hyper)}" if hyper else ""
+
+
+def race_hyper_caption(names: Sequence[str], hypers: Sequence[tuple]) -> str:
+    own = [
+        f"{OPTIMIZERS[n].label}{hyper_words(h)}" for n, h in zip(names, hypers, strict=True) if h
+    ]
+    if not own:
+        return "Hyperparameters: torch's defaults (the sidebar's optimizers set none)."
+    return f"Hyperparameters from the sidebar: {', '.join(own)}; torch's defaults for the others."
+
+
 def render_race(s: Settings) -> None:
     intro(
         "**A fair race.** Comparing optimizers at one shared rate is unfair: every method has its "
@@ -681,8 +740,10 @@ def render_race(s: Settings) -> None:
         rows=len(names) * len(grid),
         runs=len(names),
     )
+    hypers = tuple(sidebar_hyper(s, name) for name in names)
+    ignored_settings(s, "policy", "warmup", "noise")
     ran = run_from_start(s, surface, lambda start: lab_compute.race(
-        key, names, tuple(start), grid, steps, float(state["race_tol"])
+        key, names, hypers, tuple(start), grid, steps, float(state["race_tol"])
     ))  # fmt: skip
     if ran is None:
         return
@@ -730,6 +791,7 @@ def render_race(s: Settings) -> None:
             st.caption(f"Every optimizer runs at lr {state['race_lr']:g}.")
         else:
             st.caption(f"**Criterion.** {result.criterion} (tol = {result.tol:g})")
+        st.caption(race_hyper_caption(names, hypers))
 
 
 # --------------------------------------------------------------------------- mini-batch SGD
