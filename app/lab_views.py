@@ -84,6 +84,9 @@ def choice(key: str, default, options: Sequence) -> LabParam:
             for option in options:
                 if math.isclose(value, option, rel_tol=1e-9):
                     return option
+        if len(by_text) > 8:
+            first, *_, last = by_text
+            raise ValueError(f"choose one of the {len(by_text)} values from {first} to {last}")
         raise ValueError(f"choose one of {', '.join(by_text)}")
 
     return LabParam(key, default, parse, encode)
@@ -507,6 +510,13 @@ def render_basins(s: Settings) -> None:
     state = st.session_state
     # The labels carry each racer's rate, which changes: a stale label comes back as a raw
     # string, and a removed racer leaves an index out of range. Anything but a valid index → 1.
+    asked = state.get("bm_racer")
+    if isinstance(asked, int) and not isinstance(asked, bool) and asked > len(s.racers):
+        st.warning(
+            f"Ignored bm_racer={asked}: the sidebar races {len(s.racers)} optimizer"
+            f"{'s' if len(s.racers) > 1 else ''}; using the first.",
+            icon=":material/link_off:",
+        )
     controls.valid_choice("bm_racer", range(1, len(s.racers) + 1), 1)
     c1, c2, c3 = st.columns([2, 2, 1])
     c1.selectbox(
