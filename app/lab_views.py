@@ -776,15 +776,18 @@ def render_race(s: Settings) -> None:
     with right:
         number = st.column_config.NumberColumn
         st.dataframe(
-            lab_plots.race_table(result.rows, labels),
+            [  # a run that never got there reads "never", not an empty (None) cell
+                {**row, "steps": "never" if row["steps"] is None else f"{row['steps']:,}"}
+                for row in lab_plots.race_table(result.rows, labels)
+            ],
             hide_index=True,
             column_config={  # narrow columns: all six fit beside the map on a 1280-px projector
                 "optimizer": st.column_config.TextColumn(width=140),
                 "lr": number("lr", format="%g", width=48, help="The chosen learning rate."),
-                "steps": number(
+                "steps": st.column_config.TextColumn(
                     "steps",
                     width=58,
-                    help="Steps until f − f* < tol for good (empty: never reached).",
+                    help="Steps until f − f* < tol for good (never: not within the run).",
                 ),
                 "final loss": number("loss", format="%.3g", width=62, help="The final loss."),
                 "distance": number(
