@@ -100,3 +100,13 @@ def test_every_lesson_on_its_own_scene(lesson):
     at = new_app(lesson=lesson).run()
     assert_clean(at, lesson)
     assert at.info, "the lesson's question is shown"
+
+
+@pytest.mark.parametrize("landscape", ["ravine", "cone", "exp400", "log"])
+def test_the_step_inspector_of_three_different_optimizers(landscape):
+    """The inspector's table has one column per state field of any racer: each row must still
+    show something in every cell (a racer without that field is not "None")."""
+    query = {**LANDSCAPES[landscape], "opt": "gd:lr=0.4;adam:lr=0.1;newton:lr=1", "inspect": "10"}
+    at = new_app(**query).run()
+    assert at.dataframe, "the inspector is open"
+    assert_clean(at, ("explore + inspector", landscape))
