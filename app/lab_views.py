@@ -189,12 +189,13 @@ def no_theory(key) -> bool:
     return compute.get_surface(key).global_min is not None and theory_at_minimum(key) is None
 
 
-def fitted_warmup(s: Settings, steps: int) -> int:
-    """The sidebar's warm-up, shortened (and said so) when this view runs fewer steps."""
+def fitted_warmup(s: Settings, steps: int, what: str) -> int:
+    """The sidebar's warm-up, shortened (and said so) when `what` ("this sweep") runs fewer
+    steps."""
     warmup = min(s.warmup, steps - 1)
     if warmup != s.warmup:
         st.caption(
-            f":warning: The sidebar's warm-up ({s.warmup} steps) is longer than this view's run "
+            f":warning: The sidebar's warm-up ({s.warmup} steps) is longer than {what} "
             f"({steps} steps): using {warmup}."
         )
     return warmup
@@ -329,7 +330,7 @@ def render_sweep(s: Settings) -> None:
     steps = affordable_steps(
         asked, surface.cost, f"A sweep of {asked:,} steps", "Fewer steps will do it as asked."
     )
-    warmup = fitted_warmup(s, steps)
+    warmup = fitted_warmup(s, steps, "this sweep")
     ignored_settings(s, "noise")
     ran = run_from_start(s, surface, lambda start: lab_compute.sweep(
         key, r.optimizer, r.hyper, s.policy, s.policy_params, warmup,
@@ -543,7 +544,7 @@ def render_basins(s: Settings) -> None:
         "A lower resolution allows more steps.",
         rows=n * n,
     )
-    warmup = fitted_warmup(s, steps)
+    warmup = fitted_warmup(s, steps, "this basin map")
     ignored_settings(s, "noise")
     with progress_bar(f"Basin map, {steps:,} steps from each start", "starts") as on_chunk:
         result = lab_compute.basins(

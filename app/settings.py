@@ -348,7 +348,7 @@ def scene_rate(base: Settings, i: int, name: str) -> float:
 def _read_racers(r: _Reader, base: Settings) -> tuple[Racer, ...]:
     raw = r.text("opt", MAX_OPT_CHARS)
     if raw is None:
-        return base.racers
+        return DEFAULT.racers
     racers: list[Racer] = []
     for part in filter(None, (p.strip() for p in raw.split(";"))):
         if len(racers) == MAX_RACERS:
@@ -376,7 +376,7 @@ def _read_racers(r: _Reader, base: Settings) -> tuple[Racer, ...]:
         racers.append(Racer(name, lr, hyper))
     if not racers:
         r.warn("No valid optimizer in opt; using the default.")
-        return base.racers
+        return DEFAULT.racers
     return tuple(racers)
 
 
