@@ -30,13 +30,13 @@ from optimizers.lab import (
     sgd_fan,
 )
 from optimizers.lab.chunks import Progress
-from optimizers.lab.common import stability_at_minimum
 from optimizers.lab.sgd import runs_seed
 from surfaces import Surface
 from surfaces.data import RegressionData, make_regression_data, regression_surface
 
 from .compute import SurfaceKey, get_surface
 from .plots import Landscape, sample_landscape
+from .theory import theory_at_minimum
 
 PANEL_GRID = 60  # samples per side of the small-multiple contours (light figures)
 
@@ -53,16 +53,14 @@ def sweep(
     start: tuple[float, float],
     steps: int,
 ) -> Sweep:
-    surface = get_surface(key)
     factory = None
     if policy != "constant" or warmup:
 
         def factory(rates):
             return make_policy(policy, rates, steps, warmup_steps=warmup, **dict(policy_params))
 
-    return lr_sweep(
-        surface, make_optimizer(optimizer, **dict(hyper)), np.array(lrs), start, steps, factory
-    )
+    rule = make_optimizer(optimizer, **dict(hyper))
+    return lr_sweep(get_surface(key), rule, np.array(lrs), start, steps, factory)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -76,6 +74,8 @@ def range_test(
     steps: int,
     beta: float,
     stop_factor: float,
+    noise: float = 0.0,
+    seed: int = 0,
 ) -> RangeTest:
     return lr_range_test(
         get_surface(key),
@@ -86,6 +86,8 @@ def range_test(
         steps=steps,
         beta=beta,
         stop_factor=stop_factor,
+        noise=noise,
+        seed=seed,
     )
 
 
@@ -97,22 +99,31 @@ def basins(
     lr: float,
     n: int,
     steps: int,
+    policy: str = "constant",
+    policy_params: tuple = (),
+    warmup: int = 0,
     _on_chunk: Progress | None = None,
 ) -> BasinMap:
+    """The basin map at `lr`, under `policy` after `warmup` steps (as the sidebar's runs)."""
     rule = make_optimizer(optimizer, **dict(hyper))
-    return basin_map(get_surface(key), rule, lr, n, steps, on_chunk=_on_chunk)
+    rate = None
+    if policy != "constant" or warmup:
+        rate = make_policy(policy, lr, steps, warmup_steps=warmup, **dict(policy_params))
+    return basin_map(get_surface(key), rule, lr, n, steps, policy=rate, on_chunk=_on_chunk)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def gd_limit(key: SurfaceKey) -> float:
-    """2/λ_max at the global minimum (NaN without one)."""
-    stab = stability_at_minimum(get_surface(key))
+def _limit(stab) -> float:
     return float("nan") if stab is None else float(stab.lr_max_stable)
 
 
-def phase_grid(surface: Surface, n: int) -> tuple[np.ndarray, np.ndarray] | None:
+def gd_limit(key: SurfaceKey) -> float:
+    """2/λ_max at the global minimum (NaN without one, or where the theory does not apply)."""
+    return _limit(theory_at_minimum(key))
+
+
+def phase_grid(key: SurfaceKey, n: int) -> tuple[np.ndarray, np.ndarray] | None:
     """Rates from 2/λ_max/100 to 2.5·2/λ_max (past the μ = 0.95 limit), μ from 0 to 0.95."""
-    stab = stability_at_minimum(surface)
+    stab = theory_at_minimum(key)
     if stab is None or not np.isfinite(stab.lr_max_stable):
         return None
     limit = float(stab.lr_max_stable)
@@ -128,7 +139,7 @@ def phase(
     _on_chunk: Progress | None = None,
 ) -> PhaseDiagram | None:
     surface = get_surface(key)
-    grid = phase_grid(surface, n)
+    grid = phase_grid(key, n)
     if grid is None:
         return None
     lrs, mus = grid
@@ -139,12 +150,15 @@ def phase(
 def race(
     key: SurfaceKey,
     names: tuple[str, ...],
+    hypers: tuple[tuple, ...],
     start: tuple[float, float],
     lr_grid: tuple[float, ...],
     steps: int,
     tol: float,
 ) -> Race:
-    return fair_race(get_surface(key), list(names), start, np.array(lr_grid), steps, tol)
+    """Every optimizer `names[i]` with hyperparameters `hypers[i]`, tuned over `lr_grid`."""
+    entries = [(n, make_optimizer(n, **dict(h))) for n, h in zip(names, hypers, strict=True)]
+    return fair_race(get_surface(key), entries, start, np.array(lr_grid), steps, tol)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)

@@ -28,6 +28,7 @@ from .budget import affordable_steps
 from .markup import plain
 from .scene import resolve_surface, run_from_start, start_of
 from .settings import LR_MAX, LR_MIN, Racer, Settings, fmt
+from .theory import NO_THEORY, theory_at_minimum
 
 CONFIG = {"displaylogo": False}
 
@@ -84,6 +85,9 @@ def choice(key: str, default, options: Sequence) -> LabParam:
             for option in options:
                 if math.isclose(value, option, rel_tol=1e-9):
                     return option
+        if len(by_text) > 8:
+            first, *_, last = by_text
+            raise ValueError(f"choose one of the {len(by_text)} values from {first} to {last}")
         raise ValueError(f"choose one of {', '.join(by_text)}")
 
     return LabParam(key, default, parse, encode)
@@ -179,6 +183,43 @@ def publish(params: Sequence[LabParam]) -> None:
 
 
 # --------------------------------------------------------------------------- shared pieces
+
+
+def no_theory(key) -> bool:
+    """The landscape has a minimum, but the quadratic theory does not apply there (theory.py)."""
+    return compute.get_surface(key).global_min is not None and theory_at_minimum(key) is None
+
+
+def fitted_warmup(s: Settings, steps: int, what: str) -> int:
+    """The sidebar's warm-up, shortened (and said so) when `what` ("this sweep") runs fewer
+    steps."""
+    warmup = min(s.warmup, steps - 1)
+    if warmup != s.warmup:
+        st.caption(
+            f":warning: The sidebar's warm-up ({s.warmup} steps) is longer than {what} "
+            f"({steps} steps): using {warmup}."
+        )
+    return warmup
+
+
+def schedule_words(s: Settings, warmup: int) -> str:
+    """' under the Cosine annealing schedule after a 5-step warm-up' ('' for a constant rate)."""
+    words = "" if s.policy == "constant" else f" under the {POLICIES[s.policy].label} schedule"
+    return words + (f" after a {warmup}-step warm-up" if warmup else "")
+
+
+def ignored_settings(s: Settings, *which: str) -> None:
+    """A caption naming the sidebar settings among `which` ("noise", "policy", "warmup") that
+    are set but that this view does not use."""
+    active = {
+        "noise": s.noise > 0 and f"gradient noise σ = {s.noise:g} (and its seed)",
+        "policy": s.policy != "constant" and f"{POLICIES[s.policy].label} schedule",
+        "warmup": s.warmup > 0 and f"{s.warmup}-step warm-up",
+    }
+    named = [active[k] for k in which if active[k]]
+    if named:
+        listed = " and ".join([", ".join(named[:-1]), named[-1]] if len(named) > 1 else named)
+        st.caption(f":material/info: This view runs without the sidebar's {listed}.")
 
 
 def racer_label(s: Settings, i: int = 0) -> str:
@@ -290,12 +331,8 @@ def render_sweep(s: Settings) -> None:
     steps = affordable_steps(
         asked, surface.cost, f"A sweep of {asked:,} steps", "Fewer steps will do it as asked."
     )
-    warmup = min(s.warmup, steps - 1)
-    if warmup != s.warmup:
-        st.caption(
-            f":warning: The sidebar's warm-up ({s.warmup} steps) is longer than this sweep "
-            f"({steps} steps): using {warmup}."
-        )
+    warmup = fitted_warmup(s, steps, "this sweep")
+    ignored_settings(s, "noise")
     ran = run_from_start(s, surface, lambda start: lab_compute.sweep(
         key, r.optimizer, r.hyper, s.policy, s.policy_params, warmup,
         tuple(float(x) for x in rates), tuple(start), steps,
@@ -317,6 +354,8 @@ def render_sweep(s: Settings) -> None:
             f"gradient descent is stable only for lr < 2/λ_max = {result.lr_max_stable:.3g}; the "
             f"best fixed rate there is 2/(λ_min + λ_max) = {result.lr_best:.3g}."
         )
+    elif no_theory(key):
+        st.caption(f"{NO_THEORY}: no green band.")
 
 
 # --------------------------------------------------------------------------- LR range test
@@ -374,14 +413,20 @@ def render_finder(s: Settings) -> None:
     publish(FINDER_PARAMS)
     state = st.session_state
     r = s.racers[0]
+    ignored_settings(s, "policy", "warmup")  # the test's rate is its own exponential ramp
     ran = run_from_start(s, surface, lambda start: lab_compute.range_test(
         key, r.optimizer, r.hyper, tuple(start), float(state["lf_min"]), float(state["lf_max"]),
         int(state["lf_steps"]), float(state["lf_beta"]), float(state["lf_stop"]),
+        s.noise, s.seed,
     ))  # fmt: skip
     if ran is None:
         return
     result = ran[1]
-    st.caption(f"Optimizer: **{OPTIMIZERS[r.optimizer].label}** from the sidebar's start point.")
+    noisy = f", gradient noise σ = {s.noise:g} (seed {s.seed})" if s.noise > 0 else ""
+    st.caption(
+        f"Optimizer: **{OPTIMIZERS[r.optimizer].label}**{hyper_words(r.hyper)} from the "
+        f"sidebar's start point{noisy}."
+    )
     chart(
         lab_plots.range_test_figure(
             result.lrs, result.loss, result.smoothed, result.suggestions,
@@ -393,7 +438,8 @@ def render_finder(s: Settings) -> None:
     finder_buttons(result)
     with st.container(border=True):
         st.markdown("**Why don't they agree?**")
-        st.markdown("\n".join(f"- {line}" for line in explain_lines(result)))
+        lines = (*explain_lines(result), *([f"{NO_THEORY}."] if no_theory(key) else []))
+        st.markdown("\n".join(f"- {line}" for line in lines))
 
 
 def explain_lines(result) -> tuple[str, ...]:
@@ -466,6 +512,13 @@ def render_basins(s: Settings) -> None:
     state = st.session_state
     # The labels carry each racer's rate, which changes: a stale label comes back as a raw
     # string, and a removed racer leaves an index out of range. Anything but a valid index → 1.
+    asked = state.get("bm_racer")
+    if isinstance(asked, int) and not isinstance(asked, bool) and asked > len(s.racers):
+        st.warning(
+            f"Ignored bm_racer={asked}: the sidebar races {len(s.racers)} optimizer"
+            f"{'s' if len(s.racers) > 1 else ''}; using the first.",
+            icon=":material/link_off:",
+        )
     controls.valid_choice("bm_racer", range(1, len(s.racers) + 1), 1)
     c1, c2, c3 = st.columns([2, 2, 1])
     c1.selectbox(
@@ -492,8 +545,13 @@ def render_basins(s: Settings) -> None:
         "A lower resolution allows more steps.",
         rows=n * n,
     )
+    warmup = fitted_warmup(s, steps, "this basin map")
+    ignored_settings(s, "noise")
     with progress_bar(f"Basin map, {steps:,} steps from each start", "starts") as on_chunk:
-        result = lab_compute.basins(key, r.optimizer, r.hyper, float(r.lr), n, steps, on_chunk)
+        result = lab_compute.basins(
+            key, r.optimizer, r.hyper, float(r.lr), n, steps,
+            s.policy, s.policy_params, warmup, on_chunk,
+        )  # fmt: skip
     minima = [(m.point, m.value) for m in surface.minima]
     land = compute.get_landscape(key)
     chart(
@@ -501,7 +559,8 @@ def render_basins(s: Settings) -> None:
         "basin_chart",
     )
     st.caption(
-        f"{OPTIMIZERS[r.optimizer].label}, lr {r.lr:g}, {steps} steps from each of {n * n:,} "
+        f"{OPTIMIZERS[r.optimizer].label}, lr {r.lr:g}{schedule_words(s, warmup)}, {steps} "
+        f"steps from each of {n * n:,} "
         f"starts{undefined_note(result.label)}. ○ marks the sidebar's start point, ★ the minima."
     )
 
@@ -558,6 +617,7 @@ def render_phase(s: Settings) -> None:
         "A coarser grid allows more steps.",
         rows=n * n,
     )
+    ignored_settings(s, "policy", "warmup", "noise")
     with progress_bar(f"Phase diagram, {steps:,} steps each", "(lr, μ) pairs") as on_chunk:
         ran = run_from_start(
             s, surface, lambda start: lab_compute.phase(key, tuple(start), n, steps, on_chunk)
@@ -566,10 +626,13 @@ def render_phase(s: Settings) -> None:
         return
     result = ran[1]
     if result is None:
-        st.info(
-            "This landscape has no known minimum with positive curvature, so there is no "
-            "stability limit to draw. Pick another landscape in the sidebar."
+        why = (
+            f"{NO_THEORY}, and this diagram is drawn around that range."
+            if no_theory(key)
+            else "This landscape has no known minimum with positive curvature, so there is no "
+            "stability limit to draw."
         )
+        st.info(f"{why} Pick another landscape in the sidebar.")
         return
     if state["pd_colour"] == "loss":
         gap = np.maximum(result.final_loss - surface.f_min, lab_plots.TINY)
@@ -639,6 +702,25 @@ def race_controls() -> None:
     c5.number_input("Steps", min_value=10, max_value=2000, step=50, key="race_steps")
 
 
+def sidebar_hyper(s: Settings, name: str) -> tuple:
+    """The hyperparameters of the sidebar's first `name` racer (torch's defaults without one)."""
+    return next((r.hyper for r in s.racers if r.optimizer == name), ())
+
+
+def hyper_words(hyper: tuple) -> str:
+    """' with momentum 0.5, nesterov 1' for non-default hyperparameters, else ''."""
+    return f" with {', '.join(f'{k} {v:g}' for k, v in hyper)}" if hyper else ""
+
+
+def race_hyper_caption(names: Sequence[str], hypers: Sequence[tuple]) -> str:
+    own = [
+        f"{OPTIMIZERS[n].label}{hyper_words(h)}" for n, h in zip(names, hypers, strict=True) if h
+    ]
+    if not own:
+        return "Hyperparameters: torch's defaults (the sidebar's optimizers set none)."
+    return f"Hyperparameters from the sidebar: {', '.join(own)}; torch's defaults for the others."
+
+
 def render_race(s: Settings) -> None:
     intro(
         "**A fair race.** Comparing optimizers at one shared rate is unfair: every method has its "
@@ -671,8 +753,10 @@ def render_race(s: Settings) -> None:
         rows=len(names) * len(grid),
         runs=len(names),
     )
+    hypers = tuple(sidebar_hyper(s, name) for name in names)
+    ignored_settings(s, "policy", "warmup", "noise")
     ran = run_from_start(s, surface, lambda start: lab_compute.race(
-        key, names, tuple(start), grid, steps, float(state["race_tol"])
+        key, names, hypers, tuple(start), grid, steps, float(state["race_tol"])
     ))  # fmt: skip
     if ran is None:
         return
@@ -725,6 +809,7 @@ def render_race(s: Settings) -> None:
             st.caption(f"Every optimizer runs at lr {state['race_lr']:g}.")
         else:
             st.caption(f"**Criterion.** {result.criterion} (tol = {result.tol:g})")
+        st.caption(race_hyper_caption(names, hypers))
 
 
 # --------------------------------------------------------------------------- mini-batch SGD
@@ -834,4 +919,12 @@ LAB_VIEWS: dict[str, tuple[str, Callable[[Settings], None]]] = {
     "phase": ("lr × μ", render_phase),
     "race": ("Race", render_race),
     "sgd": ("SGD", render_sgd),
+}
+LAB_PARAMS: dict[str, tuple[LabParam, ...]] = {  # each view's own URL keys
+    "sweep": SWEEP_PARAMS,
+    "finder": FINDER_PARAMS,
+    "basins": BASIN_PARAMS,
+    "phase": PHASE_PARAMS,
+    "race": RACE_PARAMS,
+    "sgd": SGD_PARAMS,
 }

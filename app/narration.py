@@ -141,7 +141,14 @@ def inspector_rows(
             if value.dtype.kind in "fi" and value.size <= 2:
                 row[name] = point(value) if value.size == 2 else num(value)
         rows.append(row)
-    return rows
+    return same_columns(rows)
+
+
+def same_columns(rows: list[dict], missing: str = "—") -> list[dict]:
+    """Every row with every column of any row (in first-seen order); a column a row lacks (an
+    optimizer without that state) reads `missing`, never an empty "None" cell."""
+    columns = list(dict.fromkeys(key for row in rows for key in row))
+    return [{key: row.get(key, missing) for key in columns} for row in rows]
 
 
 def trajectories_csv(labels: Sequence[str], outcomes: Sequence) -> str:

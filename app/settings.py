@@ -212,14 +212,18 @@ class _Reader:
             return None
         return raw
 
-    def number(self, key: str, low: float, high: float, default, integer: bool = False):
+    def number(
+        self, key: str, low: float, high: float, default, integer: bool = False, fallback=""
+    ):
+        """The number under `key` in [low, high], else `default`; the warning says what is used
+        instead (`fallback`, or the default's value)."""
         raw = self.text(key)
         if raw is None:
             return default
         try:
             return parse_number(raw, low, high, integer)
         except ValueError as err:
-            self.warn(f"Ignored {key}={_show(raw)}: {err}; using {fmt(default)}.")
+            self.warn(f"Ignored {key}={_show(raw)}: {err}; using {fallback or fmt(default)}.")
             return default
 
 
@@ -298,6 +302,9 @@ def _read_named(r: _Reader, key: str, registry: Mapping, default: str, extra_nam
 def _read_surface(r: _Reader) -> dict:
     name, pairs = _read_named(r, "surface", SURFACES, DEFAULT.surface, (FORMULA,))
     if name != FORMULA:
+        for key in ("f", "domain"):
+            if key in r.query:
+                r.warn(f"Ignored '{key}': it belongs to surface=formula, not to {name}.")
         return {
             "surface": name,
             "surface_params": _read_params(r, name, SURFACES[name].params, pairs),
@@ -338,11 +345,21 @@ def _read_start(r: _Reader) -> tuple[float, float] | None:
         return None
 
 
-def _read_racers(r: _Reader) -> tuple[Racer, ...]:
+def scene_rate(base: Settings, i: int, name: str) -> float:
+    """The rate racer i running `name` has in the scene `base` (the default scene or the link's
+    lesson): racer i's if it runs `name`, else the first `name` racer's, else the rate the
+    sidebar gives a new `name` racer (the optimizer's default)."""
+    same = [r for r in base.racers if r.optimizer == name]
+    if i < len(base.racers) and base.racers[i].optimizer == name:
+        return base.racers[i].lr
+    return same[0].lr if same else float(OPTIMIZERS[name].default_lr)
+
+
+def _read_racers(r: _Reader, base: Settings) -> tuple[Racer, ...]:
     raw = r.text("opt", MAX_OPT_CHARS)
     if raw is None:
         return DEFAULT.racers
-    racers = []
+    racers: list[Racer] = []
     for part in filter(None, (p.strip() for p in raw.split(";"))):
         if len(racers) == MAX_RACERS:
             r.warn(f"Only {MAX_RACERS} optimizers can race; ignored the rest of opt.")
@@ -356,7 +373,7 @@ def _read_racers(r: _Reader) -> tuple[Racer, ...]:
         if spec is None:
             r.warn(f"Unknown optimizer {_show(name)}; choose one of {', '.join(OPTIMIZERS)}.")
             continue
-        lr, hyper_pairs = float(spec.default_lr), []
+        lr, hyper_pairs = scene_rate(base, len(racers), name), []
         for key, value in pairs:
             if key != "lr":
                 hyper_pairs.append((key, value))
@@ -424,6 +441,8 @@ def from_query(
 ) -> tuple[Settings, list[str]]:
     """The settings a query dict describes, and one warning per refused value. Never raises."""
     r = _Reader(query)
+    lesson = _read_lesson_name(r)
+    base = _lessons()[lesson].settings if lesson else DEFAULT
     steps = r.number("steps", 1, MAX_STEPS, DEFAULT.steps, integer=True)
     warmup = r.number("warmup", 0, MAX_STEPS, DEFAULT.warmup, integer=True)
     if warmup >= steps:
@@ -435,19 +454,30 @@ def from_query(
         view=_read_choice(r, "view", views, DEFAULT.view),
         **_read_surface(r),
         start=_read_start(r),
-        racers=_read_racers(r),
+        racers=_read_racers(r, base),
         **_read_policy(r),
         warmup=warmup,
         steps=steps,
         noise=r.number("noise", 0, MAX_NOISE, DEFAULT.noise),
         seed=r.number("seed", 0, MAX_SEED, DEFAULT.seed, integer=True),
-        inspect=r.number("inspect", 0, MAX_STEPS, None, integer=True),
+        inspect=_read_inspect(r, steps),
         map=_read_choice(r, "map", MAP_MODES, DEFAULT.map),
-        present=r.text("present") in ("1", "true", "yes"),
-        lesson=_read_lesson_name(r),
+        present=_read_choice(r, "present", PRESENT, "0") in PRESENT[:3],
+        lesson=lesson,
         extra=_read_extra(r),
     )
     return clamp(_lesson_scene(settings, query)), r.warnings
+
+
+PRESENT = ("1", "true", "yes", "0", "false", "no")  # on, then off
+
+
+def _read_inspect(r: _Reader, steps: int) -> int | None:
+    """The inspected step (None: the inspector is off); a step past the run shows its last."""
+    step = r.number("inspect", 0, MAX_STEPS, None, integer=True, fallback="no inspected step")
+    if step is not None and step > steps:
+        r.warn(f"inspect={step} is past the last step ({steps}); showing step {steps}.")
+    return step
 
 
 SCENE_KEYS = KNOWN_KEYS - {"view", "lesson", "present", "inspect", "map"}
@@ -458,17 +488,19 @@ def _lesson_scene(s: Settings, query: Mapping) -> Settings:
     the lesson's own scene; links the app writes always carry the scene, which wins."""
     if not s.lesson or SCENE_KEYS & set(query):
         return s
-    from .lessons import LESSONS
-
     return replace(
-        LESSONS[s.lesson].settings, view=s.view, present=s.present, map=s.map, extra=s.extra
+        _lessons()[s.lesson].settings, view=s.view, present=s.present, map=s.map, extra=s.extra
     )
 
 
-def _read_lesson_name(r: _Reader) -> str:
-    from .lessons import LESSONS
+def _lessons() -> Mapping:
+    from .lessons import LESSONS  # lessons.py builds Settings: imported on first use
 
-    return _read_choice(r, "lesson", tuple(LESSONS), "") if "lesson" in r.query else ""
+    return LESSONS
+
+
+def _read_lesson_name(r: _Reader) -> str:
+    return _read_choice(r, "lesson", tuple(_lessons()), "") if "lesson" in r.query else ""
 
 
 def clamp(s: Settings) -> Settings:

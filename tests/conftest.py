@@ -1,12 +1,28 @@
-"""Shared test fixtures: a diagonal quadratic surface and a minimal GD rule."""
+"""Shared test fixtures: a diagonal quadratic surface and a minimal GD rule; Hypothesis profiles.
+
+Property tests run under one of three profiles: "ci" (derandomized: the same examples on every
+run, so a red CI is a real bug; chosen when the environment variable CI is set), "dev" (many
+more random examples, to hunt locally: HYPOTHESIS_PROFILE=dev) and "default" in between.
+HYPOTHESIS_PROFILE wins over CI.
+"""
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
+from hypothesis import settings
 
 from optimizers.base import Optimizer, lr_column
 from surfaces.base import Minimum, Surface
+
+settings.register_profile("ci", derandomize=True, max_examples=50, deadline=None, print_blob=True)
+settings.register_profile("default", max_examples=100, deadline=None, print_blob=True)
+settings.register_profile("dev", max_examples=1000, deadline=None, print_blob=True)
+settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "default")
+)
 
 
 def quadratic(a: float = 0.2, b: float = 4.0, name: str = "quad") -> Surface:

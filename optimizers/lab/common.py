@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 from surfaces import SurfaceLike
 
-from optimizers.stability import Stability, analyze
+from optimizers.stability import NoQuadraticModel, Stability, analyze
 
 Array = np.ndarray
 
@@ -41,7 +41,11 @@ def steps_to_tolerance(loss: Array, f_star: float, tol: float, diverged_at: Arra
 
 
 def stability_at_minimum(surface: SurfaceLike) -> Stability | None:
-    """`stability.analyze` at the surface's global minimum (None when it has none)."""
+    """`stability.analyze` at the surface's global minimum; None when it has none or when the
+    quadratic model does not apply there (a kink: `NoQuadraticModel`)."""
     if surface.global_min is None:
         return None
-    return analyze(surface, np.asarray(surface.global_min.point, dtype=np.float64))
+    try:
+        return analyze(surface, np.asarray(surface.global_min.point, dtype=np.float64))
+    except NoQuadraticModel:
+        return None

@@ -36,7 +36,7 @@ from surfaces import SurfaceLike
 
 from optimizers.base import Optimizer, from_schedule
 from optimizers.simulate import GradientFn, Trajectory, simulate
-from optimizers.stability import analyze
+from optimizers.stability import NoQuadraticModel, analyze
 
 Array = np.ndarray
 
@@ -155,10 +155,14 @@ def suggest(lrs: Array, smoothed: Array, steps: int) -> tuple[dict[str, float], 
 
 
 def stable_limit(surface: SurfaceLike, point: Any) -> float:
-    """GD's stability limit 2/λ_max of the local quadratic at `point` (NaN without a point)."""
+    """GD's stability limit 2/λ_max of the local quadratic at `point`; NaN without a point or
+    where the quadratic model does not apply (`NoQuadraticModel`: a kink)."""
     if point is None:
         return math.nan
-    return float(analyze(surface, np.asarray(point, dtype=np.float64)).lr_max_stable)
+    try:
+        return float(analyze(surface, np.asarray(point, dtype=np.float64)).lr_max_stable)
+    except NoQuadraticModel:
+        return math.nan
 
 
 def lr_range_test(

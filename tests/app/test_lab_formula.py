@@ -5,12 +5,17 @@ basin map gives the undefined starts their own category and runs every other sta
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
 from app.budget import CALL_BUDGET
 from app.lab_views import LAB_VIEWS
+from app.theory import stability_or_none
 from optimizers.lab.basins import UNDEFINED, defined_at
+from optimizers.stability import analyze
+from surfaces import SURFACES, make_surface
 from surfaces.formula import make_formula_surface
 
 from .conftest import figures, new_app, values
@@ -182,3 +187,42 @@ def test_costly_formulas_cap_small_batch_views_too():
     assert not at.exception and any("costs about" in w.value for w in at.warning)
     at = new_app(surface="formula", f="x^2 + 3*y^2", steps="5000").run()
     assert not at.warning  # a cheap formula runs as asked
+
+
+# --------------------------------------------------------------------------- kinked minima
+
+KINKS = ("x^2+y^2+abs(x)^1.5", "sqrt(abs(x-1))+y^2", "sqrt(x^2+y^2)")
+
+
+def shown_text(at) -> str:
+    """Every markdown, caption and info text on the page."""
+    return "\n".join(e.value for kind in ("markdown", "caption", "info") for e in getattr(at, kind))
+
+
+@pytest.mark.parametrize("formula", KINKS)
+@pytest.mark.parametrize("view", ["sweep", "finder", "phase"])
+def test_at_a_kinked_minimum_the_views_say_the_theory_does_not_apply(view, formula):
+    """Regression: analyze raised on the non-finite Hessian (full-page exception), or, for the
+    cone, printed 'lr < 2/λ_max = 2.1e-19'."""
+    at = open_view(view, f=formula)
+    text = shown_text(at)
+    assert "does not apply here" in text and "kink" in text
+    assert "2/λ_max =" not in text and "λ_max = " not in text
+    for fig in figures(at):
+        assert "theory 2/λ_max" not in json.dumps(fig)  # no limit line, no green band
+    if view != "phase":
+        assert figures(at)  # the experiment itself still ran
+
+
+@pytest.mark.parametrize("formula", KINKS)
+def test_the_quadratic_model_is_refused_at_kinks(formula):
+    surface = make_formula_surface(formula)
+    assert stability_or_none(surface, surface.global_min.point) is None
+
+
+@pytest.mark.parametrize("name", sorted(SURFACES))
+def test_the_quadratic_model_holds_at_every_built_in_minimum(name):
+    surface = make_surface(name)
+    for m in surface.minima:
+        stab = stability_or_none(surface, m.point)
+        assert stab is not None and stab.lr_max_stable == analyze(surface, m.point).lr_max_stable

@@ -323,3 +323,64 @@ def test_hostile_lab_params_warn_and_fall_back(run_app):
     assert len(at.warning) == 2
     at = run_app(view="finder", lf_steps="<script>", lf_beta="2")
     assert len(at.warning) == 2 and figures(at)
+
+
+# --------------------------------------------------------------------------- sidebar settings
+
+
+def heatmap_z(at) -> np.ndarray:
+    return values(fig_with(at, "heatmap")["data"][0]["z"])
+
+
+def test_basins_honour_the_sidebars_schedule_and_warm_up(run_app):
+    """Regression: the basin map ran at a constant rate whatever the sidebar's policy."""
+    scene = {"view": "basins", "surface": "wells", "bm_n": "40", "bm_steps": "150"}
+    plain_map = heatmap_z(run_app(**scene, opt="gd:lr=0.1"))
+    at = run_app(**scene, opt="gd:lr=0.1", policy="exponential:gamma=0.9", warmup="5")
+    assert (heatmap_z(at) != plain_map).any()  # the rate decays to nothing: fewer runs settle
+    assert "lr 0.1 under the Exponential decay schedule after a 5-step warm-up" in captions(at)
+
+
+def test_basins_and_the_sweep_say_they_ignore_the_gradient_noise(run_app):
+    for view in ("basins", "sweep"):
+        at = run_app(view=view, noise="0.5", bm_n="40")
+        assert "runs without the sidebar's gradient noise σ = 0.5 (and its seed)" in captions(at)
+        assert "runs without" not in captions(run_app(view=view, bm_n="40"))
+
+
+def test_the_phase_diagram_and_the_race_name_every_sidebar_setting_they_ignore(run_app):
+    for view in ("phase", "race"):
+        at = run_app(view=view, pd_n="15", policy="cosine", warmup="3", noise="0.2")
+        assert (
+            "runs without the sidebar's Cosine annealing schedule, 3-step warm-up and gradient "
+            "noise σ = 0.2 (and its seed)."
+        ) in captions(at)
+
+
+def test_the_finder_honours_the_gradient_noise(run_app):
+    def curve(at):
+        fig = figures(at)[0]
+        return values(next(t for t in fig["data"] if t.get("name") == "loss at each step")["y"])
+
+    quiet = curve(run_app(view="finder"))
+    at = run_app(view="finder", noise="1", seed="3")
+    assert "gradient noise σ = 1 (seed 3)" in captions(at)
+    noisy = curve(at)
+    assert len(noisy) != len(quiet) or not np.allclose(noisy, quiet)
+
+
+def test_the_race_uses_the_sidebars_hyperparameters(run_app):
+    """Regression: the race ran torch's defaults (μ = 0.9) whatever the sidebar's momentum."""
+    race = {"view": "race", "race_opts": "gd,momentum"}
+    default = run_app(**race, opt="gd:lr=0.4;momentum:lr=0.1").dataframe[0].value
+    at = run_app(**race, opt="gd:lr=0.4;momentum:lr=0.1,momentum=0.2")
+    table = at.dataframe[0].value
+    own = "Hyperparameters from the sidebar: Momentum (heavy ball) with momentum 0.2"
+    assert own in captions(at)
+    ravine = make_surface("ravine")
+    expected = fair_race(
+        ravine, ["gd", ("momentum", make_optimizer("momentum", momentum=0.2))], ravine.start,
+        RACE_GRID, 200, 1e-3,
+    )  # fmt: skip
+    assert list(table["lr"]) == [row.lr for row in expected.rows]
+    assert list(table["final loss"]) != list(default["final loss"])
