@@ -22,8 +22,15 @@ from surfaces import Surface, make_surface
 from surfaces.formula import make_formula_surface
 
 from . import plots
-from .plots import Landscape, Run, sample_landscape
-from .settings import DEFAULT_DOMAIN, DEFAULT_FORMULA, FORMULA, Settings
+from .components.map.payload import (
+    DENSE_HEAD,
+    MAX_BATCH_POINTS,
+    RateBatch,
+    run_steps,
+    sampled,
+)
+from .plots import Landscape, Run, f32, sample_landscape
+from .settings import DEFAULT_DOMAIN, DEFAULT_FORMULA, FORMULA, LR_MAX, LR_MIN, Settings
 
 SurfaceKey = tuple  # (name, params pairs, formula, domain): primitives only
 MAP_GRID = 120  # samples per side of the main map's contour
@@ -246,3 +253,69 @@ class PlainFigure(go.Figure):
 def chart_figure(spec: dict, present: bool = False) -> PlainFigure:
     """A figure spec ready for st.plotly_chart; larger text in presentation mode."""
     return PlainFigure(plots.for_projector(spec) if present else spec)
+
+
+SCRUB_RATES = 96  # log-spaced rates of the live learning-rate scrub, plus the racer's own
+SCRUB_SPAN = 30.0  # they span lr / 30 … lr × 30 (within the app's range)
+
+
+def scrub_rates(lr: float, n: int = SCRUB_RATES, span: float = SCRUB_SPAN) -> np.ndarray:
+    """n log-spaced rates over [lr/span, lr·span] ∩ [LR_MIN, LR_MAX], and `lr` itself."""
+    low, high = max(lr / span, LR_MIN), min(lr * span, LR_MAX)
+    return np.union1d(np.geomspace(low, high, n), [lr])
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def rate_batch(
+    key: SurfaceKey,
+    racer: int,
+    optimizer: str,
+    lr: float,
+    hyper: tuple,
+    policy: str,
+    policy_params: tuple,
+    warmup: int,
+    steps: int,
+    start: tuple[float, float],
+    noise: float,
+    seed: int,
+) -> RateBatch:
+    """One simulate over a grid of rates around `lr` (a sweep is a batch), thinned to what the
+    map's live rate scrub draws, with what happened at each rate (diagnose, vectorized).
+    Cached as float32 (~0.5 MB), not as the run's float64 history."""
+    surface = get_surface(key)
+    land = get_landscape(key)
+    rates = scrub_rates(lr)
+    opt = make_optimizer(optimizer, **dict(hyper))
+    policy_fn = make_policy(policy, rates, steps, warmup_steps=warmup, **dict(policy_params))
+    starts = np.repeat(np.array([start], dtype=np.float64), len(rates), axis=0)
+    traj = simulate(surface, opt, policy_fn, starts, steps, noise=noise, seed=seed)
+    diag = diagnose(surface, traj)
+    idx = run_steps(steps, MAX_BATCH_POINTS, dense=DENSE_HEAD)
+    cols = {k: [] for k in ("px", "py", "loss", "lr", "gn")}
+    labels = []
+    for b in range(len(rates)):
+        run = Run(
+            "", "", traj.positions[:, b], traj.loss[:, b], traj.lr[:, b], traj.grad_norm[:, b],
+            int(traj.diverged_at[b]),
+        )  # fmt: skip
+        for name, values in sampled(run, land.box, idx, land.floor).items():
+            cols[name].append(values)
+        labels.append(describe(diag, b, surface, traj=traj, lr=traj.lr[0]))
+    minimum = surface.global_min
+    stab = stability_at(key, tuple(minimum.point)) if minimum is not None else None
+    stable = float(stab.lr_max_stable) if stab is not None else None
+    return RateBatch(
+        racer=racer,
+        rates=rates,
+        current=int(np.searchsorted(rates, lr)),
+        idx=idx,
+        px=f32(np.array(cols["px"])),
+        py=f32(np.array(cols["py"])),
+        loss=f32(np.array(cols["loss"])),
+        lr=f32(np.array(cols["lr"])),
+        grad_norm=f32(np.array(cols["gn"])),
+        labels=tuple(labels),
+        diverged_at=traj.diverged_at.astype(np.int32),
+        stable=stable if stable is not None and np.isfinite(stable) else None,
+    )
