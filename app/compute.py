@@ -219,13 +219,6 @@ def encode_arrays(obj):
     return obj
 
 
-@st.cache_resource(max_entries=64, show_spinner=False)
-def map_layers(key: SurfaceKey, start: tuple[float, float]) -> list[dict]:
-    """The map's layers that do not depend on the runs (contours, click grid, minima, start),
-    encoded once per landscape and start: a new learning rate rebuilds only the paths."""
-    return encode_arrays(plots.map_layers(get_landscape(key), [start]))
-
-
 class PlainFigure(go.Figure):
     """A go.Figure that hands Streamlit a prebuilt dict spec.
 

@@ -106,7 +106,7 @@ def rate_batch(sc: Scene, i: int) -> compute.RateBatch:
 
 
 @st.cache_resource(max_entries=48, show_spinner=False)
-def map_blob(_scene: Scene, scene_key: tuple, racer: int) -> bytes:
+def map_blob(_scene: Scene, scene_key: tuple, racer: int, present: bool) -> bytes:
     """What the map component is sent for this scene (the rate batch included), built once."""
     sc = _scene
     return map_payload.scene_blob(
@@ -117,6 +117,7 @@ def map_blob(_scene: Scene, scene_key: tuple, racer: int) -> bytes:
         batch=rate_batch(sc, racer),
         query=cfg.share_query_string(sc.settings),
         title=scene_title(sc),
+        present=present,
     )
 
 
@@ -185,7 +186,7 @@ def render_map(sc: Scene, s: Settings) -> bool:
             key="scrub_racer",
             format_func=lambda i: sc.labels[i],
         )
-    blob = map_blob(sc, scene_key(s, sc.key), scrub_racer(s))
+    blob = map_blob(sc, scene_key(s, sc.key), scrub_racer(s), s.present)
     box = sc.landscape.box
     map_component(
         blob,
@@ -253,7 +254,7 @@ def scene_title(sc: Scene) -> str:
 
 def map_html(sc: Scene) -> str:
     """The map with its playback as one offline page (the component's code inlined)."""
-    blob = map_blob(sc, scene_key(sc.settings, sc.key), scrub_racer(sc.settings))
+    blob = map_blob(sc, scene_key(sc.settings, sc.key), scrub_racer(sc.settings), False)
     return standalone_html(blob, scene_title(sc))
 
 

@@ -156,6 +156,8 @@ class MapView {
     this.a = arrays;
     this.size = size;
     this.T = header.steps;
+    this.fs = header.present ? 1.3 : 1; // text for a projector
+    this.root.classList.toggle("present", !!header.present);
     this.series = header.runs.map((r, i) => this.seriesOf(arrays.idx, i, `r${i}.`, r.diverged));
     const b = header.batch;
     this.scrubAt = null;
@@ -284,7 +286,7 @@ class MapView {
     ctx.lineWidth = 1;
     ctx.strokeRect(p.left, p.top, p.w, p.h);
     ctx.fillStyle = ink;
-    ctx.font = "13px sans-serif";
+    ctx.font = `${13 * this.fs}px sans-serif`;
     ctx.textAlign = "center"; ctx.textBaseline = "top";
     for (const t of niceTicks(x0, x1, Math.max(3, Math.round(p.w / 80)))) {
       const [u] = this.toPx(t, y0);
@@ -349,9 +351,9 @@ class MapView {
       ctx.fillRect(panel.left, panel.top, panel.w, panel.h);
       ctx.strokeStyle = "rgba(120,130,145,0.9)"; ctx.lineWidth = 1;
       ctx.strokeRect(panel.left, panel.top, panel.w, panel.h);
-      ctx.fillStyle = ink; ctx.font = "bold 13px sans-serif"; ctx.textAlign = "center"; ctx.textBaseline = "bottom";
+      ctx.fillStyle = ink; ctx.font = `bold ${13 * this.fs}px sans-serif`; ctx.textAlign = "center"; ctx.textBaseline = "bottom";
       ctx.fillText(panel.title, panel.left + panel.w / 2, panel.top - 6);
-      ctx.font = "12px sans-serif"; ctx.textBaseline = "top";
+      ctx.font = `${12 * this.fs}px sans-serif`; ctx.textBaseline = "top";
       for (const t of niceTicks(0, T, Math.max(2, Math.round(panel.w / 70)))) {
         ctx.fillRect(X(t), panel.top + panel.h, 1, 4);
         ctx.fillText(fmt(t), X(t), panel.top + panel.h + 5);

@@ -98,7 +98,7 @@ def sampled(run: Run, box, idx: np.ndarray, floor: float) -> dict[str, np.ndarra
     upto = np.minimum(idx, run.last)
     loss = np.where(live, np.maximum(run.loss[upto] - floor, 1e-16), np.nan)
     grad = np.where(live, np.maximum(run.grad_norm[upto], 1e-16), np.nan)
-    lr = np.where(live, run.lr[steps_lr], np.nan)
+    lr = np.where(live & (idx < len(run.lr)), run.lr[steps_lr], np.nan)  # lr: steps 0 … T−1
     return {"px": pos[:, 0], "py": pos[:, 1], "loss": loss, "lr": lr, "gn": grad}
 
 
@@ -115,11 +115,10 @@ def scene_blob(
     batch: RateBatch | None = None,
     query: str = "",
     title: str = "",
-    racers: Sequence[dict] = (),
+    present: bool = False,
 ) -> bytes:
-    """The scene as the component draws it (see the module docstring for the format).
-
-    `racers` may add per-racer fields (e.g. whether a rate can be scrubbed)."""
+    """The scene as the component draws it (see the module docstring for the format);
+    `present`: text sized for a projector."""
     box = land.box
     pack = Packer()
     z = land.height(land.f)
@@ -138,7 +137,6 @@ def scene_blob(
                 "dash": list(DASHES[i % len(DASHES)]),
                 "diverged": int(run.diverged_at),
                 "note": run.note or as_drawn_on_map(run, box).note,
-                **(racers[i] if i < len(racers) else {}),
             }
         )
     header = {
@@ -159,6 +157,7 @@ def scene_blob(
         "runs": header_runs,
         "query": query,
         "title": title,
+        "present": bool(present),
         "batch": None,
     }
     if batch is not None:
