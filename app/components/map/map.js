@@ -11,6 +11,7 @@ const CURVE_MARGIN = { l: 52, r: 10, t: 26, b: 34 };
 const LINE_COLOUR = "rgba(60,72,90,0.45)";
 const TITLES = ["Loss above the minimum  f − f*", "Learning rate", "Gradient norm  ‖∇f‖"];
 const KEYS = ["loss", "lr", "gn"];
+const KEY_COMMIT_MS = 600;
 const KEPT = new Map(); // frontend key -> {step, playing, speed, loop}: survives remounts
 
 function readBlob(bytes) {
@@ -119,7 +120,8 @@ class MapView {
       mark: q(".stable-mark"), outcome: q(".outcome"), legend: q(".legend"),
     };
     const kept = KEPT.get(key) || {};
-    this.step = kept.step || 0;
+    this.step = kept.step ?? Infinity; // a new map shows the whole run
+    this.atEnd = kept.atEnd ?? true;
     this.playing = false;
     this.frames = 0;
     this.trigger = null;
@@ -140,7 +142,13 @@ class MapView {
     e.loop.addEventListener("change", () => this.keep());
     e.record.addEventListener("click", () => this.record());
     e.lr.addEventListener("input", () => this.preview(Number(e.lr.value)));
-    e.lr.addEventListener("change", () => this.commitRate());
+    // releasing the pointer commits at once; keys commit once they rest for a moment
+    e.lr.addEventListener("pointerdown", () => { this.dragging = true; });
+    e.lr.addEventListener("change", () => {
+      clearTimeout(this.commitTimer);
+      if (this.dragging) { this.dragging = false; this.commitRate(); }
+      else this.commitTimer = setTimeout(() => this.commitRate(), KEY_COMMIT_MS);
+    });
     this.root.addEventListener("keydown", (ev) => this.onKey(ev));
     this.root.addEventListener("keyup", (ev) => {
       if (ev.key === " " && this.spaceHandled) { ev.preventDefault(); this.spaceHandled = false; }
@@ -178,8 +186,12 @@ class MapView {
       this.showRate(b.current);
     } else this.el.rate.hidden = true;
     this.el.scrub.max = String(this.T);
-    this.step = Math.min(this.step, this.T);
-    this.root.dataset.bytes = String(size);
+    this.step = this.atEnd ? this.T : Math.min(this.step, this.T);
+    const d = this.root.dataset;
+    d.bytes = String(size);
+    d.labels = JSON.stringify(header.runs.map((r) => r.label));
+    d.start = header.start.join(",");
+    d.box = header.box.join(",");
     this.root.dataset.scene = String((Number(this.root.dataset.scene) || 0) + 1);
     this.legend();
     this.layout();
@@ -218,6 +230,7 @@ class MapView {
     if (ph > maxH) { ph = maxH; pw = (ph * (x1 - x0)) / (y1 - y0); }
     const left = MAP_MARGIN.l + (width - MAP_MARGIN.l - MAP_MARGIN.r - pw) / 2;
     this.plot = { left, top: MAP_MARGIN.t, w: pw, h: ph, cssW: width, cssH: ph + MAP_MARGIN.t + MAP_MARGIN.b, dpr };
+    this.root.dataset.plot = [left, MAP_MARGIN.t, pw, ph].map((v) => v.toFixed(2)).join(",");
     const c = this.el.map;
     c.width = Math.round(width * dpr);
     c.height = Math.round(this.plot.cssH * dpr);
@@ -498,6 +511,7 @@ class MapView {
 
   setStep(s, fromScrub) {
     this.step = Math.min(Math.max(s, 0), this.T);
+    this.atEnd = this.step >= this.T;
     const whole = Math.floor(this.step);
     if (!fromScrub) this.el.scrub.value = String(whole);
     this.el.readout.textContent = `step ${whole} / ${this.T}`;
@@ -550,7 +564,10 @@ class MapView {
   }
 
   keep() {
-    KEPT.set(this.key, { step: this.step, playing: this.playing, speed: this.el.speed.value, loop: this.el.loop.checked });
+    KEPT.set(this.key, {
+      step: this.step, atEnd: this.atEnd, playing: this.playing,
+      speed: this.el.speed.value, loop: this.el.loop.checked,
+    });
   }
 
   onKey(ev) {
