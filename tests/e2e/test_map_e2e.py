@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -183,3 +184,39 @@ def test_playback_of_six_racers_of_1000_steps_runs_in_the_browser(open_app):
     root.locator(".play").click()
     print(f"playback, 6 racers × 1000 steps: {done / 2.0:.0f} frames/s")
     assert done > 10 and 0 < step_of(root) < 1000 and runs() == 0
+
+
+def test_record_a_clip_downloads_a_webm_named_after_the_scene(open_app):
+    page = open_app("?steps=40")
+    root = wait_map(page)
+    with page.expect_download(timeout=30_000) as info:
+        root.locator(".record").click()  # plays the run once from step 0, recording
+    download = info.value
+    assert download.suggested_filename.endswith(".webm")
+    assert "steps=40" in download.suggested_filename
+    data = Path(download.path()).read_bytes()
+    assert data[:4] == b"\x1a\x45\xdf\xa3" and len(data) > 1000  # a WebM (EBML) file
+
+
+def test_the_exported_map_opens_and_plays_offline(browser):
+    """The standalone HTML embeds the component's code: no network at all, and it draws."""
+    from app import compute
+    from app.components.map import standalone_html
+    from app.components.map.payload import scene_blob
+    from app.settings import Settings
+    from tests.app.test_plots import _run
+
+    key = compute.surface_key(Settings())
+    blob = scene_blob(compute.get_landscape(key), [_run(0.4)], (-5.0, -2.0), steps=40)
+    context = browser.new_context(viewport={"width": 900, "height": 800}, offline=True)
+    page = context.new_page()
+    requests = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.set_content(standalone_html(blob, "GD on a ravine"))
+    root = wait_map(page)
+    share, _ = landscape_stats(plot_pixels(page))
+    assert share > 0.5
+    root.locator(".play").click()
+    page.wait_for_function("(e) => Number(e.dataset.step) > 5", arg=root.element_handle())
+    assert [u for u in requests if not u.startswith(("data:", "blob:", "about:"))] == []
+    context.close()
