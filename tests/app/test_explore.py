@@ -361,8 +361,14 @@ def test_map_switches_to_3d(run_app):
     at.segmented_control(key="map").set_value("3d")
     settle(at)
     fig = chart(at, "surface")
-    (path,) = [t for t in fig["data"] if t["type"] == "scatter3d"]
+    (path,) = [t for t in fig["data"] if t["type"] == "scatter3d" and t["mode"] == "lines"]
     assert np.allclose(values(path["x"])[0], -5) and at.query_params["map"] == "3d"
+    names = [t["name"] for t in fig["data"]]
+    assert "minimum" in names and "start" in names and "position" in names  # its markers
+    assert len(fig["frames"]) > 10  # and its playback (frames redrawn: the surface stays)
+    assert all(f["data"][0]["type"] == "scatter3d" for f in fig["frames"])
+    zaxis = fig["layout"]["scene"]["zaxis"]["title"]["text"]
+    assert zaxis == "height" and "f*" in fig["data"][0]["colorbar"]["title"]["text"]
 
 
 def test_presentation_mode_hides_controls_and_can_be_left(run_app):
