@@ -97,12 +97,15 @@ def scrub_racer(s: Settings) -> int:
     return min(int(st.session_state.get("scrub_racer", 0) or 0), len(s.racers) - 1)
 
 
-def rate_batch(sc: Scene, i: int) -> compute.RateBatch:
+def scrub_batches(sc: Scene, i: int) -> list[compute.ScrubBatch]:
+    """The live scrubs of racer i: its learning rate, and its momentum μ where it has one."""
     s, r = sc.settings, sc.settings.racers[i]
-    return compute.rate_batch(
-        sc.key, i, r.optimizer, r.lr, r.hyper, s.policy, s.policy_params, s.warmup, s.steps,
-        tuple(map(float, sc.start)), s.noise, s.seed,
-    )  # fmt: skip
+    params = ["lr", *(["momentum"] if r.optimizer in compute.MOMENTUM_SCRUB else [])]
+    scene = (s.policy, s.policy_params, s.warmup, s.steps, tuple(map(float, sc.start)))
+    return [
+        compute.scrub_batch(sc.key, i, param, r.optimizer, r.lr, r.hyper, *scene, s.noise, s.seed)
+        for param in params
+    ]
 
 
 @st.cache_resource(max_entries=48, show_spinner=False)
@@ -114,7 +117,7 @@ def map_blob(_scene: Scene, scene_key: tuple, racer: int, present: bool) -> byte
         sc.runs,
         sc.start,
         steps=sc.settings.steps,
-        batch=rate_batch(sc, racer),
+        batches=scrub_batches(sc, racer),
         query=cfg.share_query_string(sc.settings),
         title=scene_title(sc),
         present=present,
@@ -154,12 +157,18 @@ def on_map_click(box) -> None:
         controls.set_start(map_payload.round_to_scale(point, box))
 
 
-def on_map_rate(count: int) -> None:
-    """Releasing the map's rate control commits that rate to the racer (one rerun)."""
-    value = getattr(st.session_state.get(MAP_KEY), "rate", None) or {}
-    racer, lr = value.get("racer"), value.get("lr")
-    if isinstance(racer, int) and 0 <= racer < count and isinstance(lr, int | float):
-        controls.set_racer_lr(racer, float(lr))
+def on_map_scrub(count: int) -> None:
+    """Releasing one of the map's scrub controls commits its value to the racer (one rerun):
+    {param: "lr" | "momentum", racer, value}, as the control showed it (3 significant digits)."""
+    value = getattr(st.session_state.get(MAP_KEY), "scrub", None) or {}
+    param, racer, x = value.get("param"), value.get("racer"), value.get("value")
+    if not (isinstance(racer, int) and 0 <= racer < count and isinstance(x, int | float)):
+        return
+    shown = float(f"{x:.3g}")
+    if param == "lr":
+        controls.set_racer_lr(racer, shown)
+    elif param == "momentum":
+        controls.set_racer_hyper(racer, "momentum", shown)
 
 
 def render_map(sc: Scene, s: Settings) -> bool:
@@ -181,7 +190,7 @@ def render_map(sc: Scene, s: Settings) -> bool:
         return False
     if len(s.racers) > 1:
         st.selectbox(
-            "Live learning-rate scrub for",
+            "Live scrub (learning rate, μ) for",
             range(len(s.racers)),
             key="scrub_racer",
             format_func=lambda i: sc.labels[i],
@@ -192,12 +201,12 @@ def render_map(sc: Scene, s: Settings) -> bool:
         blob,
         key=MAP_KEY,
         on_start=lambda: on_map_click(box),
-        on_rate=lambda: on_map_rate(len(s.racers)),
+        on_scrub=lambda: on_map_scrub(len(s.racers)),
     )
     st.caption(
         "▶ Play, ◀ ▶ and the step slider run in your browser (Space: play/pause, ← →: step, "
-        "Home/End: jump) · drag the learning rate to preview, release to apply · click the "
-        "map to start there"
+        "Home/End: jump) · drag the learning rate (or μ) to preview, release to apply · click "
+        "the map to start there"
     )
     return True
 

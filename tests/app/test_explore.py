@@ -71,41 +71,60 @@ def test_default_scene_shows_ravine_zigzag(run_app):
 
 def test_map_is_sent_every_step_once_as_float32_within_budget(run_app):
     """Playback runs in the browser on what is sent once: every step up to 2 000 (thinned
-    beyond, first and last kept), float32, the rate batch included, ≤ 1.5 MB."""
-    at = run_app(steps="1000", opt=";".join(["gd:lr=0.3"] * 6))
+    beyond, first and last kept), float32, the scrub batches (lr and μ) included, ≤ 1.5 MB."""
+    at = run_app(steps="1000", opt=";".join(["momentum:lr=0.1"] * 6))
     header, a = map_scene(at)
     (el,) = at.get("bidi_component")
     size = len(el.proto.bytes)
-    print(f"map blob, 6 racers × 1000 steps + a {len(header['batch']['rates'])}-rate batch: "
-          f"{size / 1e6:.3f} MB")  # fmt: skip
+    rows = " + ".join(f"{len(b['values'])} {b['param']}" for b in header["scrubs"])
+    print(f"map blob, 6 racers × 1000 steps + batches of {rows}: {size / 1e6:.3f} MB")
     assert size <= 1.5e6
     assert np.array_equal(a["idx"], np.arange(1001))
     assert len(header["runs"]) == 6 and header["steps"] == 1000
     assert all(v.dtype == np.float32 for v in a.values())
     assert a["r0.px"].shape == (1001,) and a["z"].size == header["grid"]["w"] * header["grid"]["h"]
-    at = run_app(steps="5000", opt=";".join(["gd:lr=0.3"] * 6))
+    at = run_app(steps="5000", opt=";".join(["momentum:lr=0.1"] * 6))
     header, a = map_scene(at)
-    assert len(at.get("bidi_component")[0].proto.bytes) <= 1.5e6
+    size = len(at.get("bidi_component")[0].proto.bytes)
+    print(f"map blob, 6 racers × 5000 steps: {size / 1e6:.3f} MB")
+    assert size <= 1.5e6
     assert a["idx"][0] == 0 and a["idx"][-1] == 5000 and len(a["idx"]) <= 2001
 
 
 def test_rate_batch_spans_the_rate_and_holds_it_exactly(run_app):
     at = run_app(opt="gd:lr=0.4")
     header, a = map_scene(at)
-    b = header["batch"]
-    rates = np.array(b["rates"])
-    assert b["racer"] == 0 and rates[b["current"]] == 0.4
+    (b,) = header["scrubs"]  # GD has no momentum to scrub
+    rates = np.array(b["values"])
+    assert b["param"] == "lr" and b["racer"] == 0 and rates[b["current"]] == 0.4
     assert rates[0] == pytest.approx(0.4 / 30) and rates[-1] == 10.0  # ×30 capped at LR_MAX
     assert 64 <= len(rates) <= 129 and np.all(np.diff(rates) > 0)
-    assert b["stable"] == pytest.approx(0.5)  # 2/λ_max of the ravine's minimum, λ_max = 4
+    assert b["mark"] == pytest.approx(0.5)  # 2/λ_max of the ravine's minimum, λ_max = 4
     k = b["k"]
-    px = a["b.px"].reshape(len(rates), k)
+    px = a["s0.px"].reshape(len(rates), k)
     # the batch's own rate draws the racer's own path
     own = np.isfinite(px[b["current"]])
-    steps = a["b.idx"][own].astype(int)
+    steps = a["s0.idx"][own].astype(int)
     assert np.allclose(px[b["current"]][own], a["r0.px"][steps])
     assert b["labels"][b["current"]] in narration(at)[0]
     assert "Diverged" in b["labels"][-1] and "crawling" in b["labels"][0]
+
+
+def test_heavy_ball_gets_a_momentum_scrub_with_its_stable_limit(run_app):
+    at = run_app(opt="momentum:lr=0.6,momentum=0.5")
+    header, a = map_scene(at)
+    lr, mu = header["scrubs"]
+    assert (lr["param"], mu["param"]) == ("lr", "momentum")
+    values = np.array(mu["values"])
+    assert values[mu["current"]] == 0.5 and values[0] == 0.0 and values[-1] == 0.99
+    # heavy ball on the quadratic model: stable iff lr·λ_max < 2 + 2μ, so μ > 0.6·4/2 − 1
+    assert mu["mark"] == pytest.approx(0.2)
+    labels = mu["labels"]
+    assert "Diverged" in labels[1] and "Diverged" not in labels[mu["current"]]  # μ ≈ 0.016
+    px = a["s1.px"].reshape(len(values), mu["k"])
+    own = np.isfinite(px[mu["current"]])
+    steps = a["s1.idx"][own].astype(int)
+    assert np.allclose(px[mu["current"]][own], a["r0.px"][steps])  # its own μ: its own path
 
 
 @pytest.mark.parametrize(

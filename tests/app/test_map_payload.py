@@ -20,7 +20,7 @@ def land():
 def test_the_blob_round_trips_header_and_float32_arrays(land):
     runs = [_run(0.4), _run(0.3, name="momentum")]
     header, a = unpack(scene_blob(land, runs, (-5.0, -2.0), steps=40, query="q=1", title="t"))
-    assert header["steps"] == 40 and header["query"] == "q=1" and header["batch"] is None
+    assert header["steps"] == 40 and header["query"] == "q=1" and header["scrubs"] == []
     assert [r["label"] for r in header["runs"]] == ["gd 0.4", "momentum 0.3"]
     assert header["runs"][0]["marker"] != header["runs"][1]["marker"]
     assert header["runs"][0]["dash"] != header["runs"][1]["dash"]

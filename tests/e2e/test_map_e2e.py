@@ -220,3 +220,23 @@ def test_the_exported_map_opens_and_plays_offline(browser):
     page.wait_for_function("(e) => Number(e.dataset.step) > 5", arg=root.element_handle())
     assert [u for u in requests if not u.startswith(("data:", "blob:", "about:"))] == []
     context.close()
+
+
+def test_momentum_scrub_by_keyboard_previews_then_commits_once(open_app):
+    page = open_app("?opt=momentum:lr%3D0.6,momentum%3D0.5")
+    root = wait_map(page)
+    mu = root.locator(".mu")
+    assert root.locator(".rate[data-param=momentum] .stable-mark").inner_text() == (
+        "stable for μ > 0.2"
+    )
+    runs = count_reruns(page)
+    mu.focus()
+    for _ in range(3):
+        page.keyboard.press("ArrowLeft")
+    value = root.locator(".mu-value").inner_text()
+    assert float(value) < 0.5 and runs() == 0  # previewed in the browser
+    assert "preview" in root.locator(".legend").inner_text()
+    wait_map(page, scene=2)  # keys commit once they rest: one rerun
+    wait_idle(page)
+    assert runs() == 1
+    assert f"momentum={value}" in page.url.replace("%3D", "=")

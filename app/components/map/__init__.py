@@ -3,8 +3,8 @@ playback, curves with a cursor, the live learning-rate scrub and click-to-start.
 
 The server computes, the browser plays: the scene goes to the browser once as one binary blob
 (payload.py); playback, stepping, scrubbing and the rate preview never rerun the script. Two
-trigger values come back: "start" (a clicked point) and "rate" ({racer, lr} on releasing the
-rate control); each is one rerun.
+trigger values come back: "start" (a clicked point) and "scrub" ({param, racer, value} on
+releasing the learning-rate or momentum control); each is one rerun.
 """
 
 from __future__ import annotations
@@ -31,15 +31,15 @@ def map_component(
     *,
     key: str,
     on_start: Callable[[], None],
-    on_rate: Callable[[], None],
+    on_scrub: Callable[[], None],
 ):
-    """Mount the map with the scene `blob`; the callbacks run on a click / a rate release
-    (read the values from st.session_state[key].start / .rate)."""
+    """Mount the map with the scene `blob`; the callbacks run on a click / a scrub release
+    (read the values from st.session_state[key].start / .scrub)."""
     return _mount(
         key=key,
         data=blob,
         on_start_change=on_start,
-        on_rate_change=on_rate,
+        on_scrub_change=on_scrub,
         height="content",
     )
 

@@ -63,7 +63,7 @@ function niceTicks(lo, hi, count) {
 function fmt(v) {
   if (!Number.isFinite(v)) return "–";
   const a = Math.abs(v);
-  if (a !== 0 && (a < 1e-3 || a >= 1e5)) return v.toExponential(2).replace("e", "e");
+  if (a !== 0 && (a < 1e-3 || a >= 1e5)) return v.toExponential(2);
   return String(Number(v.toPrecision(3)));
 }
 
@@ -116,8 +116,7 @@ class MapView {
       map: q(".map-canvas"), curves: q(".curves-canvas"), hover: q(".hover"),
       play: q(".play"), back: q(".back"), fwd: q(".fwd"), scrub: q(".scrub"),
       readout: q(".readout"), speed: q(".speed"), loop: q(".loop"), record: q(".record"),
-      rate: q(".rate"), lr: q(".lr"), lrName: q(".rate-name"), lrValue: q(".lr-value"),
-      mark: q(".stable-mark"), outcome: q(".outcome"), legend: q(".legend"),
+      scrubs: q(".scrubs"), legend: q(".legend"),
     };
     const kept = KEPT.get(key) || {};
     this.step = kept.step ?? Infinity; // a new map shows the whole run
@@ -141,14 +140,6 @@ class MapView {
     e.speed.addEventListener("change", () => this.keep());
     e.loop.addEventListener("change", () => this.keep());
     e.record.addEventListener("click", () => this.record());
-    e.lr.addEventListener("input", () => this.preview(Number(e.lr.value)));
-    // releasing the pointer commits at once; keys commit once they rest for a moment
-    e.lr.addEventListener("pointerdown", () => { this.dragging = true; });
-    e.lr.addEventListener("change", () => {
-      clearTimeout(this.commitTimer);
-      if (this.dragging) { this.dragging = false; this.commitRate(); }
-      else this.commitTimer = setTimeout(() => this.commitRate(), KEY_COMMIT_MS);
-    });
     this.root.addEventListener("keydown", (ev) => this.onKey(ev));
     this.root.addEventListener("keyup", (ev) => {
       if (ev.key === " " && this.spaceHandled) { ev.preventDefault(); this.spaceHandled = false; }
@@ -167,24 +158,8 @@ class MapView {
     this.fs = header.present ? 1.3 : 1; // text for a projector
     this.root.classList.toggle("present", !!header.present);
     this.series = header.runs.map((r, i) => this.seriesOf(arrays.idx, i, `r${i}.`, r.diverged));
-    const b = header.batch;
-    this.scrubAt = null;
-    if (b) {
-      const e = this.el;
-      e.rate.hidden = false;
-      e.lr.max = String(b.rates.length - 1);
-      e.lr.value = String(b.current);
-      const run = header.runs[b.racer];
-      e.lrName.textContent = `Learning rate of ${run.label.split(" · ")[0]}`;
-      const lo = Math.log(b.rates[0]), hi = Math.log(b.rates[b.rates.length - 1]);
-      const f = b.stable ? (Math.log(b.stable) - lo) / (hi - lo) : -1;
-      e.mark.hidden = !(f >= 0 && f <= 1);
-      if (!e.mark.hidden) {
-        e.mark.style.left = `calc(8px + ${f} * (100% - 16px))`;
-        e.mark.textContent = `2/λ_max = ${fmt(b.stable)}`;
-      }
-      this.showRate(b.current);
-    } else this.el.rate.hidden = true;
+    this.active = null; // {j, i}: scrub j previews its value i
+    this.el.scrubs.replaceChildren(...header.scrubs.map((sc, j) => this.scrubBlock(sc, j)));
     this.el.scrub.max = String(this.T);
     this.step = this.atEnd ? this.T : Math.min(this.step, this.T);
     const d = this.root.dataset;
@@ -211,9 +186,9 @@ class MapView {
   }
 
   shown() {
-    if (this.scrubAt === null) return this.series;
-    const b = this.h.batch, out = this.series.slice();
-    out[b.racer] = this.seriesOf(this.a["b.idx"], b.racer, "b.", b.diverged[this.scrubAt], this.scrubAt);
+    if (this.active === null) return this.series;
+    const { j, i } = this.active, sc = this.h.scrubs[j], out = this.series.slice();
+    out[sc.racer] = this.seriesOf(this.a[sc.prefix + "idx"], sc.racer, sc.prefix, sc.diverged[i], i);
     return out;
   }
 
@@ -423,10 +398,13 @@ class MapView {
     });
   }
 
-  labelOf(i) {
-    const b = this.h.batch, run = this.h.runs[i];
-    if (!b || b.racer !== i || this.scrubAt === null || this.scrubAt === b.current) return run.label;
-    return `${run.label.split(" · ")[0]} · lr ${fmt(b.rates[this.scrubAt])} (preview)`;
+  labelOf(r) {
+    const run = this.h.runs[r];
+    if (this.active === null) return run.label;
+    const { j, i } = this.active, sc = this.h.scrubs[j];
+    if (sc.racer !== r || i === sc.current) return run.label;
+    const name = run.label.split(" · ")[0], v = fmt(sc.values[i]);
+    return sc.param === "lr" ? `${name} · lr ${v} (preview)` : `${run.label} · μ ${v} (preview)`;
   }
 
   // ---------------------------------------------------------------- per-frame drawing
@@ -586,10 +564,55 @@ class MapView {
 
   // ---------------------------------------------------------------- rate scrub
 
-  preview(i) {
+  scrubBlock(sc, j) {
+    // one live control: its own input, value, stability mark and outcome line
+    const lr = sc.param === "lr", cls = lr ? "lr" : "mu";
+    const block = document.createElement("div");
+    block.className = "rate";
+    block.dataset.param = sc.param;
+    const racer = this.h.runs[sc.racer].label.split(" · ")[0];
+    const what = lr ? "Learning rate" : "Momentum μ";
+    block.innerHTML = `<label class="rate-label"><span class="rate-name"></span>
+      <span class="rate-track"><input type="range" class="${cls}" min="0" step="1">
+      <span class="stable-mark" hidden></span></span><output class="${cls}-value"></output></label>
+      <div class="outcome" aria-live="polite"></div>`;
+    const input = block.querySelector("input"), mark = block.querySelector(".stable-mark");
+    block.querySelector(".rate-name").textContent = `${what} of ${racer}`;
+    input.setAttribute("aria-label", `${what}, live preview: drag, release to apply`);
+    input.max = String(sc.values.length - 1);
+    input.value = String(sc.current);
+    const at = (v) => {
+      const n = sc.values.length - 1, [a, b] = [sc.values[0], sc.values[n]];
+      return lr ? (Math.log(v) - Math.log(a)) / (Math.log(b) - Math.log(a)) : (v - a) / (b - a);
+    };
+    if (sc.mark !== null) {
+      // the grid is log-spaced (lr) or even (μ): the mark sits where its value would be
+      mark.hidden = false;
+      mark.style.left = `calc(8px + ${at(sc.mark)} * (100% - 16px))`;
+      mark.textContent = lr ? `2/λ_max = ${fmt(sc.mark)}` : `stable for μ > ${fmt(sc.mark)}`;
+    }
+    input.addEventListener("input", () => this.preview(j, Number(input.value)));
+    // releasing the pointer commits at once; keys commit once they rest for a moment
+    input.addEventListener("pointerdown", () => { this.dragging = true; });
+    input.addEventListener("change", () => {
+      clearTimeout(this.commitTimer);
+      if (this.dragging) { this.dragging = false; this.commit(j); }
+      else this.commitTimer = setTimeout(() => this.commit(j), KEY_COMMIT_MS);
+    });
+    sc.el = { block, input, value: block.querySelector("output"), outcome: block.querySelector(".outcome") };
+    this.showValue(sc, sc.current);
+    return block;
+  }
+
+  preview(j, i) {
     const t0 = performance.now();
-    this.scrubAt = i;
-    this.showRate(i);
+    if (this.active !== null && this.active.j !== j) {
+      const other = this.h.scrubs[this.active.j]; // one preview at a time
+      other.el.input.value = String(other.current);
+      this.showValue(other, other.current);
+    }
+    this.active = { j, i };
+    this.showValue(this.h.scrubs[j], i);
     this.renderCurves();
     this.legend();
     this.draw();
@@ -597,18 +620,18 @@ class MapView {
     this.root.dataset.scrubs = String((Number(this.root.dataset.scrubs) || 0) + 1);
   }
 
-  showRate(i) {
-    const b = this.h.batch;
-    this.el.lrValue.textContent = fmt(b.rates[i]);
-    this.el.lr.setAttribute("aria-valuetext", `learning rate ${fmt(b.rates[i])}`);
-    const pending = i !== b.current && this.trigger ? " — release to apply" : "";
-    this.el.outcome.textContent = `lr ${fmt(b.rates[i])}: ${b.labels[i]}${pending}`;
+  showValue(sc, i) {
+    const name = sc.param === "lr" ? "lr" : "μ", v = fmt(sc.values[i]);
+    sc.el.value.textContent = v;
+    sc.el.input.setAttribute("aria-valuetext", `${sc.param === "lr" ? "learning rate" : "momentum"} ${v}`);
+    const pending = i !== sc.current && this.trigger ? " — release to apply" : "";
+    sc.el.outcome.textContent = `${name} ${v}: ${sc.labels[i]}${pending}`;
   }
 
-  commitRate() {
-    const b = this.h.batch;
-    if (!b || this.scrubAt === null || this.scrubAt === b.current || !this.trigger) return;
-    this.trigger("rate", { racer: b.racer, lr: b.rates[this.scrubAt] });
+  commit(j) {
+    const sc = this.h.scrubs[j];
+    if (!this.active || this.active.j !== j || this.active.i === sc.current || !this.trigger) return;
+    this.trigger("scrub", { param: sc.param, racer: sc.racer, value: sc.values[this.active.i] });
   }
 
   // ---------------------------------------------------------------- click to start

@@ -18,19 +18,21 @@ import numpy as np
 from app.plots import LANDSCAPE_SCALE, Landscape, Run, as_drawn_on_map, f32, keep_indices
 
 MAX_RUN_POINTS = 2000  # per racer: every step of a run up to 2 000 steps
-MAX_BATCH_POINTS = 240  # per rate of the scrub batch
+MAX_BATCH_POINTS = 200  # per value of a scrub batch
 DENSE_HEAD = 100  # the first steps of a batch run are all kept (a diverging run is quick)
 CONTOUR_LEVELS = 24
 
 
 @dataclass(frozen=True)
-class RateBatch:
-    """One racer run over a grid of rates (a batch), thinned for drawing: (R, K) arrays over
-    the steps `idx` (K,), NaN where a run has no point (off the map / after diverging)."""
+class ScrubBatch:
+    """One racer run over a grid of one setting (`param`: "lr" or "momentum") as a batch,
+    thinned for drawing: (R, K) arrays over the steps `idx` (K,), NaN where a run has no
+    point (off the map / after diverging)."""
 
+    param: str
     racer: int
-    rates: np.ndarray  # (R,) ascending, the racer's own rate among them
-    current: int  # index of the racer's own rate
+    values: np.ndarray  # (R,) ascending, the racer's own value among them
+    current: int  # index of the racer's own value
     idx: np.ndarray  # (K,) steps
     px: np.ndarray
     py: np.ndarray
@@ -39,7 +41,7 @@ class RateBatch:
     grad_norm: np.ndarray
     labels: tuple[str, ...]  # what happened, per rate
     diverged_at: np.ndarray  # (R,) step or −1
-    stable: float | None  # 2/λ_max at the global minimum, None when unknown
+    mark: float | None  # the stability limit on this control (see compute.scrub_batch)
 
 
 class Packer:
@@ -112,7 +114,7 @@ def scene_blob(
     start: Sequence[float],
     *,
     steps: int,
-    batch: RateBatch | None = None,
+    batches: Sequence[ScrubBatch] = (),
     query: str = "",
     title: str = "",
     present: bool = False,
@@ -158,21 +160,26 @@ def scene_blob(
         "query": query,
         "title": title,
         "present": bool(present),
-        "batch": None,
+        "scrubs": [],
     }
-    if batch is not None:
-        pack.add("b.idx", batch.idx)
+    for j, batch in enumerate(batches):
+        prefix = f"s{j}."
+        pack.add(prefix + "idx", batch.idx)
         for name in ("px", "py", "loss", "lr", "grad_norm"):
-            pack.add(f"b.{'gn' if name == 'grad_norm' else name}", getattr(batch, name))
-        header["batch"] = {
-            "racer": batch.racer,
-            "rates": [float(r) for r in batch.rates],
-            "current": int(batch.current),
-            "labels": list(batch.labels),
-            "diverged": [int(d) for d in batch.diverged_at],
-            "stable": batch.stable,
-            "k": len(batch.idx),
-        }
+            pack.add(prefix + ("gn" if name == "grad_norm" else name), getattr(batch, name))
+        header["scrubs"].append(
+            {
+                "param": batch.param,
+                "prefix": prefix,
+                "racer": batch.racer,
+                "values": [float(v) for v in batch.values],
+                "current": int(batch.current),
+                "labels": list(batch.labels),
+                "diverged": [int(d) for d in batch.diverged_at],
+                "mark": batch.mark,
+                "k": len(batch.idx),
+            }
+        )
     return pack.blob(header)
 
 
