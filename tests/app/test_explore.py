@@ -494,3 +494,19 @@ def test_repeated_keys_warn_and_use_the_last():
     assert not at.exception
     assert any("2 times" in w.value for w in at.warning)
     assert int(values(paths(chart(at, "contour"))[0]["customdata"])[-1]) == 30
+
+
+def test_the_live_scrub_follows_the_chosen_racer_and_survives_its_removal(run_app):
+    at = run_app(opt="gd:lr=0.3;momentum:lr=0.3;adam:lr=0.1")
+    assert [(b["param"], b["racer"]) for b in map_scene(at)[0]["scrubs"]] == [("lr", 0)]
+    at.selectbox(key="scrub_racer").set_value(1)
+    settle(at)
+    assert [(b["param"], b["racer"]) for b in map_scene(at)[0]["scrubs"]] == [
+        ("lr", 1),
+        ("momentum", 1),
+    ]
+    at.selectbox(key="scrub_racer").set_value(2)
+    settle(at)
+    at.button(key="r2:remove").click()
+    settle(at)  # the chosen racer is gone: the first one is scrubbed
+    assert [b["racer"] for b in map_scene(at)[0]["scrubs"]] == [0]
