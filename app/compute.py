@@ -14,16 +14,24 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from optimizers import make_optimizer, make_policy
+from optimizers import OPTIMIZERS, make_optimizer, make_policy
 from optimizers.diagnostics import describe, diagnose
+from optimizers.rules import sgd
 from optimizers.simulate import simulate
 from optimizers.stability import NoQuadraticModel, Stability, analyze
 from surfaces import Surface, make_surface
 from surfaces.formula import make_formula_surface
 
 from . import plots
-from .plots import Landscape, Run, sample_landscape
-from .settings import DEFAULT_DOMAIN, DEFAULT_FORMULA, FORMULA, Settings
+from .components.map.payload import (
+    DENSE_HEAD,
+    MAX_BATCH_POINTS,
+    ScrubBatch,
+    run_steps,
+    sampled,
+)
+from .plots import Landscape, Run, f32, sample_landscape
+from .settings import DEFAULT_DOMAIN, DEFAULT_FORMULA, FORMULA, LR_MAX, LR_MIN, Settings
 
 SurfaceKey = tuple  # (name, params pairs, formula, domain): primitives only
 MAP_GRID = 120  # samples per side of the main map's contour
@@ -222,13 +230,6 @@ def encode_arrays(obj):
     return obj
 
 
-@st.cache_resource(max_entries=64, show_spinner=False)
-def map_layers(key: SurfaceKey, start: tuple[float, float]) -> list[dict]:
-    """The map's layers that do not depend on the runs (contours, click grid, minima, start),
-    encoded once per landscape and start: a new learning rate rebuilds only the paths."""
-    return encode_arrays(plots.map_layers(get_landscape(key), [start]))
-
-
 class PlainFigure(go.Figure):
     """A go.Figure that hands Streamlit a prebuilt dict spec.
 
@@ -256,3 +257,100 @@ class PlainFigure(go.Figure):
 def chart_figure(spec: dict, present: bool = False) -> PlainFigure:
     """A figure spec ready for st.plotly_chart; larger text in presentation mode."""
     return PlainFigure(plots.for_projector(spec) if present else spec)
+
+
+SCRUB_RATES = 96  # log-spaced rates of the live learning-rate scrub, plus the racer's own
+SCRUB_SPAN = 30.0  # they span lr / 30 … lr × 30 (within the app's range)
+SCRUB_MOMENTA = 64  # evenly spaced μ of the momentum scrub (heavy ball, Nesterov), plus its own
+MOMENTUM_SCRUB = frozenset({"momentum", "nesterov"})  # torch's SGD: μ may be a (B,) array
+
+
+def scrub_rates(lr: float, n: int = SCRUB_RATES, span: float = SCRUB_SPAN) -> np.ndarray:
+    """n log-spaced rates over [lr/span, lr·span] ∩ [LR_MIN, LR_MAX], and `lr` itself."""
+    low, high = max(lr / span, LR_MIN), min(lr * span, LR_MAX)
+    return np.union1d(np.geomspace(low, high, n), [lr])
+
+
+def scrub_momenta(optimizer: str, mu: float, n: int = SCRUB_MOMENTA) -> np.ndarray:
+    """n evenly spaced μ over the optimizer's range of μ, and `mu` itself."""
+    spec = next(p for p in OPTIMIZERS[optimizer].params if p.name == "momentum")
+    return np.union1d(np.linspace(spec.low, spec.high, n), [mu])
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def scrub_batch(
+    key: SurfaceKey,
+    racer: int,
+    param: str,
+    optimizer: str,
+    lr: float,
+    hyper: tuple,
+    policy: str,
+    policy_params: tuple,
+    warmup: int,
+    steps: int,
+    start: tuple[float, float],
+    noise: float,
+    seed: int,
+) -> ScrubBatch:
+    """One simulate over a grid of `param` ("lr" or "momentum") around the racer's own value
+    (a sweep is a batch), thinned to what the map's live scrub draws, with what happened at
+    each value (diagnose, vectorized). Cached as float32 (~0.5 MB), not as float64 histories.
+
+    The mark: for lr, GD's limit 2/λ_max at the global minimum; for heavy-ball μ (no
+    dampening, constant lr), the least stable μ there, lr·λ_max/2 − 1 (stable iff
+    lr·λ_max < 2 + 2μ)."""
+    surface = get_surface(key)
+    land = get_landscape(key)
+    values_of = dict(hyper)
+    minimum = surface.global_min
+    stab = stability_at(key, tuple(minimum.point)) if minimum is not None else None
+    limit = float(stab.lr_max_stable) if stab is not None else float("nan")
+    if param == "lr":
+        grid, own = scrub_rates(lr), lr
+        opt = make_optimizer(optimizer, **values_of)
+        rate = make_policy(policy, grid, steps, warmup_steps=warmup, **dict(policy_params))
+        mark = limit
+    else:
+        full = {p.name: p.default for p in OPTIMIZERS[optimizer].params} | values_of
+        own = float(full["momentum"])
+        grid = scrub_momenta(optimizer, own)
+        opt = sgd(
+            momentum=grid,
+            dampening=float(full.get("dampening", 0.0)),
+            nesterov=optimizer == "nesterov",
+            weight_decay=float(full["weight_decay"]),
+        )
+        rate = make_policy(policy, lr, steps, warmup_steps=warmup, **dict(policy_params))
+        heavy = optimizer == "momentum" and not full.get("dampening") and policy == "constant"
+        mark = lr / limit - 1.0 if heavy and limit > 0 else float("nan")  # lr·λ_max/2 − 1
+    starts = np.repeat(np.array([start], dtype=np.float64), len(grid), axis=0)
+    traj = simulate(surface, opt, rate, starts, steps, noise=noise, seed=seed)
+    diag = diagnose(surface, traj)
+    idx = run_steps(steps, MAX_BATCH_POINTS, dense=DENSE_HEAD)
+    cols = {k: [] for k in ("px", "py", "loss", "lr", "gn")}
+    labels = []
+    for b in range(len(grid)):
+        run = Run(
+            "", "", traj.positions[:, b], traj.loss[:, b], traj.lr[:, b], traj.grad_norm[:, b],
+            int(traj.diverged_at[b]),
+        )  # fmt: skip
+        for name, column in sampled(run, land.box, idx, land.floor).items():
+            cols[name].append(column)
+        labels.append(describe(diag, b, surface, traj=traj, lr=traj.lr[0]))
+    low, high = float(grid[0]), float(grid[-1])
+    return ScrubBatch(
+        param=param,
+        racer=racer,
+        values=grid,
+        current=int(np.searchsorted(grid, own)),
+        idx=idx,
+        px=f32(np.array(cols["px"])),
+        py=f32(np.array(cols["py"])),
+        loss=f32(np.array(cols["loss"])),
+        lr=f32(np.array(cols["lr"])),
+        grad_norm=f32(np.array(cols["gn"])),
+        labels=tuple(labels),
+        diverged_at=traj.diverged_at.astype(np.int32),
+        mark=mark if np.isfinite(mark) and low <= mark <= high else None,
+    )

@@ -295,6 +295,14 @@ def set_racer_lr(i: int, lr: float) -> None:
     st.session_state[f"r{i}:lrs"] = nearest_grid_lr(lr)
 
 
+def set_racer_hyper(i: int, name: str, value: float) -> None:
+    """Give racer i's hyperparameter `name` the value (clamped to its range), its widget too."""
+    owner = racer_name(i)
+    spec = next(p for p in OPTIMIZERS[owner].params if p.name == name)
+    value = min(max(float(value), spec.low), spec.high)
+    st.session_state[_param_key(f"r{i}", owner, name)] = _widget_value(spec, value)
+
+
 # --------------------------------------------------------------------------- widgets
 
 

@@ -10,7 +10,6 @@ import gc
 from collections.abc import Callable
 
 import numpy as np
-import plotly.io as pio
 import streamlit as st
 
 from optimizers.stability import NoQuadraticModel
@@ -19,6 +18,8 @@ from surfaces import Surface
 from . import compute, controls, heap, narration, plots
 from . import settings as cfg
 from .budget import affordable_steps
+from .components.map import map_component, standalone_html
+from .components.map import payload as map_payload
 from .lab_views import LAB_VIEWS
 from .lessons import LESSONS
 from .markup import plain
@@ -86,17 +87,42 @@ class Scene:
 
 
 @st.cache_resource(max_entries=48, show_spinner=False)
-def map_figure(
-    _scene: Scene, scene_key: tuple, mode: str, height: int, present: bool
-) -> compute.PlainFigure:
-    """The contour map with playback (or the 3-D view), built once per scene."""
-    sc = _scene
-    if mode == "3d":
-        spec = plots.surface3d_figure(sc.landscape, sc.runs, height=height)
-    else:
-        layers = compute.map_layers(sc.key, tuple(map(float, sc.start)))
-        spec = plots.contour_figure(sc.landscape, sc.runs, [sc.start], height=height, static=layers)
+def map_figure(_scene: Scene, scene_key: tuple, height: int, present: bool) -> compute.PlainFigure:
+    """The 3-D view of the landscape with the paths (Plotly), built once per scene."""
+    spec = plots.surface3d_figure(_scene.landscape, _scene.runs, height=height)
     return compute.chart_figure(spec, present)
+
+
+def scrub_racer(s: Settings) -> int:
+    """Which racer the map's live learning-rate scrub moves (the first, or the one chosen)."""
+    return min(int(st.session_state.get("scrub_racer", 0) or 0), len(s.racers) - 1)
+
+
+def scrub_batches(sc: Scene, i: int) -> list[compute.ScrubBatch]:
+    """The live scrubs of racer i: its learning rate, and its momentum μ where it has one."""
+    s, r = sc.settings, sc.settings.racers[i]
+    params = ["lr", *(["momentum"] if r.optimizer in compute.MOMENTUM_SCRUB else [])]
+    scene = (s.policy, s.policy_params, s.warmup, s.steps, tuple(map(float, sc.start)))
+    return [
+        compute.scrub_batch(sc.key, i, param, r.optimizer, r.lr, r.hyper, *scene, s.noise, s.seed)
+        for param in params
+    ]
+
+
+@st.cache_resource(max_entries=48, show_spinner=False)
+def map_blob(_scene: Scene, scene_key: tuple, racer: int, present: bool) -> bytes:
+    """What the map component is sent for this scene (the rate batch included), built once."""
+    sc = _scene
+    return map_payload.scene_blob(
+        sc.landscape,
+        sc.runs,
+        sc.start,
+        steps=sc.settings.steps,
+        batches=scrub_batches(sc, racer),
+        query=cfg.share_query_string(sc.settings),
+        title=scene_title(sc),
+        present=present,
+    )
 
 
 @st.cache_resource(max_entries=48, show_spinner=False)
@@ -123,15 +149,33 @@ def scene_key(s: Settings, key) -> tuple:
 # --------------------------------------------------------------------------- explore view
 
 
-def on_map_click() -> None:
-    """A click on the map (a point of the invisible grid, or of a path) sets the start."""
-    event = st.session_state.get("map_chart")
-    points = (event or {}).get("selection", {}).get("points", [])
-    if points:
-        controls.set_start((float(points[0]["x"]), float(points[0]["y"])))
+MAP_KEY = "map_view"
 
 
-def render_map(sc: Scene, s: Settings) -> None:
+def on_map_click(box) -> None:
+    """A click on the map sets the start, rounded to what the eye can place there."""
+    point = getattr(st.session_state.get(MAP_KEY), "start", None)
+    if point and len(point) == 2 and all(isinstance(v, int | float) for v in point):
+        controls.set_start(map_payload.round_to_scale(point, box))
+
+
+def on_map_scrub(count: int) -> None:
+    """Releasing one of the map's scrub controls commits its value to the racer (one rerun):
+    {param: "lr" | "momentum", racer, value}, as the control showed it (3 significant digits)."""
+    value = getattr(st.session_state.get(MAP_KEY), "scrub", None) or {}
+    param, racer, x = value.get("param"), value.get("racer"), value.get("value")
+    if not (isinstance(racer, int) and 0 <= racer < count and isinstance(x, int | float)):
+        return
+    shown = float(f"{x:.3g}")
+    if param == "lr":
+        controls.set_racer_lr(racer, shown)
+    elif param == "momentum":
+        controls.set_racer_hyper(racer, "momentum", shown)
+
+
+def render_map(sc: Scene, s: Settings) -> bool:
+    """The map (contour: the client-side component; or the 3-D view). True when the
+    component drew the curves below it."""
     st.segmented_control(
         "Map",
         ["contour", "3d"],
@@ -141,22 +185,32 @@ def render_map(sc: Scene, s: Settings) -> None:
         format_func=lambda m: {"contour": "Contour map", "3d": "3-D surface"}[m],
     )
     mode = st.session_state.get("map") or "contour"
-    height = plots.map_height(sc.landscape.box, width=700 if s.present else 540)
-    figure = map_figure(sc, scene_key(s, sc.key), mode, height, s.present)
     if mode == "3d":
+        height = plots.map_height(sc.landscape.box, width=700 if s.present else 540)
+        figure = map_figure(sc, scene_key(s, sc.key), height, s.present)
         st.plotly_chart(figure, key="map3d", config={"displaylogo": False})
-        return
-    st.plotly_chart(
-        figure,
-        key="map_chart",
-        on_select=on_map_click,
-        selection_mode="points",
-        config={"displaylogo": False, "scrollZoom": False},
+        return False
+    if len(s.racers) > 1:
+        st.selectbox(
+            "Live scrub (learning rate, μ) for",
+            range(len(s.racers)),
+            key="scrub_racer",
+            format_func=lambda i: sc.labels[i],
+        )
+    blob = map_blob(sc, scene_key(s, sc.key), scrub_racer(s), s.present)
+    box = sc.landscape.box
+    map_component(
+        blob,
+        key=MAP_KEY,
+        on_start=lambda: on_map_click(box),
+        on_scrub=lambda: on_map_scrub(len(s.racers)),
     )
     st.caption(
-        "▶ Play animates the steps · ◀ ▶ step one frame · drag the slider to scrub · "
-        "click the map to start there"
+        "▶ Play, ◀ ▶ and the step slider run in your browser (Space: play/pause, ← →: step, "
+        "Home/End: jump) · drag the learning rate (or μ) to preview, release to apply · click "
+        "the map to start there"
     )
+    return True
 
 
 def render_narration(sc: Scene, big: bool) -> None:
@@ -210,11 +264,14 @@ def render_inspector(sc: Scene, s: Settings) -> None:
     st.dataframe(narration.inspector_rows(sc.labels, sc.outcomes, grads, k), hide_index=True)
 
 
+def scene_title(sc: Scene) -> str:
+    return " vs ".join(sc.labels) + f" on {sc.surface.title}"
+
+
 def map_html(sc: Scene) -> str:
-    """The contour map with its playback as a standalone page (plotly.js from the CDN)."""
-    title = " vs ".join(sc.labels) + f" on {sc.surface.title}"
-    spec = plots.contour_figure(sc.landscape, sc.runs, [sc.start], title=title)
-    return pio.to_html(compute.PlainFigure(spec), include_plotlyjs="cdn", full_html=True)
+    """The map with its playback as one offline page (the component's code inlined)."""
+    blob = map_blob(sc, scene_key(sc.settings, sc.key), scrub_racer(sc.settings), False)
+    return standalone_html(blob, scene_title(sc))
 
 
 def render_exports(sc: Scene, s: Settings) -> None:
@@ -291,17 +348,18 @@ def render_explore(s: Settings) -> None:
         controls.stage_lr_controls()
     left, right = st.columns([3, 2], gap="medium")
     with left:
-        render_map(sc, s)
+        curves_drawn = render_map(sc, s)
     with right:
         st.markdown("##### What happened")
         render_narration(sc, s.present)
         st.markdown("##### What theory says")
         render_theory(sc)
-    st.plotly_chart(
-        curves_figure(sc, scene_key(s, key), s.present),
-        key="curves",
-        config={"displaylogo": False},
-    )
+    if not curves_drawn:
+        st.plotly_chart(
+            curves_figure(sc, scene_key(s, key), s.present),
+            key="curves",
+            config={"displaylogo": False},
+        )
     render_inspector(sc, s)
     if not s.present:
         render_exports(sc, s)

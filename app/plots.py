@@ -467,22 +467,26 @@ def fixed_map_margins(legend_names: Sequence[str], playback: bool) -> Spec:
 IMMEDIATE = {"mode": "immediate", "transition": {"duration": 0}}  # animate: jump, no easing
 
 
-def _playback(runs: Sequence[Run], total: int, box, first_trace: int):
+def _playback(runs: Sequence[Run], total: int, box, first_trace: int, frame_data=None):
     """Frames (paths growing over the frame steps + the heads), a slider, play / pause and
-    ◀ / ▶ one frame. Each frame is named by its step."""
+    ◀ / ▶ one frame. Each frame is named by its step. `frame_data(steps_so_far)` builds a
+    frame's traces (default: the contour map's paths and heads, redraw False); a 3-D view's
+    frames must be redrawn (WebGL), which keeps its surface."""
     steps = frame_steps(total)
     names = [str(int(s)) for s in steps]
     indices = list(range(first_trace, first_trace + len(runs) + 1))
+    redraw = frame_data is not None
+    if frame_data is None:
+
+        def frame_data(upto: Array) -> list[Spec]:
+            return [
+                *(_path_points(r, upto[upto <= r.last]) for r in runs),
+                _frame_heads(runs, int(upto[-1]), box),
+            ]
+
     frames = [
-        {
-            "name": names[i],
-            "data": [
-                *(_path_points(r, steps[: i + 1][steps[: i + 1] <= r.last]) for r in runs),
-                _frame_heads(runs, int(s), box),
-            ],
-            "traces": indices,
-        }
-        for i, s in enumerate(steps)
+        {"name": names[i], "data": frame_data(steps[: i + 1]), "traces": indices}
+        for i in range(len(steps))
     ]
     slider = {
         "active": len(steps) - 1,
@@ -494,7 +498,7 @@ def _playback(runs: Sequence[Run], total: int, box, first_trace: int):
             {
                 "label": name,
                 "method": "animate",
-                "args": [[name], {**IMMEDIATE, "frame": {"duration": 0, "redraw": False}}],
+                "args": [[name], {**IMMEDIATE, "frame": {"duration": 0, "redraw": redraw}}],
             }
             for name in names
         ],
@@ -504,18 +508,19 @@ def _playback(runs: Sequence[Run], total: int, box, first_trace: int):
         "method": "animate",
         "args": [
             None,
-            {**IMMEDIATE, "frame": {"duration": 90, "redraw": False}, "fromcurrent": False},
+            {**IMMEDIATE, "frame": {"duration": 90, "redraw": redraw}, "fromcurrent": False},
         ],
     }
     pause = {
         "label": "❚❚ Pause",
         "method": "animate",
-        "args": [[None], {**IMMEDIATE, "frame": {"duration": 0, "redraw": False}}],
+        "args": [[None], {**IMMEDIATE, "frame": {"duration": 0, "redraw": redraw}}],
     }
+    back, forward = _step_button("◀", names[::-1], redraw), _step_button("▶", names, redraw)
     menu = {
         "type": "buttons",
         "direction": "left",
-        "buttons": [play, pause, _step_button("◀", names[::-1]), _step_button("▶", names)],
+        "buttons": [play, pause, back, forward],
         "showactive": False,
         "x": 0.0,
         "xanchor": "left",
@@ -527,7 +532,7 @@ def _playback(runs: Sequence[Run], total: int, box, first_trace: int):
     return frames, [slider], [menu]
 
 
-def _step_button(label: str, names: Sequence[str]) -> Spec:
+def _step_button(label: str, names: Sequence[str], redraw: bool = False) -> Spec:
     """A button that moves one frame along `names` (frame names in stepping order).
 
     Plotly has no relative "next frame", but `fromcurrent` plays the given list from the frame
@@ -536,7 +541,7 @@ def _step_button(label: str, names: Sequence[str]) -> Spec:
     instead of wrapping around. Before any frame has been shown (a freshly drawn map) there is
     no current frame: ▶ stays on the last step, ◀ rewinds to step 0.
     """
-    hold = {"duration": 1e9, "redraw": False}  # < 2³¹ ms, the browser's setTimeout limit
+    hold = {"duration": 1e9, "redraw": redraw}  # < 2³¹ ms, the browser's setTimeout limit
     return {
         "label": label,
         "method": "animate",
@@ -556,8 +561,15 @@ def _frame_heads(runs: Sequence[Run], upto: int, box) -> Spec:
 # --------------------------------------------------------------------------- 3-D view
 
 
+# Light grey valleys to dark slate ridges: more contrast than the map's pale scale (a 3-D
+# surface is shaded as well), and no hue that the Okabe–Ito paths use.
+SURFACE_SCALE = [[0.0, "#f4f4f4"], [0.3, "#cdd3da"], [0.65, "#8b96a5"], [1.0, "#3f4a5a"]]
+HEIGHT_TITLE = "log(1 + (f − f*)/s)"
+
+
 def surface3d_figure(land: Landscape, runs: Sequence[Run], height: int = 600, n: int = 80) -> Spec:
-    """The landscape in 3-D (height log1p((f − f*)/s)) with the paths lying on it."""
+    """The landscape in 3-D (height log1p((f − f*)/s), its colour bar titled so) with the
+    minima, the start and the paths lying on it, and the map's playback (frames redrawn)."""
     iy = np.round(np.linspace(0, len(land.ys) - 1, n)).astype(int)
     ix = np.round(np.linspace(0, len(land.xs) - 1, n)).astype(int)
     surface = {
@@ -565,46 +577,123 @@ def surface3d_figure(land: Landscape, runs: Sequence[Run], height: int = 600, n:
         "x": f32(land.xs[ix]),
         "y": f32(land.ys[iy]),
         "z": f32(land.height(land.f[np.ix_(iy, ix)])),
-        "colorscale": LANDSCAPE_SCALE,
-        "showscale": False,
-        "opacity": 0.92,
+        "colorscale": SURFACE_SCALE,
+        "showscale": True,
+        "colorbar": {
+            "title": {"text": HEIGHT_TITLE, "side": "right"},
+            "thickness": 14,
+            "len": 0.75,
+        },
+        "opacity": 0.95,
         "hoverinfo": "skip",
         "name": "landscape",
     }
     lift = 0.02 * float(np.ptp(land.height(land.f))) or 0.02
-    traces = [surface]
-    x0, x1, y0, y1 = land.box
-    for run in runs:
-        idx = keep_indices(run.last, MAX_PATH_POINTS)
+    box = land.box
+    runs = [as_drawn_on_map(r, box) for r in runs]
+
+    def lying(run: Run, idx: Array) -> Spec:
         pts = run.positions[idx]
-        inside = (pts[:, 0] >= x0) & (pts[:, 0] <= x1) & (pts[:, 1] >= y0) & (pts[:, 1] <= y1)
-        z = np.where(inside, land.height(run.loss[idx]) + lift, np.nan)
-        traces.append(
+        inside = inside_box(pts, box)
+        z = land.height(run.loss[np.minimum(idx, len(run.loss) - 1)]) + lift
+        nan = np.nan
+        return {
+            "type": "scatter3d",
+            "x": f32(np.where(inside, pts[:, 0], nan)),
+            "y": f32(np.where(inside, pts[:, 1], nan)),
+            "z": f32(np.where(inside, z, nan)),
+        }
+
+    def heads(upto: int) -> Spec:
+        points, flags = zip(*(head_position(r, upto, box) for r in runs), strict=True)
+        pts = np.array(points)
+        at = [min(upto, r.last) for r in runs]
+        z = [
+            float(land.height(r.loss[min(k, len(r.loss) - 1)])) + lift
+            for r, k in zip(runs, at, strict=True)
+        ]
+        return {
+            "type": "scatter3d",
+            "x": f32(pts[:, 0]),
+            "y": f32(pts[:, 1]),
+            "z": f32(z),
+            "marker": {
+                "color": [r.colour for r in runs],
+                "size": [9 if d else 7 for d in flags],
+                "symbol": ["x" if d else "circle" for d in flags],
+                "line": {"width": 1, "color": "#ffffff"},
+            },
+        }
+
+    total = max((len(r.positions) - 1 for r in runs), default=0)
+    landmarks = [surface]
+    marks = [(land.minima, "minimum", "diamond", "#111111", 6)]
+    if runs:
+        marks.append(([tuple(runs[0].positions[0])], "start", "circle-open", "#111111", 8))
+    for points, name, symbol, colour, size in marks:
+        if not points:
+            continue
+        pts = np.array(points, dtype=np.float64)
+        f = [runs[0].loss[0]] if name == "start" else _values_at(land, pts)
+        z = land.height(np.asarray(f)) + 2 * lift
+        landmarks.append(
             {
                 "type": "scatter3d",
-                "mode": "lines+markers",
-                "x": f32(np.where(inside, pts[:, 0], np.nan)),
-                "y": f32(np.where(inside, pts[:, 1], np.nan)),
+                "mode": "markers",
+                "x": f32(pts[:, 0]),
+                "y": f32(pts[:, 1]),
                 "z": f32(z),
-                "name": run.label,
-                "line": {"color": run.colour, "width": 6},
-                "marker": {"color": run.colour, "size": 3},
+                "name": name,
+                "marker": {"symbol": symbol, "color": colour, "size": size, "line": {"width": 2}},
+                "hovertemplate": f"{name} (%{{x:.3g}}, %{{y:.3g}})<extra></extra>",
             }
         )
+    paths = [
+        {
+            **lying(run, keep_indices(run.last, MAX_PATH_POINTS)),
+            "mode": "lines",
+            "name": run.label,
+            "line": {"color": run.colour, "width": 6, "dash": DASHES_3D[i % len(DASHES_3D)]},
+        }
+        for i, run in enumerate(runs)
+    ]
+    traces = [*landmarks, *paths]
+    if runs:
+        traces.append({"mode": "markers", "name": "position", "showlegend": False, **heads(total)})
     axis = {"showspikes": False}
     layout = _base_layout(
         height=height,
         scene={
             "xaxis": {**axis, "title": {"text": "x"}},
             "yaxis": {**axis, "title": {"text": "y"}},
-            "zaxis": {**axis, "title": {"text": "log(1 + (f − f*)/s)"}},
+            "zaxis": {**axis, "title": {"text": "height"}},  # the formula is on the colour bar
             "camera": {"eye": {"x": -1.15, "y": -1.3, "z": 0.85}},
             "aspectmode": "manual",
             "aspectratio": {"x": 1, "y": 1, "z": 0.6},
         },
         uirevision="surface3d",
     )
-    return {"data": traces, "layout": layout}
+    spec = {"data": traces, "layout": layout}
+    if runs and total > 0:
+
+        def frame_data(upto: Array) -> list[Spec]:
+            return [*(lying(r, upto[upto <= r.last]) for r in runs), heads(int(upto[-1]))]
+
+        spec["frames"], layout["sliders"], layout["updatemenus"] = _playback(
+            runs, total, box, first_trace=len(landmarks), frame_data=frame_data
+        )
+        layout["margin"]["b"] = 120
+    return spec
+
+
+DASHES_3D = ("solid", "dash", "dot", "longdash", "dashdot", "longdashdot")
+
+
+def _values_at(land: Landscape, points: Array) -> Array:
+    """The sampled landscape's f at the grid node nearest to each point (for placing marks)."""
+    ix = np.clip(np.searchsorted(land.xs, points[:, 0]), 0, len(land.xs) - 1)
+    iy = np.clip(np.searchsorted(land.ys, points[:, 1]), 0, len(land.ys) - 1)
+    return land.f[iy, ix]
 
 
 # --------------------------------------------------------------------------- curves over steps

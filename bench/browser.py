@@ -1,16 +1,22 @@
-"""Browser benchmark: how long a learning-rate change takes to reach the screen.
+"""Browser benchmark: the client-side map beside the Plotly-frames map it replaced, one run.
 
-Starts `streamlit run streamlit_app.py` on a free loopback port, opens the default scene in
-Debian's Chromium (Playwright, headless) and types a new exact learning rate `--changes` times.
-Each delay runs from pressing Enter until the contour map's plotted path differs (polled every
-5 ms from the page's Plotly data): request, rerun, ~66 messages, React, Plotly's draw.
+Starts `streamlit run` of this tree and, with --baseline DIR, of another checkout (main at
+62cbd9a: `git worktree add /tmp/base-map 62cbd9a`), each on a free loopback port, and measures
+both in Debian's Chromium (Playwright, headless, 1440 × 900), medians over --changes N:
 
-Baseline, measured in the same run: a rerun that redraws nothing heavy — switching the step
-inspector off, timed until its table disappears. The ratio is what redrawing the map, curves
-and rate line costs on top of a bare Streamlit round trip.
-Target (issue 3): a learning-rate change updates the chart in ≤ 0.5 s.
+- rate change → path redrawn. Map: the map's rate control (an input event → the next frame,
+  no server); Plotly map: typing an exact rate (Enter → the plotted path differs, a rerun).
+- playback frames per second, 6 racers × 1000 steps (Map: frames the component drew while
+  playing; Plotly map: `plotly_animatingframe` events while its ▶ Play runs).
+- commit: one rerun that changes the rate and redraws (Map: releasing its rate control →
+  the new scene drawn; both: typing an exact rate in the sidebar).
+- first chart on a warm server: a new tab → the map drawn.
+- bytes per scene: what the websocket delivers for one rate change (and the map's blob).
 
-    python bench/browser.py [--changes N]
+Targets (issue 11): scrub ≤ 50 ms, ≥ 30 frames/s, commit ≤ 0.4 s, first chart ≤ 2 s,
+≤ 1.5 MB per scene.
+
+    python bench/browser.py [--changes N] [--baseline /tmp/base-map]
 """
 
 from __future__ import annotations
@@ -25,18 +31,57 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.load import percentile  # noqa: E402
 from deploy.replicas import deployment  # noqa: E402
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, map_js, wait_idle  # noqa: E402
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, MAP, map_js, wait_idle  # noqa: E402
 
-TARGET_S = 0.5
+VIEWPORT = {"width": 1440, "height": 900}
+RACE = "?steps=1000&opt=" + ";".join(f"gd:lr%3D0.{k + 1}" for k in range(6))
 PATH_JS = map_js("""
   const path = gd && gd._fullData.find(t => t.mode === 'lines+markers');
   return path ? Array.from(path.x).join(',') : null;""")
-TABLE_JS = "() => document.querySelector(\"[data-testid='stDataFrame']\") !== null"
+SCENE_JS = """() => {
+  const find = (node) => {
+    for (const el of node.querySelectorAll('*')) {
+      if (el.matches('.dlmap[data-scene]')) return el;
+      if (el.shadowRoot) { const hit = find(el.shadowRoot); if (hit) return hit; }
+    }
+    return null;
+  };
+  // the map sits in a shadow root (document.querySelector does not reach it): found once
+  if (!(window.__dlmap && window.__dlmap.isConnected)) window.__dlmap = find(document);
+  const e = window.__dlmap;
+  return e ? e.dataset.scene : null;
+}"""
+SCRUB_JS = """async (e, n) => {
+  const lr = e.querySelector('.lr'), out = [], mid = Number(lr.value);
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    lr.value = String(mid + ((i % 2) ? -1 : 1) * (5 + i));
+    lr.dispatchEvent(new Event('input'));
+    await new Promise((r) => requestAnimationFrame(() => r()));
+    out.push(performance.now() - t0);
+  }
+  lr.value = String(mid);
+  lr.dispatchEvent(new Event('input'));
+  return out;
+}"""
+RELEASE_JS = """(e, k) => {
+  const lr = e.querySelector('.lr');
+  lr.dispatchEvent(new Event('pointerdown'));
+  lr.value = String(Number(lr.value) + k);
+  lr.dispatchEvent(new Event('input'));
+  lr.dispatchEvent(new Event('change'));
+}"""
+OLD_FPS_JS = map_js("""
+  const c = window.__fps = {frames: 0, t0: null, t1: null};
+  gd.on('plotly_animatingframe', () => {
+    c.frames += 1; if (c.t0 === null) c.t0 = performance.now(); c.t1 = performance.now(); });
+  return true;""")
+OLD_FPS_READ = """() => { const c = window.__fps;
+  return c.frames > 1 ? (c.frames - 1) / ((c.t1 - c.t0) / 1000) : 0; }"""
 
 
-def until(page, check, want, timeout: float = 20.0) -> float:
+def until(page, check, want, timeout: float = 30.0) -> float:
     """Seconds until page.evaluate(check) returns something `want` accepts."""
     start = time.perf_counter()
     while not want(page.evaluate(check)):
@@ -46,73 +91,136 @@ def until(page, check, want, timeout: float = 20.0) -> float:
     return time.perf_counter() - start
 
 
-def settle(page) -> None:
+class Bytes:
+    """Counts websocket bytes the page receives."""
+
+    def __init__(self, page) -> None:
+        self.total = 0
+        page.on("websocket", lambda ws: ws.on("framereceived", self._add))
+
+    def _add(self, payload) -> None:
+        self.total += len(payload)
+
+
+def drawn(new: bool) -> str:
+    return SCENE_JS if new else PATH_JS
+
+
+def open_page(browser, url: str, new: bool, query: str = ""):
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    counter = Bytes(page)
+    start = time.perf_counter()
+    page.goto(url + "/" + query)
+    until(page, drawn(new), lambda v: v is not None, timeout=60)
+    first = time.perf_counter() - start
     wait_idle(page)
-    time.sleep(0.3)
+    return page, counter, first
 
 
-def lr_changes(page, count: int, first: int = 0) -> list[float]:
-    """Delays of `count` changes to stable rates, each new to the server (no cached run) and
-    far from the previous one: 0.2, 0.451, 0.202, 0.453 … (change k sets rate k + first)."""
+def typed_rates(page, new: bool, count: int, first: int, counter: Bytes) -> tuple[list, list]:
+    """Typing `count` new exact rates: delay until the map shows the new scene, and bytes."""
     box = page.get_by_test_id("stSidebar").get_by_label("exact learning rate", exact=True)
-    delays = []
+    delays, sizes = [], []
     for i in range(first, first + count):
-        before = page.evaluate(PATH_JS)
+        before, sent = page.evaluate(drawn(new)), counter.total
         box.fill(f"{0.2 + 0.25 * (i % 2) + 0.001 * i:.4g}")
         box.press("Enter")
-        delays.append(until(page, PATH_JS, lambda now, b=before: now is not None and now != b))
-        settle(page)
-    return delays
+        delays.append(until(page, drawn(new), lambda now, b=before: now not in (None, b)))
+        wait_idle(page)
+        time.sleep(0.3)
+        sizes.append(counter.total - sent)
+    return delays, sizes
 
 
-def inspector_toggles(page, count: int) -> list[float]:
-    """Times of switching the inspector off (its table disappears); switching it on again,
-    untimed, builds a data grid, which is not the bare round trip."""
-    toggle = page.get_by_text("Inspect a step", exact=True)
+def released_rates(page, count: int) -> list[float]:
+    """Releasing the map's rate control `count` times: delay until the new scene is drawn."""
+    root = page.locator(MAP).first
     delays = []
-    for _ in range(count):
-        toggle.click()
-        until(page, TABLE_JS, lambda now: now)
-        settle(page)
-        toggle.click()
-        delays.append(until(page, TABLE_JS, lambda now: not now))
-        settle(page)
+    for i in range(count):
+        before = page.evaluate(SCENE_JS)
+        start = time.perf_counter()
+        root.evaluate(RELEASE_JS, 3 if i % 2 else -3)
+        until(page, SCENE_JS, lambda now, b=before: now not in (None, b))
+        delays.append(time.perf_counter() - start)
+        wait_idle(page)
+        time.sleep(0.3)
     return delays
 
 
-def summary(delays: list[float]) -> str:
-    ms = [d * 1000 for d in delays]
-    return (
-        f"median {statistics.median(ms):.0f} ms, p90 {percentile(ms, 90):.0f} ms, "
-        f"max {max(ms):.0f} ms"
-    )
+def fps(browser, url: str, new: bool) -> float:
+    page, _, _ = open_page(browser, url, new, RACE)
+    if new:
+        root = page.locator(MAP).first
+        frames0, t0 = int(root.get_attribute("data-frames")), time.perf_counter()
+        root.locator(".play").click()
+        time.sleep(3.0)
+        rate = (int(root.get_attribute("data-frames")) - frames0) / (time.perf_counter() - t0)
+        root.locator(".play").click()
+    else:
+        page.evaluate(OLD_FPS_JS)
+        page.get_by_text("▶ Play").first.click()
+        time.sleep(8.0)  # 61 frames of 90 ms, if it keeps up
+        rate = page.evaluate(OLD_FPS_READ)
+    page.context.close()
+    return rate
+
+
+def measure(browser, url: str, new: bool, n: int) -> dict:
+    page, counter, _ = open_page(browser, url, new)
+    typed_rates(page, new, 2, 0, counter)  # warm-up: first imports, cache fills
+    typed, sizes = typed_rates(page, new, n, 2, counter)
+    out = {"typed": typed, "bytes": sizes}
+    if new:
+        root = page.locator(MAP).first
+        out["scrub"] = [v / 1000 for v in root.evaluate(SCRUB_JS, n)]
+        out["release"] = released_rates(page, n)
+        out["blob"] = int(root.get_attribute("data-bytes"))
+    page.context.close()
+    out["first"] = [open_page(browser, url, new)[2] for _ in range(n)]
+    out["fps"] = fps(browser, url, new)
+    return out
+
+
+def ms(values) -> str:
+    return f"{statistics.median(values) * 1000:.0f} ms" if values else "–"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--changes", type=int, default=20)
+    parser.add_argument("--changes", type=int, default=10)
+    parser.add_argument("--baseline", type=Path, default=None)
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
-    with deployment(ROOT / "streamlit_app.py") as dep, sync_playwright() as pw:
+    results = {}
+    with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1440, "height": 900})
-        page.goto(dep.url)
-        until(page, PATH_JS, lambda now: now is not None, timeout=60)
-        settle(page)
-        lr_changes(page, 2)  # warm-up: first imports and cache fills
-        lr = lr_changes(page, args.changes, first=2)
-        base = inspector_toggles(page, max(6, args.changes // 2))
+        trees = [("map component", ROOT, True)]
+        if args.baseline:
+            trees.append(("Plotly frames", args.baseline.resolve(), False))
+        for name, tree, new in trees:
+            with deployment(tree / "streamlit_app.py") as dep:
+                results[name] = measure(browser, dep.url, new, args.changes)
         browser.close()
 
-    within = sum(d <= TARGET_S for d in lr) / len(lr)
-    ratio = statistics.median(lr) / statistics.median(base)
-    print(f"Chromium, 1440 × 900, default scene, load average {os.getloadavg()[0]:.1f}\n")
-    print(f"lr change → path redrawn ({len(lr)}): {summary(lr)}; {within:.0%} within 0.5 s")
-    print(f"baseline, inspector off ({len(base)}): {summary(base)}")
-    print(f"ratio of medians: {ratio:.2f}×")
-    verdict = "PASS" if within >= 0.9 else "FAIL"
-    print(f"target: ≤ {TARGET_S} s for at least 9 changes in 10: {verdict}")
+    print(f"Chromium {VIEWPORT['width']} × {VIEWPORT['height']}, medians of {args.changes}, "
+          f"load average {os.getloadavg()[0]:.1f}\n")  # fmt: skip
+    rows = [
+        ("rate change → redrawn (map: its rate control; Plotly: typed, a rerun)",
+         lambda r: ms(r.get("scrub") or r["typed"])),
+        ("playback, 6 racers × 1000 steps", lambda r: f"{r['fps']:.0f} frames/s"),
+        ("commit: release the map's rate control → drawn", lambda r: ms(r.get("release", []))),
+        ("commit: typed exact rate → drawn (one rerun)", lambda r: ms(r["typed"])),
+        ("first chart, warm server", lambda r: ms(r["first"])),
+        ("websocket bytes per rate change",
+         lambda r: f"{statistics.median(r['bytes']) / 1e3:.0f} kB"),
+        ("map blob per scene", lambda r: f"{r['blob'] / 1e6:.3f} MB" if "blob" in r else "–"),
+    ]  # fmt: skip
+    names = list(results)
+    print(f"{'':58} " + " | ".join(f"{n:>15}" for n in names))
+    for label, cell in rows:
+        print(f"{label:58} " + " | ".join(f"{cell(results[n]):>15}" for n in names))
 
 
 if __name__ == "__main__":

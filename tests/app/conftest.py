@@ -54,3 +54,51 @@ def values(v) -> np.ndarray:
             data = data.reshape(dims)
         return data
     return np.asarray(v, dtype=float)
+
+
+def map_scene(at: AppTest) -> tuple[dict, dict[str, np.ndarray]]:
+    """The header and float32 arrays the map component was sent (its one binary blob)."""
+    from app.components.map.payload import unpack
+
+    (el,) = [e for e in at.get("bidi_component") if e.proto.component_name == "descent_lab_map"]
+    return unpack(el.proto.bytes)
+
+
+def map_figure(at: AppTest) -> dict:
+    """What the map component draws at the last step, in the shape of a Plotly figure dict
+    (a contour trace, one "lines+markers" path per racer with its steps as customdata, the
+    heads as "position"), so tests can read paths and heads the same way for every map."""
+    header, a = map_scene(at)
+    idx = a["idx"].astype(int)
+    x0, x1, y0, y1 = header["box"]
+    w, h = header["grid"]["w"], header["grid"]["h"]
+    z = a["z"].reshape(h, w)
+    data = [{"type": "contour", "x": np.linspace(x0, x1, w), "y": np.linspace(y0, y1, h), "z": z}]
+    heads = {"name": "position", "x": [], "y": [], "marker": {"symbol": []}, "text": []}
+    for i, run in enumerate(header["runs"]):
+        x, y = a[f"r{i}.px"], a[f"r{i}.py"]
+        ok = np.isfinite(x)
+        data.append(
+            {"mode": "lines+markers", "name": run["label"], "x": x[ok], "y": y[ok]}
+            | {"customdata": idx[ok], "line": {"color": run["colour"]}}
+        )
+        gone = 0 <= run["diverged"] <= header["steps"]
+        heads["x"].append(float(x[ok][-1]))
+        heads["y"].append(float(y[ok][-1]))
+        heads["marker"]["symbol"].append("x" if gone else run["marker"])
+        heads["text"].append(f"{run['label']}: {run['note']}" if gone else run["label"])
+    return {"data": [*data, heads], "header": header}
+
+
+def map_curves(at: AppTest) -> dict:
+    """The component's curves as a figure-like dict: per panel (xaxis x, x2, x3: loss above
+    the minimum, learning rate, gradient norm) one trace per racer, NaN-free."""
+    header, a = map_scene(at)
+    idx = a["idx"].astype(int)
+    data = []
+    for axis, name in (("x", "loss"), ("x2", "lr"), ("x3", "gn")):
+        for i, run in enumerate(header["runs"]):
+            v = a[f"r{i}.{name}"]
+            ok = np.isfinite(v)
+            data.append({"name": run["label"], "xaxis": axis, "x": idx[ok], "y": v[ok]})
+    return {"data": data}

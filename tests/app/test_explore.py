@@ -12,11 +12,16 @@ from optimizers import OPTIMIZERS, POLICIES, make_optimizer, make_policy
 from optimizers.diagnostics import diagnose
 from optimizers.simulate import simulate
 from surfaces import SURFACES, make_surface
-from tests.app.conftest import figures, new_app, values
+from tests.app.conftest import figures, map_curves, map_figure, map_scene, new_app, values
 
 
 def chart(at, kind: str) -> dict:
-    """The figure that holds a trace of type `kind` (contour, surface) or the curves figure."""
+    """The figure that holds a trace of type `kind` (surface; contour: the map component's
+    scene, see map_figure) or the curves (drawn by the map component under a contour map)."""
+    if kind == "contour":
+        return map_figure(at)
+    if kind == "curves" and at.segmented_control(key="map").value == "contour":
+        return map_curves(at)
     for fig in figures(at):
         if kind == "curves" and "xaxis3" in fig["layout"]:
             return fig
@@ -60,31 +65,82 @@ def test_default_scene_shows_ravine_zigzag(run_app):
     (path,) = paths(fig)
     assert np.allclose(xy(path)[0], make_surface("ravine").start)
     assert "Zig-zags" in narration(at)[0]
-    assert fig["frames"] and len(fig["frames"]) <= 62
     assert not at.warning and not at.error
+    assert not [f for f in figures(at) if any(t.get("type") == "contour" for t in f["data"])]
 
 
-def test_playback_frames_grow_the_path_to_the_end(run_app):
-    fig = chart(run_app(), "contour")
-    steps = [int(f["name"]) for f in fig["frames"]]
-    assert steps[0] == 0 and steps[-1] == 50 and steps == sorted(steps)
-    lengths = [len(values(f["data"][0]["x"])) for f in fig["frames"]]
-    assert lengths == sorted(lengths) and lengths[0] == 1
-    assert fig["layout"]["sliders"][0]["steps"][-1]["label"] == "50"
+def test_map_is_sent_every_step_once_as_float32_within_budget(run_app):
+    """Playback runs in the browser on what is sent once: every step up to 2 000 (thinned
+    beyond, first and last kept), float32, the scrub batches (lr and μ) included, ≤ 1.5 MB."""
+    at = run_app(steps="1000", opt=";".join(["momentum:lr=0.1"] * 6))
+    header, a = map_scene(at)
+    (el,) = at.get("bidi_component")
+    size = len(el.proto.bytes)
+    rows = " + ".join(f"{len(b['values'])} {b['param']}" for b in header["scrubs"])
+    print(f"map blob, 6 racers × 1000 steps + batches of {rows}: {size / 1e6:.3f} MB")
+    assert size <= 1.5e6
+    assert np.array_equal(a["idx"], np.arange(1001))
+    assert len(header["runs"]) == 6 and header["steps"] == 1000
+    assert all(v.dtype == np.float32 for v in a.values())
+    assert a["r0.px"].shape == (1001,) and a["z"].size == header["grid"]["w"] * header["grid"]["h"]
+    at = run_app(steps="5000", opt=";".join(["momentum:lr=0.1"] * 6))
+    header, a = map_scene(at)
+    size = len(at.get("bidi_component")[0].proto.bytes)
+    print(f"map blob, 6 racers × 5000 steps: {size / 1e6:.3f} MB")
+    assert size <= 1.5e6
+    assert a["idx"][0] == 0 and a["idx"][-1] == 5000 and len(a["idx"]) <= 2001
 
 
-def test_step_buttons_list_every_frame_in_stepping_order(run_app):
-    """◀ / ▶ play the frames from the one after the current one (`fromcurrent`), holding the
-    first; each list starts with its own end so that the end of the list is sticky."""
-    fig = chart(run_app(), "contour")
-    names = [f["name"] for f in fig["frames"]]
-    buttons = {b["label"]: b["args"] for b in fig["layout"]["updatemenus"][0]["buttons"]}
-    assert list(buttons) == ["▶ Play", "❚❚ Pause", "◀", "▶"]
-    for label, order in (("▶", names), ("◀", names[::-1])):
-        frames, opts = buttons[label]
-        assert frames == [order[-1], *order]
-        assert opts["fromcurrent"] and opts["mode"] == "immediate"
-        assert 1e8 < opts["frame"]["duration"] < 2**31  # holds the one frame it moved to
+def test_rate_batch_spans_the_rate_and_holds_it_exactly(run_app):
+    at = run_app(opt="gd:lr=0.4")
+    header, a = map_scene(at)
+    (b,) = header["scrubs"]  # GD has no momentum to scrub
+    rates = np.array(b["values"])
+    assert b["param"] == "lr" and b["racer"] == 0 and rates[b["current"]] == 0.4
+    assert rates[0] == pytest.approx(0.4 / 30) and rates[-1] == 10.0  # ×30 capped at LR_MAX
+    assert 64 <= len(rates) <= 129 and np.all(np.diff(rates) > 0)
+    assert b["mark"] == pytest.approx(0.5)  # 2/λ_max of the ravine's minimum, λ_max = 4
+    k = b["k"]
+    px = a["s0.px"].reshape(len(rates), k)
+    # the batch's own rate draws the racer's own path
+    own = np.isfinite(px[b["current"]])
+    steps = a["s0.idx"][own].astype(int)
+    assert np.allclose(px[b["current"]][own], a["r0.px"][steps])
+    assert b["labels"][b["current"]] in narration(at)[0]
+    assert "Diverged" in b["labels"][-1] and "crawling" in b["labels"][0]
+
+
+def test_heavy_ball_gets_a_momentum_scrub_with_its_stable_limit(run_app):
+    at = run_app(opt="momentum:lr=0.6,momentum=0.5")
+    header, a = map_scene(at)
+    lr, mu = header["scrubs"]
+    assert (lr["param"], mu["param"]) == ("lr", "momentum")
+    values = np.array(mu["values"])
+    assert values[mu["current"]] == 0.5 and values[0] == 0.0 and values[-1] == 0.99
+    # heavy ball on the quadratic model: stable iff lr·λ_max < 2 + 2μ, so μ > 0.6·4/2 − 1
+    assert mu["mark"] == pytest.approx(0.2)
+    labels = mu["labels"]
+    assert "Diverged" in labels[1] and "Diverged" not in labels[mu["current"]]  # μ ≈ 0.016
+    px = a["s1.px"].reshape(len(values), mu["k"])
+    own = np.isfinite(px[mu["current"]])
+    steps = a["s1.idx"][own].astype(int)
+    assert np.allclose(px[mu["current"]][own], a["r0.px"][steps])  # its own μ: its own path
+
+
+@pytest.mark.parametrize(
+    ("point", "box", "rounded"),
+    [
+        ((4.18321, 2.7549), (-6, 6, -3, 3), (4.18, 2.75)),  # the default ravine
+        ((0.123456, -0.98765), (-2, 2, -1, 3), (0.12, -0.99)),  # Rosenbrock's view
+        ((100.34567, 0.5), (100, 101, 0, 1), (100.35, 0.5)),  # narrow: its width sets it
+        ((-0.0001, 0.0), (-6, 6, -3, 3), (0.0, 0.0)),  # no "-0"
+    ],
+)
+def test_a_map_click_is_rounded_to_what_the_eye_can_place(point, box, rounded):
+    from app.components.map.payload import round_to_scale
+
+    assert round_to_scale(point, box) == rounded
+    assert str(round_to_scale(point, box)[0]) != "-0.0"
 
 
 # --------------------------------------------------------------------------- learning rate
@@ -158,7 +214,8 @@ def test_race_of_six_has_six_coloured_paths(run_app):
     assert len(racers) == 6 and len(narration(at)) == 6
     assert len({t["line"]["color"] for t in racers}) == 6
     assert at.button(key="add_racer").disabled
-    assert len(fig["frames"][0]["data"]) == 6 + 1  # six paths and the heads
+    assert len({r["marker"] for r in fig["header"]["runs"]}) == 6  # told apart by shape too
+    assert len({tuple(r["dash"]) for r in fig["header"]["runs"]}) == 6  # and by dash
     at.button(key="r1:remove").click()
     settle(at)
     assert len(paths(chart(at, "contour"))) == 5
@@ -324,8 +381,14 @@ def test_map_switches_to_3d(run_app):
     at.segmented_control(key="map").set_value("3d")
     settle(at)
     fig = chart(at, "surface")
-    (path,) = [t for t in fig["data"] if t["type"] == "scatter3d"]
+    (path,) = [t for t in fig["data"] if t["type"] == "scatter3d" and t["mode"] == "lines"]
     assert np.allclose(values(path["x"])[0], -5) and at.query_params["map"] == "3d"
+    names = [t["name"] for t in fig["data"]]
+    assert "minimum" in names and "start" in names and "position" in names  # its markers
+    assert len(fig["frames"]) > 10  # and its playback (frames redrawn: the surface stays)
+    assert all(f["data"][0]["type"] == "scatter3d" for f in fig["frames"])
+    zaxis = fig["layout"]["scene"]["zaxis"]["title"]["text"]
+    assert zaxis == "height" and "f*" in fig["data"][0]["colorbar"]["title"]["text"]
 
 
 def test_presentation_mode_hides_controls_and_can_be_left(run_app):
@@ -336,13 +399,12 @@ def test_presentation_mode_hides_controls_and_can_be_left(run_app):
     at.select_slider(key="r1:lrs").set_value(0.05)
     settle(at)
     assert [t["name"] for t in paths(chart(at, "contour"))][1].endswith("lr 0.05")
-    for kind in ("contour", "curves"):  # text sized for a projector
-        assert chart(at, kind)["layout"]["font"]["size"] == pytest.approx(14 * 1.3)
+    assert chart(at, "contour")["header"]["present"]  # text sized for a projector
     at.button(key="exit_present").click()
     settle(at)
     assert not any("stSidebar" in m.value for m in at.markdown)
     assert "present" not in at.query_params
-    assert chart(at, "contour")["layout"]["font"]["size"] == 14
+    assert not chart(at, "contour")["header"]["present"]
 
 
 @pytest.mark.parametrize("name", list(LESSONS))
@@ -374,7 +436,8 @@ def test_url_round_trip_reproduces_the_figures(run_app):
     assert [t["name"] for t in paths(a)] == [t["name"] for t in paths(b)]
     for ta, tb in zip(paths(a), paths(b), strict=True):
         assert np.array_equal(xy(ta), xy(tb))
-    assert chart(at, "curves") == chart(fresh, "curves")
+    for ta, tb in zip(chart(at, "curves")["data"], chart(fresh, "curves")["data"], strict=True):
+        assert np.array_equal(ta["y"], tb["y"])
 
 
 HOSTILE = [
@@ -432,3 +495,19 @@ def test_repeated_keys_warn_and_use_the_last():
     assert not at.exception
     assert any("2 times" in w.value for w in at.warning)
     assert int(values(paths(chart(at, "contour"))[0]["customdata"])[-1]) == 30
+
+
+def test_the_live_scrub_follows_the_chosen_racer_and_survives_its_removal(run_app):
+    at = run_app(opt="gd:lr=0.3;momentum:lr=0.3;adam:lr=0.1")
+    assert [(b["param"], b["racer"]) for b in map_scene(at)[0]["scrubs"]] == [("lr", 0)]
+    at.selectbox(key="scrub_racer").set_value(1)
+    settle(at)
+    assert [(b["param"], b["racer"]) for b in map_scene(at)[0]["scrubs"]] == [
+        ("lr", 1),
+        ("momentum", 1),
+    ]
+    at.selectbox(key="scrub_racer").set_value(2)
+    settle(at)
+    at.button(key="r2:remove").click()
+    settle(at)  # the chosen racer is gone: the first one is scrubbed
+    assert [b["racer"] for b in map_scene(at)[0]["scrubs"]] == [0]

@@ -12,7 +12,7 @@ import numpy as np
 import plotly.io as pio
 
 from app import compute, plots
-from tests.app.conftest import new_app
+from tests.app.conftest import map_scene, new_app
 from tests.app.test_plots import _run
 
 REPO = Path(__file__).resolve().parents[2]
@@ -55,27 +55,32 @@ def test_encoder_matches_plotly_typed_arrays():
     assert "PlainFigure" in repr(figure)
 
 
-def test_a_learning_rate_change_does_not_rebuild_the_landscape_layers(monkeypatch):
+def test_a_learning_rate_change_does_not_resample_the_landscape(monkeypatch):
+    """A new rate rebuilds the runs and the map's blob, not the landscape's sampled grid; the
+    map is the client-side component (no Plotly contour figure to rebuild)."""
     built = []
-    real = plots.map_layers
+    real = compute.sample_landscape
 
     def counting(*args, **kwargs):
         built.append(args)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(plots, "map_layers", counting)
+    monkeypatch.setattr(compute, "sample_landscape", counting)
     at = new_app().run()
     assert not at.exception
     built.clear()
+    zs = []
     for lr in (0.05, 0.3, 0.6):
         at.number_input(key="r0:lr").set_value(lr).run()
         assert not at.exception, [e.message for e in at.exception]
-    assert built == [], "a new rate must reuse the cached contour, click grid and landmarks"
+        zs.append(map_scene(at)[1]["z"])
+    assert built == [], "a new rate must reuse the cached landscape"
+    assert all(np.array_equal(zs[0], z) for z in zs)
     contours = [
         t for el in at.get("plotly_chart") for t in json.loads(el.proto.spec)["data"]
         if t.get("type") == "contour"
     ]  # fmt: skip
-    assert len(contours) == 1
+    assert contours == []
 
 
 def test_no_full_garbage_collection_after_every_run():

@@ -158,3 +158,28 @@ def open_app(server_url, browser) -> Iterator[Callable]:
 @pytest.fixture
 def app_page(open_app):
     return open_app()
+
+
+MAP = ".dlmap[data-scene]"  # the map component, once it has drawn a scene (open shadow DOM)
+
+
+def wait_map(page, scene: int | None = None, timeout: float = 60_000):
+    """The map component's root once it has drawn (scene number `scene`, if given)."""
+    selector = MAP if scene is None else f".dlmap[data-scene='{scene}']"
+    page.locator(selector).first.wait_for(state="attached", timeout=timeout)
+    return page.locator(MAP).first
+
+
+COUNT_RUNS_JS = """() => {
+  const app = document.querySelector("[data-testid='stApp']");
+  window.__runs = 0;
+  new MutationObserver(() => {
+    if (app.getAttribute('data-test-script-state') === 'running') window.__runs += 1;
+  }).observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+}"""
+
+
+def count_reruns(page) -> Callable[[], int]:
+    """Start counting script runs the page sees; returns a function that reads the count."""
+    page.evaluate(COUNT_RUNS_JS)
+    return lambda: page.evaluate("() => window.__runs")

@@ -7,7 +7,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from tests.e2e.conftest import wait_idle, wait_plotted
+from tests.e2e.conftest import wait_idle, wait_map, wait_plotted
 
 pytestmark = pytest.mark.e2e
 
@@ -50,7 +50,7 @@ def test_finder_sends_a_rate_to_explore(open_app):
     assert any(n.startswith("theory 2/λ_max") for n in names)
     page.get_by_role("button", name="valley").click()
     page.wait_for_url(lambda url: "view=" not in url, timeout=60_000)
-    wait_for(page, "plots.some(p => p.traces.some(t => t.type == 'contour'))")
+    wait_map(page)  # the explore view's map (the client-side component)
     assert "opt=gd:lr=0.000" in unquote(page.url)  # the valley rate on the ravine (~9e-4)
 
 

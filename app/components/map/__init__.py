@@ -1,0 +1,64 @@
+"""The client-side map (Streamlit Custom Components v2, no iframe): landscape, paths,
+playback, curves with a cursor, the live learning-rate scrub and click-to-start.
+
+The server computes, the browser plays: the scene goes to the browser once as one binary blob
+(payload.py); playback, stepping, scrubbing and the rate preview never rerun the script. Two
+trigger values come back: "start" (a clicked point) and "scrub" ({param, racer, value} on
+releasing the learning-rate or momentum control); each is one rerun.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from collections.abc import Callable
+from pathlib import Path
+
+import streamlit as st
+
+HERE = Path(__file__).resolve().parent
+HTML = (HERE / "map.html").read_text(encoding="utf-8")
+CSS = (HERE / "map.css").read_text(encoding="utf-8")
+JS = (HERE / "map.js").read_text(encoding="utf-8")
+
+_mount = st.components.v2.component(
+    "descent_lab_map", html=HTML, css=CSS, js=JS + "\nexport default mountMap;\n"
+)
+
+
+def map_component(
+    blob: bytes,
+    *,
+    key: str,
+    on_start: Callable[[], None],
+    on_scrub: Callable[[], None],
+):
+    """Mount the map with the scene `blob`; the callbacks run on a click / a scrub release
+    (read the values from st.session_state[key].start / .scrub)."""
+    return _mount(
+        key=key,
+        data=blob,
+        on_start_change=on_start,
+        on_scrub_change=on_scrub,
+        height="content",
+    )
+
+
+def standalone_html(blob: bytes, title: str) -> str:
+    """The map as one offline page: the component's own HTML, CSS and JS with the scene
+    inlined (no Streamlit, no CDN). Playback, stepping and the rate preview work; clicks and
+    rate changes have no server to go to."""
+    data = base64.b64encode(blob).decode()
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{html.escape(title)}</title>
+<style>body {{ margin: 1rem 2rem; font-family: sans-serif; }} {CSS}</style></head>
+<body><h1 style="font-size:1.3rem">{html.escape(title)}</h1>
+<div id="map">{HTML}</div>
+<script>
+{JS}
+const bytes = Uint8Array.from(atob("{data}"), (c) => c.charCodeAt(0));
+mountMap({{ data: bytes, parentElement: document.getElementById("map"), key: "export" }});
+</script></body></html>
+"""

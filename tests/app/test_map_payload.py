@@ -1,0 +1,81 @@
+"""The map component's payload (pure): the blob's layout, what a run looks like in it, the
+rate grid, and the offline export."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from app import compute, plots
+from app.components.map import standalone_html
+from app.components.map.payload import run_steps, sampled, scene_blob, unpack
+from tests.app.test_plots import _run
+
+
+@pytest.fixture(scope="module")
+def land():
+    return compute.get_landscape(("ravine", (), "", ()))
+
+
+def test_the_blob_round_trips_header_and_float32_arrays(land):
+    runs = [_run(0.4), _run(0.3, name="momentum")]
+    header, a = unpack(scene_blob(land, runs, (-5.0, -2.0), steps=40, query="q=1", title="t"))
+    assert header["steps"] == 40 and header["query"] == "q=1" and header["scrubs"] == []
+    assert [r["label"] for r in header["runs"]] == ["gd 0.4", "momentum 0.3"]
+    assert header["runs"][0]["marker"] != header["runs"][1]["marker"]
+    assert header["runs"][0]["dash"] != header["runs"][1]["dash"]
+    assert all(v.dtype == np.float32 for v in a.values())
+    assert np.array_equal(a["z"], plots.f32(land.height(land.f)).ravel())
+    assert np.array_equal(a["idx"], np.arange(41))
+    assert np.allclose(a["r1.px"], runs[1].positions[:, 0])
+    assert header["start"] == [-5.0, -2.0] and header["box"] == list(land.box)
+
+
+def test_a_diverged_run_ends_on_the_border_and_its_curves_where_it_diverged(land):
+    run = _run(0.6, steps=60)
+    assert run.diverged_at > 0
+    idx = run_steps(60)
+    s = sampled(run, land.box, idx, land.floor)
+    drawn = plots.as_drawn_on_map(run, land.box)
+    end = len(drawn.positions) - 1
+    assert np.allclose(s["px"][: end + 1], drawn.positions[:, 0])
+    assert np.isnan(s["px"][end + 1 :]).all()
+    _, x1, _, y1 = land.box
+    x, y = s["px"][end], s["py"][end]
+    assert np.isclose(abs(x), x1) or np.isclose(abs(y), y1)  # on the border
+    loss = s["loss"]
+    assert np.isfinite(loss[: run.last + 1]).all() and np.isnan(loss[run.last + 1 :]).all()
+
+
+def test_a_thinned_batch_run_still_reaches_the_border(land):
+    """Kept steps are dense at first and sparse later; the first kept step at or past where
+    the path leaves the map shows the border point, so no diverging path stops short."""
+    run = _run(0.6, steps=3000)
+    idx = run_steps(3000, 50, dense=3)  # the exit (step ~8) falls between kept steps
+    s = sampled(run, land.box, idx, land.floor)
+    last = int(np.flatnonzero(np.isfinite(s["px"]))[-1])
+    x, y = s["px"][last], s["py"][last]
+    _, x1, _, y1 = land.box
+    assert idx[last] >= len(plots.as_drawn_on_map(run, land.box).positions) - 1
+    assert np.isclose(abs(x), x1) or np.isclose(abs(y), y1)
+
+
+def test_the_lr_curve_has_no_value_at_the_last_step(land):
+    run = _run(0.4, steps=40)
+    s = sampled(run, land.box, run_steps(40), land.floor)
+    assert np.allclose(s["lr"][:40], 0.4) and np.isnan(s["lr"][40])
+
+
+@pytest.mark.parametrize(("lr", "low", "high"), [(0.4, 0.4 / 30, 10.0), (1e-4, 1e-4, 3e-3)])
+def test_scrub_rates_span_the_rate_within_the_app_range(lr, low, high):
+    rates = compute.scrub_rates(lr)
+    assert lr in rates and rates[0] == pytest.approx(low) and rates[-1] == pytest.approx(high)
+    assert len(rates) in (compute.SCRUB_RATES, compute.SCRUB_RATES + 1)
+    assert np.allclose(np.diff(np.log(np.delete(rates, np.searchsorted(rates, lr)))), 0, atol=0.1)
+
+
+def test_the_export_is_one_offline_page(land):
+    page = standalone_html(scene_blob(land, [_run(0.4)], (-5.0, -2.0), steps=40), "A <b> title")
+    assert "function mountMap" in page and "mountMap({" in page
+    assert "A &lt;b&gt; title" in page
+    assert "<script src" not in page and "http" not in page.replace("http://www.w3.org", "")
