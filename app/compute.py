@@ -18,7 +18,7 @@ from optimizers import OPTIMIZERS, make_optimizer, make_policy
 from optimizers.diagnostics import describe, diagnose
 from optimizers.rules import sgd
 from optimizers.simulate import simulate
-from optimizers.stability import NoQuadraticModel, Stability, analyze
+from optimizers.stability import NoQuadraticModel, Stability, analyze, stable_lr
 from surfaces import Surface, make_surface
 from surfaces.formula import make_formula_surface
 
@@ -297,7 +297,8 @@ def scrub_batch(
     (a sweep is a batch), thinned to what the map's live scrub draws, with what happened at
     each value (diagnose, vectorized). Cached as float32 (~0.5 MB), not as float64 histories.
 
-    The mark: for lr, GD's limit 2/λ_max at the global minimum; for heavy-ball μ (no
+    The mark: for lr, the racer's own stable limit at the global minimum (stability.stable_lr;
+    none for adaptive methods or where the quadratic model does not apply); for heavy-ball μ (no
     dampening, constant lr), the least stable μ there, lr·λ_max/2 − 1 (stable iff
     lr·λ_max < 2 + 2μ)."""
     surface = get_surface(key)
@@ -305,12 +306,14 @@ def scrub_batch(
     values_of = dict(hyper)
     minimum = surface.global_min
     stab = stability_at(key, tuple(minimum.point)) if minimum is not None else None
-    limit = float(stab.lr_max_stable) if stab is not None else float("nan")
+    lam_max = stab.eigenvalues[1] if isinstance(stab, Stability) else float("nan")
+    limit = 2.0 / lam_max if lam_max > 0 else float("nan")  # GD's 2/λ_max
     if param == "lr":
         grid, own = scrub_rates(lr), lr
         opt = make_optimizer(optimizer, **values_of)
         rate = make_policy(policy, grid, steps, warmup_steps=warmup, **dict(policy_params))
-        mark = limit
+        bound = stable_lr(optimizer, values_of, lam_max) if lam_max > 0 else None
+        mark = float(bound) if bound is not None and np.isfinite(bound) else float("nan")
     else:
         full = {p.name: p.default for p in OPTIMIZERS[optimizer].params} | values_of
         own = float(full["momentum"])

@@ -159,7 +159,7 @@ def test_dragging_the_rate_redraws_without_a_rerun_and_releasing_commits(app_pag
 
 def test_the_stable_limit_is_marked_on_the_rate_control(app_page):
     mark = wait_map(app_page).locator(".stable-mark")
-    assert mark.is_visible() and mark.inner_text() == "2/λ_max = 0.5"
+    assert mark.is_visible() and mark.inner_text() == "stable for lr < 0.5"
 
 
 def test_the_race_is_told_apart_by_shape_and_dash_with_a_legend(open_app):

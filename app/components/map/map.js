@@ -589,7 +589,7 @@ class MapView {
       // the grid is log-spaced (lr) or even (μ): the mark sits where its value would be
       mark.hidden = false;
       mark.style.left = `calc(8px + ${at(sc.mark)} * (100% - 16px))`;
-      mark.textContent = lr ? `2/λ_max = ${fmt(sc.mark)}` : `stable for μ > ${fmt(sc.mark)}`;
+      mark.textContent = lr ? `stable for lr < ${fmt(sc.mark)}` : `stable for μ > ${fmt(sc.mark)}`;
     }
     input.addEventListener("input", () => this.preview(j, Number(input.value)));
     // releasing the pointer commits at once; keys commit once they rest for a moment
