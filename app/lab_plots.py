@@ -79,17 +79,12 @@ def outcome_label(kind: int, steps: int) -> str:
     return OUTCOME_WORDS[kind]
 
 
-def panel_label(kind: int, steps: int) -> str:
-    """`outcome_label` on two short lines (the word, then its step count), so a small-multiple
-    title fits its panel's width."""
-    kind = Outcome(int(kind))
-    if kind is Outcome.DIVERGED:
-        return f"diverged<br>at step {steps}"
-    if kind is Outcome.CONVERGED:
-        return f"converged<br>in {plural(steps, 'step')}"
-    if kind is Outcome.TRAPPED:
-        return f"trapped<br>in a local min, {plural(steps, 'step')}"
-    return OUTCOME_WORDS[kind]
+def panel_title_text(lr: float, kind: int, steps: int) -> str:
+    """A small multiple's title on two short lines: the rate, then `outcome_label` ('trapped'
+    moves up beside the rate, so each line fits a panel a quarter of a laptop chart wide)."""
+    if Outcome(int(kind)) is Outcome.TRAPPED:
+        return f"<b>lr {lr:g}</b> · trapped<br>in a local min, {plural(steps, 'step')}"
+    return f"<b>lr {lr:g}</b><br>{outcome_label(kind, steps)}"
 
 
 def _axis_names(i: int) -> tuple[str, str, str]:
@@ -271,7 +266,7 @@ def sweep_panels_figure(
         }
         annotations.append(
             panel_title(
-                f"<b>lr {panel.lr:g}</b> · {panel_label(panel.kind, panel.steps)}",
+                panel_title_text(panel.lr, panel.kind, panel.steps),
                 xd,
                 yd[1],
                 colour,

@@ -56,8 +56,8 @@ def test_sweep_figures(ravine, land):
     go.Figure(fig)
     assert sum(t["type"] == "contour" for t in fig["data"]) == 3
     titles = [a["text"] for a in fig["layout"]["annotations"]]
-    assert "diverged<br>at step" in titles[0]
-    assert "converged<br>in" in titles[1]
+    assert "<br>diverged at step" in titles[0]
+    assert "<br>converged in" in titles[1]
     curves = lp.sweep_curves_figure(panels, ravine.f_min, result.lr_max_stable)
     go.Figure(curves)
     points = [t for t in curves["data"] if t["name"] == "runs"]
@@ -157,7 +157,9 @@ def test_sweep_titles_have_room_above_their_panels(ravine, land):
     for title in (a["text"] for a in layout["annotations"]):
         for line in title.replace("<b>", "").replace("</b>", "").split("<br>"):
             assert len(line) * 13 * 0.6 <= panel_px, line  # ~0.6 em per character
-    assert any("diverged<br>at step" in a["text"] for a in layout["annotations"])
+    assert any("<br>diverged at step 26" in a["text"] for a in layout["annotations"])
+    trapped = lp.panel_title_text(0.1, Outcome.TRAPPED, 200)
+    assert trapped == "<b>lr 0.1</b> · trapped<br>in a local min, 200 steps"
 
 
 def test_log_axes_are_labelled_with_powers_of_ten(ravine):
