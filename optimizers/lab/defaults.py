@@ -120,7 +120,10 @@ def finder_defaults(
     limit, on the flat start of the curve. Starting three decades below the limit puts the
     middle of that run within about a factor 30 of it.
     """
-    stab = stability_at_minimum(surface) if surface.global_min is not None else None
+    try:
+        stab = stability_at_minimum(surface)
+    except ValueError:  # ∇²f not finite at the minimum (a typed formula's cusp)
+        stab = None
     limit = float(stab.lr_max_stable) if stab is not None else math.nan
     if not (math.isfinite(limit) and limit > 0):
         lam = path_curvature(surface)

@@ -110,3 +110,25 @@ def test_classic_comparison_shows_momentum_escaping_the_shallow_wells():
     wells = make_surface("wells")
     maps = [basin_map(wells, make_optimizer(o), c.lr, n, c.steps).label for o in ("gd", "momentum")]
     assert (maps[0] != maps[1]).mean() > 0.2
+
+
+@pytest.mark.parametrize(
+    "text", ["x^2 + 3*y^2 + sin(3*x)", "sqrt(x^2 + y^2)", "x + y", "(x^2 - 1)^2 + y^2"]
+)
+def test_typed_formulas_get_defaults_without_warnings(text):
+    """Any landscape works: a cone (no finite Hessian at its tip), a plane (no minimum)."""
+    from optimizers import OPTIMIZERS
+    from optimizers import suggest as sg
+    from surfaces.formula import make_formula_surface
+
+    surface = make_formula_surface(text)
+    rates = sg.suggested_rates(surface)
+    assert all(math.isfinite(r) and r > 0 for r in rates.values())
+    assert set(rates) == set(OPTIMIZERS)
+    assert sg.tip(surface) == ""
+    d = df.sweep_defaults(surface)
+    assert len(d.lrs) >= 2 and all(math.isfinite(r) and r > 0 for r in d.lrs)
+    f = df.finder_defaults(surface)
+    assert f.lr_min < f.lr_max
+    b = df.basin_defaults(surface)
+    assert math.isfinite(b.lr) and (b.basins >= 2 or b.note)
