@@ -12,9 +12,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 RUN useradd --create-home --uid 10001 app
 WORKDIR /app
 
-# Dependencies first: this layer is reused until requirements.txt changes.
-COPY requirements.txt .
-RUN pip install -r requirements.txt
+# Dependencies first, at the exact versions tested (requirements.lock, made by bin/lock.py from
+# requirements.txt's ranges): this layer is reused until the lock changes.
+COPY requirements.lock .
+RUN pip install -r requirements.lock
 
 # The app itself (see .dockerignore), with .streamlit/config.toml for the hosted settings.
 COPY --chown=app:app streamlit_app.py pyproject.toml ./

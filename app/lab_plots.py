@@ -26,10 +26,12 @@ from .plots import (
     landmark_traces,
     path_trace,
 )
+from .ticks import log_ticks
 
 Array = np.ndarray
 Spec = dict
 
+PANEL_TITLE_PX = 40  # room above each small multiple for its two-line 13 px title
 TINY = 1e-16  # floor for "loss above the minimum" on log axes
 STABLE_FILL = "rgba(0,158,115,0.13)"
 LIMIT_COLOUR = "#D55E00"
@@ -79,6 +81,14 @@ def outcome_label(kind: int, steps: int) -> str:
     return OUTCOME_WORDS[kind]
 
 
+def panel_title_text(lr: float, kind: int, steps: int) -> str:
+    """A small multiple's title on two short lines: the rate, then `outcome_label` ('trapped'
+    moves up beside the rate, so each line fits a panel a quarter of a laptop chart wide)."""
+    if Outcome(int(kind)) is Outcome.TRAPPED:
+        return f"<b>lr {lr:g}</b> · trapped<br>in a local min, {plural(steps, 'step')}"
+    return f"<b>lr {lr:g}</b><br>{outcome_label(kind, steps)}"
+
+
 def _axis_names(i: int) -> tuple[str, str, str]:
     """('x3', 'y3', '3') for panel i = 2 (the first panel is plain 'x', 'y')."""
     suffix = "" if i == 0 else str(i + 1)
@@ -97,12 +107,17 @@ def _grid_domains(n: int, cols: int, gap: float = 0.04, vgap: float = 0.1):
         yield [max(x0, 0.0), min(x0 + width, 1.0)], [max(y1 - height, 0.0), min(y1, 1.0)]
 
 
-def _loss_axis(title: str, **extra) -> Spec:
-    return {"type": "log", "title": {"text": title}, "exponentformat": "power", **extra}
+def _log_axis(title: str, values, **extra) -> Spec:
+    """A log axis labelled 10⁻³, 10⁻², … over the range of `values` (app/ticks.py)."""
+    return {"type": "log", "title": {"text": title}, **log_ticks(np.ravel(values)), **extra}
 
 
-def _lr_axis(title: str = "learning rate (log scale)", **extra) -> Spec:
-    return {"type": "log", "title": {"text": title}, "exponentformat": "power", **extra}
+def _loss_axis(title: str, values, **extra) -> Spec:
+    return _log_axis(title, values, **extra)
+
+
+def _lr_axis(values, title: str = "learning rate (log scale)", **extra) -> Spec:
+    return _log_axis(title, values, **extra)
 
 
 def _span_of(values: Array) -> tuple[float, float]:
@@ -197,18 +212,19 @@ def sweep_panels_figure(
     Rows are as tall as an equal-aspect panel of a ~`width_px` wide figure needs."""
     cols = max(1, min(cols, len(panels)))
     x0, x1, y0, y1 = land.box
-    panel_px = int(np.clip(width_px / cols * (y1 - y0) / (x1 - x0), 90, 320)) + 45
+    panel_px = int(np.clip(width_px / cols * (y1 - y0) / (x1 - x0), 90, 320)) + PANEL_TITLE_PX
     rows = -(-len(panels) // cols)
+    plot_px = rows * panel_px
     traces, annotations = [], []
     layout = _base_layout(
-        height=int(rows * panel_px + 40),
+        height=int(plot_px + PANEL_TITLE_PX + 10),
         showlegend=False,
         hovermode="closest",
-        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        margin={"l": 10, "r": 10, "t": PANEL_TITLE_PX, "b": 10},
     )
     box = land.box
     for i, (panel, (xd, yd)) in enumerate(
-        zip(panels, _grid_domains(len(panels), cols), strict=False)
+        zip(panels, _grid_domains(len(panels), cols, vgap=PANEL_TITLE_PX / plot_px), strict=False)
     ):
         xa, ya, suffix = _axis_names(i)
         colour = OUTCOME_COLOURS[Outcome(int(panel.kind))]
@@ -251,7 +267,13 @@ def sweep_panels_figure(
             "zeroline": False,
         }
         annotations.append(
-            panel_title(f"<b>lr {panel.lr:g}</b> · {panel.label}", xd, yd[1], colour, 13)
+            panel_title(
+                panel_title_text(panel.lr, panel.kind, panel.steps),
+                xd,
+                yd[1],
+                colour,
+                13,
+            )
         )
     layout["annotations"] = annotations
     return {"data": traces, "layout": layout}
@@ -303,14 +325,16 @@ def sweep_curves_figure(
     layout = _base_layout(
         height=height,
         hovermode="closest",
-        xaxis=_lr_axis(domain=[0, 0.46], range=span),
-        yaxis=_loss_axis("final loss above the minimum  f − f*"),
-        xaxis2=_lr_axis(domain=[0.56, 1], range=span, anchor="y2"),
-        yaxis2=_loss_axis("steps to converge", anchor="x2"),
+        xaxis=_lr_axis(lrs, domain=[0, 0.46], range=span),
+        yaxis=_loss_axis("final loss above the minimum  f − f*", gap[ok] if ok.any() else gap),
+        xaxis2=_lr_axis(lrs, domain=[0.56, 1], range=span, anchor="y2"),
+        yaxis2=_loss_axis(
+            "steps to converge", steps[done] if done.any() else [1, budget], anchor="x2"
+        ),
         shapes=shapes,
     )
     if not done.any():  # an empty axis: show the decades up to the step budget
-        layout["yaxis2"].update(range=[0, math.log10(max(budget, 10))], dtick=1)
+        layout["yaxis2"].update(range=[0, math.log10(max(budget, 10))])
         layout["annotations"] = [
             {
                 "text": "no rate converged<br>within the steps",
@@ -465,10 +489,11 @@ def range_test_figure(
         height=height,
         hovermode="closest",
         xaxis=_lr_axis(
+            lrs,
             "learning rate at that step (log scale; it grows every step)",
             range=[np.log10(lrs[0]) - 0.1, np.log10(lrs[-1]) + 0.1],
         ),
-        yaxis=_loss_axis("loss above the minimum  f − f*"),
+        yaxis=_loss_axis("loss above the minimum  f − f*", np.concatenate([loss, smoothed])),
         shapes=shapes,
         legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0, "font": {"size": 13}},
     )
@@ -664,7 +689,7 @@ def phase_figure(
         height=height,
         hovermode="closest",
         plot_bgcolor="#d9d9d9",
-        xaxis=_lr_axis(range=[np.log10(lrs[0]) - 0.03, np.log10(lrs[-1]) + 0.03]),
+        xaxis=_lr_axis(lrs, range=[np.log10(lrs[0]) - 0.03, np.log10(lrs[-1]) + 0.03]),
         yaxis={"title": {"text": "momentum μ"}, "range": [mus[0] - step, mus[-1] + step]},
     )
     return {"data": [heat, blown, boundary, gd, legend_blown, legend_gap], "layout": layout}
@@ -770,9 +795,10 @@ def sgd_band_figure(
     bands: Sequence[tuple[str, str, Array]], f_star: float, height: int = 360
 ) -> Spec:
     """Loss above the minimum vs step: the 10–90 % band across runs (filled) and the median."""
-    traces = []
+    traces, gaps = [], []
     for name, colour, band in bands:
         gap = np.maximum(np.asarray(band) - f_star, TINY)
+        gaps.append(gap.ravel())
         steps = np.arange(gap.shape[1])
         traces += [
             {
@@ -812,7 +838,10 @@ def sgd_band_figure(
     layout = _base_layout(
         height=height,
         xaxis={"title": {"text": "step"}},
-        yaxis=_loss_axis("full-batch loss above the minimum  f − f*"),
+        yaxis=_loss_axis(
+            "full-batch loss above the minimum  f − f*",
+            np.concatenate(gaps) if gaps else [],
+        ),
         hovermode="x unified",
     )
     return {"data": traces, "layout": layout}

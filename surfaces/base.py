@@ -81,6 +81,13 @@ class Surface:
     (f, grad) together sharing intermediate terms (the simulator's fast path). `cost` is what one
     (f, ∇f) per point costs relative to a typical built-in such as Himmelblau (1): shared servers
     scale the work one request may start by it.
+
+    Teaching data (read by optimizers.suggest): `steps`, the run length a demo on it needs (1000 on
+    Rosenbrock's long valley); `rate_fractions`, per optimizer name, the fraction of that
+    optimizer's rate scale (GD: 2/λ_max on the way to the minimum; adaptive methods: the domain's
+    span) to suggest where the default fraction makes a poor demo here; `tip`, one sentence about
+    this landscape without numbers, and `tip_rates`, (optimizer name, fraction of its rate scale)
+    pairs whose outcomes, measured when the tip is shown, follow it.
     """
 
     name: str
@@ -97,6 +104,10 @@ class Surface:
     params: tuple[tuple[str, float], ...] = ()
     value_and_grad: Callable[[Array], tuple[Array, Array]] | None = None
     cost: float = 1.0
+    steps: int = 200
+    rate_fractions: tuple[tuple[str, float], ...] = ()
+    tip: str = ""
+    tip_rates: tuple[tuple[str, float], ...] = ()
 
     @property
     def global_min(self) -> Minimum | None:

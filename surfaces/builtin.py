@@ -12,7 +12,9 @@ silence that: the simulator decides what a blown-up trajectory means, inside `np
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from functools import lru_cache
+from typing import Any
 
 from . import classic, quadratic, teaching
 from .base import Surface
@@ -20,8 +22,16 @@ from .params import ParamSpec
 from .registry import SurfaceSpec, register
 
 
-def _add(name: str, title: str, build: Callable[..., Surface], *params: ParamSpec) -> None:
-    register(SurfaceSpec(name, title, tuple(params), lru_cache(maxsize=16)(build)))
+def _add(
+    name: str, title: str, build: Callable[..., Surface], *params: ParamSpec, **teaching: Any
+) -> None:
+    """Register `build`; `teaching` sets the Surface's teaching fields (steps, rate_fractions,
+    tip, tip_rates: see surfaces.base.Surface) on every surface it builds."""
+
+    def built(**values: float) -> Surface:
+        return replace(build(**values), **teaching) if teaching else build(**values)
+
+    register(SurfaceSpec(name, title, tuple(params), lru_cache(maxsize=16)(built)))
 
 
 _add(
@@ -29,6 +39,8 @@ _add(
     "Round bowl",
     quadratic.bowl,
     ParamSpec("s", "Curvature s", 1.0, 0.05, 20.0, log=True, help="f = ½·s·(x² + y²)."),
+    tip="One curvature everywhere, so the stable range is exact:",
+    tip_rates=(("gd", 0.25), ("gd", 0.5), ("gd", 1.5)),
 )
 _add(
     "ravine",
@@ -60,6 +72,9 @@ _add(
         90.0,
         help="Direction of the ravine floor, counter-clockwise from the x axis.",
     ),
+    rate_fractions=(("gd", 0.8),),  # d2l's lr 0.4 = 0.8 × 2/λ_max: the zig-zag worth seeing
+    tip="Steep across, flat along: the steep side sets the limit, the flat side the pace.",
+    tip_rates=(("gd", 1.2), ("gd", 0.04), ("gd", 0.8)),
 )
 _add(
     "rosenbrock",
@@ -75,9 +90,24 @@ _add(
         log=True,
         help="How much steeper the valley walls are than its floor.",
     ),
+    steps=1000,
+    tip="Finding the valley is quick, following it is slow.",
+    tip_rates=(("gd", 0.45), ("gd", 5.0), ("adam", 0.05)),
 )
-_add("himmelblau", "Himmelblau's four minima", classic.himmelblau)
-_add("wells", "Wells: a trap before the goal", teaching.wells)
+_add(
+    "himmelblau",
+    "Himmelblau's four minima",
+    classic.himmelblau,
+    tip="Four equally low minima: the start and the step decide which one you reach.",
+    tip_rates=(("gd", 0.45), ("gd", 5.0)),
+)
+_add(
+    "wells",
+    "Wells: a trap before the goal",
+    teaching.wells,
+    tip="Small steps stop in the shallow well; a bolder rate or momentum carries the ball over.",
+    tip_rates=(("gd", 0.45), ("gd", 3.0), ("momentum", 0.25)),
+)
 _add(
     "rastrigin",
     "Rastrigin's egg crate",
@@ -90,14 +120,45 @@ _add(
         10.0,
         help="Height of the bumps on the bowl (10 is the benchmark's value: very rugged).",
     ),
+    # RMSprop's and Newton's default steps overshoot the narrow dimples and bounce between them
+    rate_fractions=(("rmsprop", 0.002), ("newton", 0.5)),
+    tip="Every dimple is a local minimum, and a careful step stops in the nearest one.",
+    tip_rates=(("gd", 0.45), ("adam", 0.05)),
 )
-_add("beale", "Beale's flat valleys", classic.beale)
-_add("six_hump_camel", "Six-hump camel", classic.six_hump_camel)
-_add("saddle", "Saddle point", teaching.saddle)
+_add(
+    "beale",
+    "Beale's flat valleys",
+    classic.beale,
+    tip="Steep walls and a flat floor: the rate the walls allow is far too small for the floor.",
+    tip_rates=(("gd", 0.45), ("adam", 0.05)),
+)
+_add(
+    "six_hump_camel",
+    "Six-hump camel",
+    classic.six_hump_camel,
+    tip="Six valleys: which one you end in depends on the start and on the step.",
+    tip_rates=(("gd", 0.45), ("gd", 2.0), ("momentum", 0.25)),
+)
+_add(
+    "saddle",
+    "Saddle point",
+    teaching.saddle,
+    tip="Near the saddle the gradient vanishes: progress waits for the small sideways offset.",
+    tip_rates=(("gd", 0.45),),
+)
 _add(
     "plateau",
     "Plateau around a hole",
     teaching.plateau,
     ParamSpec("sigma", "Hole width σ", 1.0, 0.25, 4.0, log=True, help="f = 1 − exp(−r²/σ²)."),
+    rate_fractions=(("gd", 0.5),),  # 1/λ of the hole: smaller rates stall on the plain
+    tip="On the plain the gradient is tiny: plain steps barely move, Adam strides across.",
+    tip_rates=(("gd", 0.5), ("adam", 0.05)),
 )
-_add("three_hump_camel", "Three-hump camel", classic.three_hump_camel)
+_add(
+    "three_hump_camel",
+    "Three-hump camel",
+    classic.three_hump_camel,
+    tip="Two shallow side valleys catch small steps; a bolder step or momentum reaches the centre.",
+    tip_rates=(("gd", 0.45), ("gd", 2.0), ("momentum", 0.25)),
+)

@@ -56,8 +56,8 @@ def test_sweep_figures(ravine, land):
     go.Figure(fig)
     assert sum(t["type"] == "contour" for t in fig["data"]) == 3
     titles = [a["text"] for a in fig["layout"]["annotations"]]
-    assert "diverged at step" in titles[0]
-    assert "converged in" in titles[1]
+    assert "<br>diverged at step" in titles[0]
+    assert "<br>converged in" in titles[1]
     curves = lp.sweep_curves_figure(panels, ravine.f_min, result.lr_max_stable)
     go.Figure(curves)
     points = [t for t in curves["data"] if t["name"] == "runs"]
@@ -76,7 +76,8 @@ def test_sweep_steps_axis_when_nothing_converged(ravine):
     result = lr_sweep(ravine, make_optimizer("gd"), [1.0, 1e-4], ravine.start, 200)
     curves = lp.sweep_curves_figure(lp.sweep_panels(result), ravine.f_min, result.lr_max_stable)
     axis = curves["layout"]["yaxis2"]
-    assert axis["range"] == pytest.approx([0, np.log10(200)]) and axis["dtick"] == 1
+    assert axis["range"] == pytest.approx([0, np.log10(200)])
+    assert axis["ticktext"] == ["1", "10", "10²", "10³"]
     limit = next(t for t in curves["data"] if t.get("yaxis") == "y2" and len(t["x"]) == 2)
     assert max(limit["y"]) == 200
     assert "no rate converged" in curves["layout"]["annotations"][0]["text"]
@@ -133,3 +134,43 @@ def test_sgd_figures():
     go.Figure(band)
     assert len(band["data"]) == 3 and len(band["data"][0]["x"]) == 31
     go.Figure(lp.data_figure(data.x, data.y, [("least squares", "#111111", 2.0, -1.0)]))
+
+
+def test_sweep_titles_have_room_above_their_panels(ravine, land):
+    """Issue 12: "diverged at step 26" was clipped under the title of the panel row above. Each
+    two-line title needs PANEL_TITLE_PX above its panel: the gap to the row above (or the top
+    margin) is at least that, and no line is wider than a panel at 4 columns of 880 px."""
+    rates = [1.0, 0.6, 0.45, 0.4, 0.1, 0.02]
+    panels = lp.sweep_panels(lr_sweep(ravine, make_optimizer("gd"), rates, ravine.start, 200))
+    fig = lp.sweep_panels_figure(land, panels, ravine.start, cols=4)
+    go.Figure(fig)
+    layout = fig["layout"]
+    plot_px = layout["height"] - layout["margin"]["t"] - layout["margin"]["b"]
+    assert layout["margin"]["t"] >= lp.PANEL_TITLE_PX
+    tops = sorted({layout[k]["domain"][1] for k in layout if k.startswith("yaxis")}, reverse=True)
+    bottoms = sorted(
+        {layout[k]["domain"][0] for k in layout if k.startswith("yaxis")}, reverse=True
+    )
+    for top, bottom_above in zip(tops[1:], bottoms, strict=False):
+        assert (bottom_above - top) * plot_px >= lp.PANEL_TITLE_PX - 1e-6
+    panel_px = 880 / 4 - 10
+    for title in (a["text"] for a in layout["annotations"]):
+        for line in title.replace("<b>", "").replace("</b>", "").split("<br>"):
+            assert len(line) * 13 * 0.6 <= panel_px, line  # ~0.6 em per character
+    assert any("<br>diverged at step 26" in a["text"] for a in layout["annotations"])
+    trapped = lp.panel_title_text(0.1, Outcome.TRAPPED, 200)
+    assert trapped == "<b>lr 0.1</b> · trapped<br>in a local min, 200 steps"
+
+
+def test_log_axes_are_labelled_with_powers_of_ten(ravine):
+    """Issue 12: log axes showed bare "5, 2, 1, 5, 2": now 10⁻⁴ … 10 (and 2×, 5× on short ones)."""
+    result = lr_sweep(ravine, make_optimizer("gd"), [10, 1, 0.1, 0.01, 1e-3, 1e-4], ravine.start)
+    curves = lp.sweep_curves_figure(lp.sweep_panels(result), ravine.f_min, result.lr_max_stable)
+    go.Figure(curves)
+    x = curves["layout"]["xaxis"]
+    assert x["tickmode"] == "array"
+    assert x["ticktext"] == ["10⁻⁴", "10⁻³", "10⁻²", "10⁻¹", "1", "10"]
+    assert x["tickvals"] == pytest.approx([1e-4, 1e-3, 1e-2, 0.1, 1, 10])
+    y = curves["layout"]["yaxis"]
+    assert all(t[:2] in ("1", "10", "2×", "5×") or t.startswith("10") for t in y["ticktext"])
+    assert not any(t in ("2", "5") for t in x["ticktext"] + y["ticktext"])
