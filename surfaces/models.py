@@ -10,8 +10,9 @@ Two models (no bias term in either):
 
 - "linear": logistic regression z = w₁x₁ + w₂x₂ on two features (∇²z = 0: f is convex);
 - "tanh":   a one-hidden-unit network z = v·tanh(w·x) on one feature, p = (w, v). The same
-  function at (w, v) and (−w, −v) (tanh is odd): two equal minima; f = log 2 on the whole line
-  v = 0, with a saddle at the origin; a plateau where |w·x| is large and tanh saturates.
+  function at (w, v) and (−w, −v) (tanh is odd): two equal minima; f = log 2 on the lines
+  v = 0 and w = 0, which cross at a saddle at the origin (∇²f = [[0, c], [c, 0]],
+  c = mean((½ − y)·x)): a plateau at log 2 around it, where a small initialization sits.
 
 Everything is exact and vectorized over a batch of parameter points (..., 2) and all N rows,
 in chunks of at most CHUNK points × rows. A prediction is class 1 iff z > 0 (σ(z) > ½).
@@ -254,6 +255,7 @@ def logistic(
 
 
 NET_DOMAIN: Box = ((-6.0, 6.0), (-5.0, 5.0))
+NET_START = (0.6, -0.55)  # a small initialization, almost on the saddle's attracting axis
 
 
 def tiny_net(n: int = 200, val: float = 0.3, seed: int = 0) -> ModelSurface:
@@ -276,7 +278,7 @@ def tiny_net(n: int = 200, val: float = 0.3, seed: int = 0) -> ModelSurface:
         hess=hess,
         domain=NET_DOMAIN,
         minima=minima,
-        start=(3.5, 0.3),
+        start=NET_START,
         formula=(
             r"f(w, v) = \frac{1}{N}\sum_{i=1}^{N} \log\left(1 + e^{z_i}\right) - y_i z_i,"
             r"\quad z_i = v \tanh(w\,x_i)"
@@ -288,7 +290,7 @@ def tiny_net(n: int = 200, val: float = 0.3, seed: int = 0) -> ModelSurface:
                 if len(minima) == 2
                 else "no minimum inside this view (it lies further out along the flat w axis), "
             )
-            + "a saddle at the origin, and a plateau where tanh saturates."
+            + "and a saddle at the origin in a plateau at log 2 where small weights sit."
         ),
         saddles=saddles,
         params=(("n", float(n)), ("val", val), ("seed", float(seed))),
