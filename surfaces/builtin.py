@@ -104,7 +104,7 @@ _add(
 _add("three_hump_camel", "Three-hump camel", classic.three_hump_camel)
 
 _SAMPLES = ParamSpec(
-    "n", "Data points n", 200, 100, 1000, integer=True, help="train + validation rows"
+    "n", "Data points n", 100, 100, 1000, integer=True, help="train + validation rows"
 )
 _VAL = ParamSpec("val", "Validation fraction", 0.3, 0.1, 0.5, help="held out of training")
 _SEED = ParamSpec(
