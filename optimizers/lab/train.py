@@ -6,8 +6,8 @@ An epoch visits the N training rows once, in the order of a permutation drawn fr
 does not divide N: torch's DataLoader with shuffle=True, drop_last=False). Step t uses batch
 t mod ⌈N/b⌉ of epoch ⌊t/⌈N/b⌉⌋. Every trajectory of a batch of runs sees the same batches (one
 data order per seed, like one DataLoader seed for every rate of a sweep), so row i of a batch
-is the run of start i alone (up to rounding). The gradients come through simulate's `gradient=` override; b = N
-is full-batch gradient descent (one step per epoch).
+is the run of start i alone (up to rounding). The gradients come through simulate's
+`gradient=` override; b = N is full-batch gradient descent (one step per epoch).
 
 Reduce-on-plateau on the validation loss (torch's usual `scheduler.step(val_loss)` once per
 epoch): `simulate`'s policies see only the (training) loss at the current point, so `train`
