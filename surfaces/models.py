@@ -33,7 +33,6 @@ from .critical import find_critical_points
 from .datasets import Split
 
 CHUNK = 1 << 16  # elements of one (points × rows) temporary
-KINDS = ("linear", "tanh")
 # What one (f, ∇f) on one row costs relative to one (f, ∇f) of Himmelblau at one point, measured
 # on 6400 points (bench/models.py prints the measured ratio next to `cost`): the logarithms and
 # tanh of the cross-entropy cost several of Himmelblau's multiply-adds.
@@ -212,6 +211,20 @@ def logistic_minimum(model: Classifier) -> Array:
     return newton_polish(fgh, p)
 
 
+def _model_surface(model: Classifier, **fields) -> ModelSurface:
+    """The training loss of `model` as a landscape: its f, ∇f, ∇²f, cost and `fields`."""
+    f, grad, hess, value_and_grad, _ = _fns(model)
+    return ModelSurface(
+        f=f,
+        grad=grad,
+        hess=hess,
+        value_and_grad=value_and_grad,
+        cost=_cost(model),
+        model=model,
+        **fields,
+    )
+
+
 def _cost(model: Classifier) -> float:
     """One (f, ∇f) per point relative to Himmelblau: N training rows × ROW_COST."""
     return len(model.data.y_train) * ROW_COST[model.kind]
@@ -229,18 +242,15 @@ def logistic(
     `scaled` (z-scores): the ravine of unscaled features, or a round bowl."""
     x, y = datasets.blobs(n, seed, ratio)
     model = Classifier("linear", _split(x, y, val, seed, scaled))
-    f, grad, hess, value_and_grad, _ = _fns(model)
     w = logistic_minimum(model)
     domain: Box = ((w[0] - 4.0, w[0] + 4.0), (w[1] - 4.0, w[1] + 4.0))
     units = "z-scores" if scaled else f"feature 2 in units {ratio:g}× larger"
-    return ModelSurface(
+    return _model_surface(
+        model,
         name="logistic",
         title="Logistic regression on real data",
-        f=f,
-        grad=grad,
-        hess=hess,
         domain=domain,
-        minima=(Minimum((float(w[0]), float(w[1])), float(f(w))),),
+        minima=(Minimum((float(w[0]), float(w[1])), float(model.loss(w))),),
         start=(float(w[0] - 3.0), float(w[1] + 3.0)),
         formula=(
             r"f(w_1, w_2) = \frac{1}{N}\sum_{i=1}^{N} \log\left(1 + e^{z_i}\right) - y_i z_i,"
@@ -262,9 +272,6 @@ def logistic(
             ("scaled", float(scaled)),
             ("ratio", ratio),
         ),
-        value_and_grad=value_and_grad,
-        cost=_cost(model),
-        model=model,
     )
 
 
@@ -277,7 +284,7 @@ def tiny_net(n: int = 100, val: float = 0.3, seed: int = 0) -> ModelSurface:
     finder (surfaces/critical.py), each polished by Newton's method."""
     x, y = datasets.teacher(n, seed)
     model = Classifier("tanh", datasets.split(x, y, val, seed))
-    f, grad, hess, value_and_grad, fgh = _fns(model)
+    f, _, _, _, fgh = _fns(model)
     found, saddles = find_critical_points(f, fgh, NET_DOMAIN, f_ops=1, fgh_ops=2)
     minima = tuple(
         Minimum((float(p[0]), float(p[1])), float(f(p)))
@@ -288,12 +295,10 @@ def tiny_net(n: int = 100, val: float = 0.3, seed: int = 0) -> ModelSurface:
         (0.0, 0.0) if np.abs(p).max() < 1e-9 else (float(p[0]), float(p[1]))
         for p in (newton_polish(fgh, s) for s in saddles)
     )
-    return ModelSurface(
+    return _model_surface(
+        model,
         name="tiny_net",
         title="A tiny neural network: two weights",
-        f=f,
-        grad=grad,
-        hess=hess,
         domain=NET_DOMAIN,
         minima=minima,
         start=NET_START,
@@ -304,15 +309,13 @@ def tiny_net(n: int = 100, val: float = 0.3, seed: int = 0) -> ModelSurface:
         lesson=(
             "A real network's landscape: "
             + (
-                "two equal minima ((w, v) and (−w, −v) are the same network), "
-                if len(minima) == 2
-                else "no minimum inside this view (it lies further out along the flat w axis), "
+                f"{'two' if len(minima) == 2 else len(minima)} minima in mirror pairs ((w, v) "
+                "and (−w, −v) are the same network), "
+                if minima
+                else "no minimum inside this view (the loss still falls at its edge), "
             )
             + "and a saddle at the origin in a plateau at log 2 where small weights sit."
         ),
         saddles=saddles,
         params=(("n", float(n)), ("val", val), ("seed", float(seed))),
-        value_and_grad=value_and_grad,
-        cost=_cost(model),
-        model=model,
     )

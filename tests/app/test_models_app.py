@@ -104,6 +104,17 @@ def test_training_panel_round_trips_and_refuses_bad_values(run_app):
     no_problems(at)
 
 
+def test_a_network_without_a_minimum_in_view_and_bad_parameters(run_app):
+    assert not make_surface("tiny_net", n=200, seed=5).minima
+    at = run_app(surface="tiny_net:n=200,seed=5")
+    no_problems(at)
+    assert "no 2/λ_max to compare with" in screen_text(at)
+    for bad in ("logistic:n=5", "logistic:scaled=0.5", "tiny_net:val=0.9", "logistic:seed=-1"):
+        at = run_app(surface=bad)
+        no_problems(at)
+        assert at.warning
+
+
 def test_training_panel_caps_the_work(run_app):
     at = run_app(surface="tiny_net", model_batch="1", model_epochs="500")
     no_problems(at)
