@@ -118,8 +118,9 @@ LESSON_LIST = (
         "8 · The same zig-zag: unscaled features",
         "Each point of this map is a logistic-regression classifier of real (seeded) data. "
         "Feature 2 is measured in units 5× larger than feature 1, so the loss is 28× more "
-        "curved across the valley than along it (κ = 28.4): the ravine of lesson 3, for real. GD is stable only "
-        "below 2/λ_max = 0.831: at lr 0.75 it zig-zags across the ravine and converges, at "
+        "curved across the valley than along it (κ = 28.4): the ravine of lesson 3, for "
+        "real. GD is stable only below 2/λ_max = 0.831: at lr 0.75 it zig-zags across the "
+        "ravine and converges, at "
         "lr 0.9 it bounces from wall to wall and never settles. Now switch on **Scale the "
         "features** in the sidebar: z-scored features turn the ravine into a bowl (κ ≈ 2.1), "
         "and GD converges in under 10 steps even at lr 10.",

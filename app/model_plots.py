@@ -82,7 +82,7 @@ def _class_traces(x: Array, y: Array, which: str, jitter: Array | None = None) -
                 "mode": "markers",
                 "x": f32(xs),
                 "y": f32(ys),
-                "name": f"class {label} ({which})",
+                "name": f"class {label} · {which}",
                 "marker": {
                     "color": CLASS_COLOURS[label] if which == "train" else "rgba(0,0,0,0)",
                     "line": {"color": CLASS_COLOURS[label], "width": 1.5},
@@ -102,7 +102,7 @@ def _jitter(n: int, seed: int) -> Array:
     return np.random.default_rng(seed).uniform(-0.06, 0.06, n)
 
 
-def data_figure(model, fits: Sequence[tuple[str, str, Array]], height: int = 380) -> dict:
+def data_figure(model, fits: Sequence[tuple[str, str, Array]], height: int = 420) -> dict:
     """The training rows (filled) and validation rows (hollow) by class, and for each fit
     (label, colour, parameters p): logistic regression's decision boundary w·x = 0, or the
     network's curve P(class 1 | x) = σ(v·tanh(w·x)) with its threshold ½."""
@@ -196,9 +196,9 @@ PANELS = (("loss", "Cross-entropy loss"), ("acc", "Accuracy"))
 
 
 def curves_figure(
-    series: Sequence[tuple[str, str, Curves]], mark: int | None, unit: str = "step", height=300
+    series: Sequence[tuple[str, str, Curves]], mark: int | None, unit: str = "step", height=420
 ) -> dict:
-    """Loss (left) and accuracy (right) against the step or epoch: training solid, validation
+    """Loss (top) and accuracy (below) against the step or epoch: training solid, validation
     dashed, one colour per run; a vertical line at `mark` (the step the data view shows)."""
     traces = []
     for col, (which, _) in enumerate(PANELS, start=1):
@@ -233,17 +233,30 @@ def curves_figure(
                         **axes,
                     }
                 )
-    layout = _base_layout(height=height, margin={"l": 55, "r": 10, "t": 70, "b": 50})
-    for col, (_, title) in enumerate(PANELS, start=1):
-        suffix = "" if col == 1 else "2"
-        start = 0.0 if col == 1 else 0.55
-        layout[f"xaxis{suffix}"] = {
-            "domain": [start, start + 0.45],
-            "title": {"text": unit},
-            "anchor": f"y{suffix}",
-        }
-        layout[f"yaxis{suffix}"] = {"anchor": f"x{suffix}", "title": {"text": title}}
-    layout["yaxis2"]["range"] = [0, 1.02]
+    layout = _base_layout(height=height, margin={"l": 45, "r": 10, "t": 90, "b": 50})
+    layout["annotations"] = []
+    for row, (_, title) in enumerate(PANELS, start=1):  # loss on top, accuracy below
+        suffix = "" if row == 1 else "2"
+        low = 0.56 if row == 1 else 0.0
+        layout[f"xaxis{suffix}"] = {"anchor": f"y{suffix}", "matches": "x"}
+        layout[f"yaxis{suffix}"] = {"anchor": f"x{suffix}", "domain": [low, low + 0.38]}
+        layout["annotations"].append(
+            {
+                "text": f"<b>{title}</b>",
+                "x": 0,
+                "xref": "paper",
+                "xanchor": "left",
+                "y": low + 0.38,
+                "yref": "paper",
+                "yanchor": "bottom",
+                "showarrow": False,
+                "font": {"size": 13},
+            }
+        )
+    del layout["xaxis"]["matches"]
+    layout["xaxis"]["showticklabels"] = False
+    layout["xaxis2"]["title"] = {"text": unit}
+    layout["yaxis2"]["range"] = [0, 1.05]
     if mark is not None:
         layout["shapes"] = [
             {
@@ -326,11 +339,12 @@ def finder_sentence(suggestion: float, lr_max_stable: float | None) -> str:
     if lr_max_stable is None or not np.isfinite(lr_max_stable):
         return text + "; with no minimum in view there is no 2/λ_max to compare with."
     ratio = suggestion / lr_max_stable
-    side = (
-        "above it: GD at that rate would not settle at the minimum"
-        if ratio >= 1
-        else "inside the stable range"
-    )
+    if ratio >= 1:
+        side = "above it: GD at that rate would not settle at the minimum"
+    elif ratio < 0.1:
+        side = "far inside the stable range, so GD at that rate is safe but slow"
+    else:
+        side = "inside the stable range"
     return (
         f"{text}; the Hessian at the minimum allows GD up to 2/λ_max = {num(lr_max_stable)}, "
         f"so the suggestion is {num(ratio)}× that limit — {side}."

@@ -154,6 +154,7 @@ def test_settle_and_finder_sentences():
     assert "settles" in mp.settle_sentence(Outcome.CONVERGED, 0.5, "gd", 0.8)
     assert "0.5× that limit — inside" in mp.finder_sentence(0.4, 0.8)
     assert "above it" in mp.finder_sentence(1.6, 0.8)
+    assert "0.01× that limit — far inside" in mp.finder_sentence(0.008, 0.8)
     assert "no 2/λ_max" in mp.finder_sentence(0.4, None)
     assert "too early" in mp.finder_sentence(math.nan, 0.8)
 
