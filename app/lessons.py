@@ -113,5 +113,37 @@ LESSON_LIST = (
         racers=(_gd(0.001), _momentum(0.001, 0.9), make_racer("adam", 0.05)),
         steps=1000,
     ),
+    _lesson(
+        "unscaled",
+        "8 · The same zig-zag: unscaled features",
+        "Each point of this map is a logistic-regression classifier of real (seeded) data. "
+        "Feature 2 is measured in units 5× larger than feature 1, so the loss is 28× more "
+        "curved across the valley than along it (κ = 28.4): the ravine of lesson 3, for "
+        "real. GD is stable only below 2/λ_max = 0.831: at lr 0.75 it zig-zags across the "
+        "ravine and converges, at "
+        "lr 0.9 it bounces from wall to wall and never settles. Now switch on **Scale the "
+        "features** in the sidebar: z-scored features turn the ravine into a bowl (κ ≈ 2.1), "
+        "and GD converges in under 10 steps even at lr 10.",
+        "Both rates are close to each other. Will both classifiers settle at the best weights?",
+        surface="logistic",
+        racers=(_gd(0.75), _gd(0.9)),
+        steps=150,
+    ),
+    _lesson(
+        "net_plateau",
+        "9 · A plateau a real network sits on",
+        "A tiny network ŷ = σ(v·tanh(w·x)) starts with small weights, as networks are "
+        "initialised. Near w = v = 0 every prediction is ½, the loss is log 2 ≈ 0.693 and the "
+        "gradient almost vanishes: the origin is a saddle. GD creeps away from it, each step "
+        "multiplying the distance by about 1 + lr·0.354, so the loss stays flat for about "
+        "20 steps at lr 0.5 and about 6 at lr 2 — then it falls quickly to 0.391, the same "
+        "minimum for both. A flat start of the loss curve is not a dead network.",
+        "Both start on the same flat loss. Which one leaves the plateau first — and does the "
+        "slow one ever leave it?",
+        surface="tiny_net",
+        start=(0.2, -0.19),
+        racers=(_gd(0.5), _gd(2.0)),
+        steps=100,
+    ),
 )
 LESSONS = {lesson.name: lesson for lesson in LESSON_LIST}

@@ -23,6 +23,7 @@ from .components.map import payload as map_payload
 from .lab_views import LAB_VIEWS
 from .lessons import LESSONS
 from .markup import plain
+from .models_view import render_model_panel
 from .scene import resolve_surface, run_from_start
 from .settings import Settings
 
@@ -361,6 +362,7 @@ def render_explore(s: Settings) -> None:
             config={"displaylogo": False},
         )
     render_inspector(sc, s)
+    render_model_panel(sc)  # the data view when the landscape is a model (app/models_view.py)
     if not s.present:
         render_exports(sc, s)
 

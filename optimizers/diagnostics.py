@@ -23,7 +23,8 @@ Definitions (T steps, domain's larger side `span`, r = tol·span, window W = min
   OSCILLATING = not thrown out, moving but not descending (bouncing: overshoots cancel the
                 progress);
   STALLED     = otherwise, if the final gradient norm ≤ gtol (a plateau, or a saddle when one of
-                surface.saddles lies within 5% of span) or the point neither moves nor descends;
+                surface.saddles lies within 5% of span) or the point neither moves nor descends
+                — unless it is *almost there* (below): near a flat minimum ∇f is tiny too;
   CRAWLING    = otherwise: still descending when the budget ran out.
 - zigzag: over the first min(20, T) step pairs, the steps s_k = x_{k+1} − x_k that are reversed
   by the next one (cos(s_k, s_{k+1}) < −0.5) carry at least half of the path length Σ‖s_k‖.
@@ -126,7 +127,9 @@ def diagnose(
     descending, moving = _late_progress(traj.loss, pos, radius)
     tiny = traj.grad_norm[-1] <= gtol
     oscillating = rest & moving & ~descending
-    stalled = rest & ~oscillating & (tiny | ~descending)
+    start_distance = _start_distance(surface, pos[0], nearest)
+    near = _almost_there(surface, nearest, distance, start_distance, traj.loss)
+    stalled = rest & ~oscillating & (tiny | ~descending) & ~near
     kind[thrown] = Outcome.THROWN_OUT
     kind[oscillating] = Outcome.OSCILLATING
     kind[stalled] = Outcome.STALLED
@@ -145,9 +148,22 @@ def diagnose(
         saddle=np.where(stalled, _near_saddle(surface, final, SADDLE_RADIUS * span), -1),
         grad_norm=traj.grad_norm[-1].copy(),
         budget=np.full(batch, total),
-        start_distance=_start_distance(surface, pos[0], nearest),
+        start_distance=start_distance,
         start_loss=traj.loss[0].copy(),
     )
+
+
+def _almost_there(
+    surface: Any, nearest: Array | None, d: Array, d0: Array, loss: Array
+) -> Array:
+    """(B,) bool: d ≤ NEAR·d_0 and f − f_m ≤ NEAR_LOSS·(f(x_0) − f_m) for the nearest minimum
+    (value f_m): a run this close is closing in, even where ∇f is tiny (a flat minimum), so it
+    is CRAWLING ("almost there"), never STALLED on a plateau."""
+    if nearest is None:
+        return np.zeros(len(d), dtype=bool)
+    f_m = np.array([m.value for m in surface.minima], dtype=np.float64)[nearest]
+    with np.errstate(invalid="ignore"):
+        return (d <= NEAR * d0) & (loss[-1] - f_m <= NEAR_LOSS * (loss[0] - f_m))
 
 
 def _start_distance(surface: Any, starts: Array, nearest: Array | None) -> Array:
@@ -427,7 +443,7 @@ def _still_going(
             f"(f = {num(f)}) — {cure}."
         )
     f_m = float(surface.minima[m].value) if m >= 0 else np.nan
-    if d <= NEAR * d0 and f - f_m <= NEAR_LOSS * (float(diag.start_loss[i]) - f_m):
+    if d <= NEAR * d0 and f - f_m <= NEAR_LOSS * (float(diag.start_loss[i]) - f_m):  # as diagnose
         return (
             f"Almost there: after {after} it is {num(d)} from the minimum {where} "
             f"(f = {num(f)}) and still closing in — a few more steps finish the job."

@@ -29,9 +29,11 @@ from typing import Any, NamedTuple
 import numpy as np
 from surfaces import SurfaceLike
 
-from .diagnostics import Outcome, diagnose, global_mask, plural
+from .diagnostics import Outcome, diagnose, global_mask
+from .numbers import num, plural
 from .rules import OPTIMIZERS, make_optimizer
 from .simulate import simulate
+from .stability import bound_rule, stable_lr
 
 Array = np.ndarray
 
@@ -103,17 +105,13 @@ def rate_scale(
     if optimizer == "newton":
         return 1.0, "the Newton step"
     if optimizer not in CURVATURE_SCALED:
-        return span(surface), f"the plot's span {_num(span(surface))}"
+        return span(surface), f"the plot's span {num(span(surface))}"
     lam = path_curvature(surface, start)
     if not (math.isfinite(lam) and lam > 0):
         return math.nan, "no positive curvature known on the way to a minimum"
-    mu = _momentum(optimizer, hyper)
-    where = f"λ_max = {_num(lam)} on the way from the start to the minimum"
-    if optimizer == "gd":
-        return 2.0 / lam, f"2/λ_max, {where}"
-    if optimizer == "momentum":
-        return (2 + 2 * mu) / lam, f"(2 + 2μ)/λ_max with μ = {_num(mu)}, {where}"
-    return (2 + 2 * mu) / ((1 + 2 * mu) * lam), f"(2 + 2μ)/((1 + 2μ)λ_max), μ = {_num(mu)}, {where}"
+    where = f"λ_max = {num(lam)} on the way from the start to the minimum"
+    hyper = {"momentum": _momentum(optimizer, hyper)} | dict(hyper or {})
+    return float(stable_lr(optimizer, hyper, lam)), f"{bound_rule(optimizer, hyper)}, {where}"
 
 
 def suggest(
@@ -131,7 +129,7 @@ def suggest(
         return Suggestion(spec.default_lr, point, steps, f"{what}: the default rate")
     fraction = dict(getattr(surface, "rate_fractions", ())).get(optimizer, FRACTIONS[optimizer])
     lr = floor_rate(fraction * scale)
-    return Suggestion(lr, point, steps, f"{_num(fraction)} × {what}, rounded down to {_num(lr)}")
+    return Suggestion(lr, point, steps, f"{num(fraction)} × {what}, rounded down to {num(lr)}")
 
 
 def suggested_rates(surface: Any) -> dict[str, float]:
@@ -189,11 +187,11 @@ def claim_text(
     if claim.zigzag and claim.outcome in (Outcome.CONVERGED, Outcome.CRAWLING):
         verb = "zig-zags and " + verb
     if same_optimizer:
-        return f"at lr {_num(claim.lr)} it {verb}"
+        return f"at lr {num(claim.lr)} it {verb}"
     label = OPTIMIZERS[claim.optimizer].label
     if claim.optimizer in LOWER_CASE_LABELS:
         label = label[0].lower() + label[1:]
-    return f"{label} at lr {_num(claim.lr)} {verb}"
+    return f"{label} at lr {num(claim.lr)} {verb}"
 
 
 def tip(surface: Any) -> str:
@@ -219,8 +217,3 @@ def tip(surface: Any) -> str:
 def _momentum(optimizer: str, hyper: Mapping[str, float] | None) -> float:
     default = next((p.default for p in OPTIMIZERS[optimizer].params if p.name == "momentum"), 0.0)
     return float((hyper or {}).get("momentum", default))
-
-
-def _num(v: float) -> str:
-    """3 significant digits, a real minus sign."""
-    return f"{float(v):.3g}".replace("-", "−")

@@ -1,8 +1,9 @@
 """Register the built-in landscapes, in display order.
 
 The landscapes live in surfaces/quadratic.py (bowl, ravine), surfaces/classic.py (Rosenbrock,
-Himmelblau, Rastrigin, Beale, camels) and surfaces/teaching.py (wells, saddle, plateau), built
-from the helpers in surfaces/_kit.py. Builds are memoized per parameter set: surfaces are
+Himmelblau, Rastrigin, Beale, camels), surfaces/teaching.py (wells, saddle, plateau) and
+surfaces/models.py (logistic regression and a two-weight network on seeded data), built from
+the helpers in surfaces/_kit.py. Builds are memoized per parameter set: surfaces are
 immutable and some find their minima numerically when built.
 
 Far outside their plot box the functions may overflow (a polynomial at 1e60); they do not
@@ -16,7 +17,7 @@ from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
-from . import classic, quadratic, teaching
+from . import classic, models, quadratic, teaching
 from .base import Surface
 from .params import ParamSpec
 from .registry import SurfaceSpec, register
@@ -161,4 +162,37 @@ _add(
     classic.three_hump_camel,
     tip="Two shallow side valleys catch small steps; a bolder step or momentum reaches the centre.",
     tip_rates=(("gd", 0.45), ("gd", 2.0), ("momentum", 0.25)),
+)
+
+_SAMPLES = ParamSpec(
+    "n", "Data points n", 100, 100, 1000, integer=True, help="train + validation rows"
+)
+_VAL = ParamSpec("val", "Validation fraction", 0.3, 0.1, 0.5, help="held out of training")
+_SEED = ParamSpec(
+    "seed", "Data seed", 0, 0, 10_000, integer=True, help="draws the data and the split"
+)
+_add(
+    "logistic",
+    "Logistic regression on real data",
+    models.logistic,
+    _SAMPLES,
+    _VAL,
+    _SEED,
+    ParamSpec(
+        "scaled", "Scale the features", 0, 0, 1, integer=True, help="z-scores (train mean, std)"
+    ),
+    ParamSpec("ratio", "Units of feature 2", 5.0, 1.0, 20.0, log=True, help="× those of feature 1"),
+    rate_fractions=(("newton", 0.1),),  # far from the fit σ' ≈ 0: full Newton steps fly off
+    tip="Switch feature scaling on and off: unscaled, the loss is a ravine; scaled, nearly a bowl.",
+    tip_rates=(("gd", 0.15), ("gd", 2.4), ("gd", 2.9)),
+)
+_add(
+    "tiny_net",
+    "A tiny neural network: two weights",
+    models.tiny_net,
+    _SAMPLES,
+    _VAL,
+    _SEED,
+    tip="Where both weights are zero the loss is flat (a saddle): small steps linger near it.",
+    tip_rates=(("gd", 0.07), ("gd", 1.6)),
 )

@@ -400,6 +400,11 @@ REFERENCE_WORK = 25.0
 """(f, ∇f) of the built-in Himmelblau, in the same units: what `Surface.cost` = 1 means."""
 
 
+_DEFINED_OPS = frozenset(
+    {"add", "sub", "mul", "neg", "sin", "cos", "tanh", "abs", "sign", "step", "min", "max"}
+)
+
+
 class _Graph:
     """Expression DAG. A node is (op, args): args are node ids, or (value,) for "const" and
     (index,) for "var" (0 = x, 1 = y). Identical nodes share one id."""
@@ -422,6 +427,22 @@ class _Graph:
 
     def var(self, index: int) -> int:
         return self._intern("var", (index,))
+
+    def defined_everywhere(self, node: int) -> bool:
+        """True if `node` has a value at every finite (x, y): built from x, y and finite
+        constants by + − ×, sin, cos, tanh, abs, sign, step, min, max and whole powers ≥ 0.
+        Only such a node may be folded away (a − a → 0, 0·a → 0): folding x^x − x^x to 0 would
+        define f where the typed formula is not (x < 0)."""
+        op, args = self.nodes[node]
+        if op == "const":
+            return bool(np.isfinite(args[0]))
+        if op == "var":
+            return True
+        if op == "pow":
+            k = self.value(args[1])
+            whole = k is not None and k >= 0 and float(k).is_integer()
+            return whole and self.defined_everywhere(args[0])
+        return op in _DEFINED_OPS and all(self.defined_everywhere(a) for a in args)
 
     def value(self, node: int) -> float | None:
         op, args = self.nodes[node]
@@ -451,15 +472,19 @@ class _Graph:
         if name == "add" and va == 0:
             return b
         if name == "sub":
-            return self.zero if a == b else self.op("neg", b) if va == 0 else None
+            if a == b:
+                return self.zero if self.defined_everywhere(a) else None
+            return self.op("neg", b) if va == 0 else None
         if name == "mul":
-            if 0 in (va, vb):
-                return self.zero
+            if va == 0 or vb == 0:
+                return self.zero if self.defined_everywhere(b if va == 0 else a) else None
             for one, other in ((va, b), (vb, a)):
                 if one in (1, -1):
                     return other if one == 1 else self.op("neg", other)
         if name == "div":
-            return a if vb == 1 else self.zero if va == 0 else None
+            if vb == 1:
+                return a
+            return self.zero if va == 0 and self.defined_everywhere(b) else None
         if name == "pow":
             return a if vb == 1 else self.one if vb == 0 else None
         return None

@@ -595,3 +595,18 @@ def test_cost_counts_the_work_per_point():
     assert 0.5 < typed_himmelblau.cost < 1.5
     assert sines.cost > 10 * typed_himmelblau.cost
     assert make_surface("himmelblau").cost == 1.0 and make_surface("rastrigin").cost > 1
+
+
+@pytest.mark.parametrize("text", ["x^x - x^x", "0*log(x) + y^2", "0/sqrt(x) + y^2"])
+def test_folding_never_defines_f_where_the_formula_is_not(text):
+    """a − a → 0 and 0·a → 0 only for an `a` defined everywhere (Hypothesis found x^x − x^x
+    folded to 0, finite at x < 0 where x^x has no value)."""
+    s = make_formula_surface(text)
+    with np.errstate(all="ignore"):
+        f = s.f(np.array([[-0.5, 0.3], [0.5, 0.3]]))
+    assert not np.isfinite(f[0]) and np.isfinite(f[1])
+
+
+def test_folding_still_simplifies_what_is_defined_everywhere():
+    s = make_formula_surface("x^2 - x^2 + 0*sin(x) + y^2")
+    assert s.f(np.array([[-3.0, 2.0]]))[0] == 4.0

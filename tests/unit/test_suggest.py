@@ -11,6 +11,7 @@ import pytest
 from optimizers import OPTIMIZERS, make_optimizer, simulate
 from optimizers import suggest as sg
 from optimizers.diagnostics import Outcome, diagnose
+from optimizers.numbers import num
 from optimizers.stability import analyze
 from surfaces import SURFACES, Minimum, Surface, make_surface
 
@@ -29,6 +30,8 @@ EXPECTED = {
     "saddle": {C},
     "plateau": {C, CR},
     "three_hump_camel": {C, T},
+    "logistic": {C, CR},
+    "tiny_net": {C, CR},
 }
 # What each tip's rates do (in the order of surface.tip_rates).
 TIP_OUTCOMES = {
@@ -43,6 +46,8 @@ TIP_OUTCOMES = {
     "saddle": (C,),
     "plateau": (CR, C),
     "three_hump_camel": (T, C, C),
+    "logistic": (CR, C, CR),
+    "tiny_net": (CR, C),
 }
 
 
@@ -153,9 +158,9 @@ def test_every_tip_claim_is_what_running_it_does(name):
     assert not re.search(r"\d", surface.tip), "the prose must not carry numbers"
     for claim in claims:
         # re-run independently at the printed rate: the printed outcome and step are real
-        printed = f"lr {sg._num(claim.lr)}"
-        assert printed in text
-        _, d = run(surface, claim.optimizer, float(printed[3:]), surface.start, surface.steps)
+        assert f"lr {num(claim.lr)}" in text
+        assert f"{claim.lr:.3g}" == f"{claim.lr:.15g}"  # a slider rate: printed exactly
+        _, d = run(surface, claim.optimizer, claim.lr, surface.start, surface.steps)
         assert Outcome(int(d.kind[0])) is claim.outcome
         if claim.outcome in (C, T, Outcome.DIVERGED):
             assert f" {int(d.steps[0])} step" in text or f"step {int(d.steps[0])}" in text
