@@ -171,8 +171,10 @@ def scene_query(s: Settings) -> str:
 
 
 def for_lesson(name: str) -> Question:
+    """The lesson's question (without "press ▶": a phone has no play button) and choices."""
     lesson = LESSONS[name]
-    return Question(lesson.question, ASKS[name].choices, None, scene_query(lesson.settings), name)
+    prompt = lesson.question.removesuffix(" Predict, then press ▶.")
+    return Question(prompt, ASKS[name].choices, None, scene_query(lesson.settings), name)
 
 
 def for_scene(s: Settings) -> Question:

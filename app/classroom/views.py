@@ -111,11 +111,11 @@ def teacher_view(state: ClassState, secret: str) -> None:
     left, right = st.columns([3, 1], vertical_alignment="center")
     with left:
         st.markdown(
-            f"### Join on your phone: **{plain(join_url)}**  \nor scan the code · class "
+            f"#### Join on your phone: **{plain(join_url)}**  \nor scan the code · class "
             f"code **{state.code}**"
         )
-    right.image(qr_svg(join_url), width=170)
-    st.markdown(f"## {state.number}. {plain(state.question.prompt)}")
+    right.image(qr_svg(join_url), width=150)
+    st.markdown(f"### {state.number}. {plain(state.question.prompt)}")
     if state.question.kind == "choice":
         st.markdown("  \n".join(f"**{k}** — {plain(t)}" for k, t in state.question.choices))
     _live_counts(state.code, state.number, state.revealed)
@@ -186,8 +186,8 @@ def _live_counts(code: str, number: int, revealed: bool) -> None:
     if (state.number, state.revealed) != (number, revealed):
         st.rerun(scope="app")
     st.markdown(
-        f"<div style='font-size:1.6rem'>👥 <b data-count='joined'>{state.joined}</b> joined · "
-        f"✋ <b data-count='answered'>{state.answered}</b> answered</div>",
+        f"<div style='font-size:1.6rem'><b data-count='joined'>{state.joined}</b> joined · "
+        f"<b data-count='answered'>{state.answered}</b> answered</div>",
         unsafe_allow_html=True,
     )
     names = get_store().nicknames(code)
