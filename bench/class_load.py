@@ -105,6 +105,7 @@ class Phone:
         self.rng = random.Random(index)
         self.page = Page(url, f"class={code}", timeout)
         self.acked: str | None = None  # the choice key the app confirmed as saved
+        self.done = False  # answered (or gave up)
         self.errors: list[str] = []
         self.latencies: list[float] = []
         self.reconnects = 0
@@ -129,12 +130,14 @@ class Phone:
         radio = self.radio()
         if radio is None:
             self.errors.append("no answer choices on the page")
+            self.done = True  # gives up (an error) instead of retrying in a loop
             return
         label = self.rng.choice(list(radio.proto.options))
         start = time.perf_counter()
         result = self.page.run(radio, WidgetState(id=radio.id, string_value=label))
         self.latencies.append(time.perf_counter() - start)
         self.errors += result.exceptions
+        self.done = True
         if any(a.startswith("Saved:") for a in self.page.alerts):
             self.acked = label.split(" — ")[0]
         else:
@@ -162,20 +165,20 @@ class Phone:
                 time.sleep(0.3 * (attempt + 1))
         self.errors.append("could not reconnect")
 
-    def live(self, answer_at: float, until: float, revealed: threading.Event) -> None:
+    def live(self, answer_at: float, until: float) -> None:
         """Poll every POLL_S, answer at `answer_at`, until the reveal is seen or `until`."""
         next_poll = time.monotonic() + self.rng.uniform(0, POLL_S)
         while time.monotonic() < until:
-            due = min(next_poll, answer_at if self.acked is None else until)
+            due = min(next_poll, answer_at if not self.done else until)
             time.sleep(max(0.0, due - time.monotonic()))
             try:
-                if self.acked is None and time.monotonic() >= answer_at:
+                if not self.done and time.monotonic() >= answer_at:
                     self.answer()
                     continue
                 if time.monotonic() >= next_poll:
                     self.errors += self.page.poll()
                     next_poll += POLL_S
-                    if revealed.is_set() and any("Revealed" in a for a in self.page.alerts):
+                    if any(a.startswith("Revealed") for a in self.page.alerts):
                         self.saw_reveal = True
                         return
             except Exception:  # a dead replica: reconnect like the browser
@@ -211,7 +214,6 @@ def run_class(args: argparse.Namespace) -> dict:
         in_parallel([lambda p=p, i=i: join(p, i * step) for i, p in enumerate(phones)], 120)
         upstreams = Counter(p.page.upstream for p in phones)
         joined = store.state(started.code).joined
-        revealed = threading.Event()
         t0 = time.monotonic()
         window_end = t0 + args.window
         killer = None
@@ -226,9 +228,7 @@ def run_class(args: argparse.Namespace) -> dict:
             killer.start()
         answer_times = [t0 + p.rng.uniform(0, args.window * 0.9) for p in phones]
         threads = [
-            threading.Thread(
-                target=p.live, args=(at, window_end + args.timeout + 10, revealed), daemon=True
-            )
+            threading.Thread(target=p.live, args=(at, window_end + args.timeout + 10), daemon=True)
             for p, at in zip(phones, answer_times, strict=True)
         ]
         for t in threads:
@@ -245,7 +245,6 @@ def run_class(args: argparse.Namespace) -> dict:
             teacher.open()
             teacher.run()
             teacher.click("Reveal")
-        revealed.set()
         charts = teacher.run().elements["plotly_chart"]
         for t in threads:
             t.join(timeout=args.timeout + 15)

@@ -341,13 +341,17 @@ def tap_summary(taps: np.ndarray, end: tuple[float, float], surface) -> str:
 def student_view(state: ClassState) -> None:
     store = get_store()
     token = st.query_params.get(TOKEN_KEY)
-    try:
-        mine = store.join(state.code, token)
-    except Refused as err:
-        st.error(plain(err))
-        return
-    if mine != token:
-        st.query_params[TOKEN_KEY] = mine  # a reload or reconnect keeps this student
+    joined = st.session_state.setdefault("class_tokens", {})
+    if token is None or joined.get(state.code) != token:  # once: later reruns skip the write
+        try:
+            mine = store.join(state.code, token)
+        except Refused as err:
+            st.error(plain(err))
+            return
+        joined[state.code] = mine
+        if mine != token:
+            st.query_params[TOKEN_KEY] = mine  # a reload or reconnect keeps this student
+    mine = joined[state.code]
     st.caption(f"Class {state.code} · question {state.number}")
     name = store.nickname(state.code, mine)
     st.text_input(
@@ -412,7 +416,12 @@ def _tap_map(state: ClassState, token: str, answer: str | None) -> None:
     key, _surface = resolve_surface(s)
     landscape = compute.get_landscape(key)
     start = tuple(map(float, _surface.start if s.start is None else s.start))
-    static = list(compute.map_layers(key, start))
+    static = [  # the click grid's hover says what a tap means here
+        {**layer, "hovertemplate": "(%{x:.3g}, %{y:.3g})<br>tap: it ends here<extra></extra>"}
+        if layer.get("name") == "click to start"
+        else layer
+        for layer in compute.map_layers(key, start)
+    ]
     if answer:
         x, y = map(float, answer.split(","))
         static.append(
