@@ -141,7 +141,13 @@ class Phone:
         if any(a.startswith("Saved:") for a in self.page.alerts):
             self.acked = label.split(" — ")[0]
         else:
-            self.errors.append(f"not acknowledged: {self.page.alerts[:2]}")
+            drawn = dict(result.elements)
+            self.errors.append(
+                f"not acknowledged: alerts {self.page.alerts[:2]}, drawn {drawn}, "
+                f"sent {label!r}, reconnects {self.reconnects}, radio default "
+                f"{radio.proto.default if radio.proto.HasField('default') else None}, "
+                f"in {self.latencies[-1]:.3f} s"
+            )
 
     def reconnect(self) -> None:
         """The browser's reconnect: a new websocket (nginx moves it to a live replica), the
