@@ -377,17 +377,23 @@ def student_view(state: ClassState) -> None:
         return
     if q.kind == "choice":
         keys = [k for k, _ in q.choices]
-        st.radio(
+        pick = st.radio(
             "Your prediction",
             keys,
             index=keys.index(answer) if answer in keys else None,
             format_func=lambda k: f"{k} — {plain(dict(q.choices)[k])}",
             key=f"answer-{state.code}-{state.number}",
-            on_change=_send_choice,
-            args=(state.code, mine, state.number),
         )
     else:
-        _tap_map(state, mine, answer)
+        pick = _tap_map(state, mine, answer)
+    if pick is not None and pick != answer:
+        # The widget's value is the student's pick, stored here rather than in an on_change
+        # callback: a phone that reconnects to a new session (its replica died) restores its
+        # widget values without any callback, and that pick must be stored too.
+        try:
+            answer = store.answer(state.code, mine, state.number, pick)
+        except Refused as err:
+            st.error(plain(err))
     if answer is not None:
         shown = dict(q.choices).get(answer, answer)
         st.success(f"Saved: {plain(shown)} — you can change it until the reveal.")
@@ -400,18 +406,9 @@ def _set_nickname(code: str, token: str) -> None:
         st.session_state["answer_error"] = str(err)
 
 
-def _send_choice(code: str, token: str, number: int) -> None:
-    _send(code, token, number, st.session_state.get(f"answer-{code}-{number}"))
-
-
-def _send(code: str, token: str, number: int, value: object) -> None:
-    try:
-        get_store().answer(code, token, number, value)
-    except Refused as err:
-        st.session_state["answer_error"] = str(err)
-
-
-def _tap_map(state: ClassState, token: str, answer: str | None) -> None:
+def _tap_map(state: ClassState, token: str, answer: str | None) -> str | None:
+    """The map to tap; the tapped point "x,y" (stored at once by the selection callback, so
+    this run already marks it), or None."""
     s, _ = qs.scene_settings(state.question)
     key, _surface = resolve_surface(s)
     landscape = compute.get_landscape(key)
@@ -435,7 +432,7 @@ def _tap_map(state: ClassState, token: str, answer: str | None) -> None:
             }
         )
     spec = plots.contour_figure(landscape, [], [start], height=380, static=static)
-    st.plotly_chart(
+    event = st.plotly_chart(
         compute.chart_figure(spec),
         key=f"tap-{state.code}-{state.number}",
         on_select=lambda: _on_tap(state.code, token, state.number),
@@ -443,13 +440,24 @@ def _tap_map(state: ClassState, token: str, answer: str | None) -> None:
         config={"displayModeBar": False, "scrollZoom": False},
     )
     st.caption("Tap the map where you think the path will end.")
+    return tapped(event)
+
+
+def tapped(event) -> str | None:
+    """The first selected point of a chart's selection event as "x,y", or None."""
+    points = ((event or {}).get("selection") or {}).get("points") or []
+    if not points:
+        return None
+    return f"{float(points[0]['x']):.4g},{float(points[0]['y']):.4g}"
 
 
 def _on_tap(code: str, token: str, number: int) -> None:
-    event = st.session_state.get(f"tap-{code}-{number}") or {}
-    points = event.get("selection", {}).get("points", [])
-    if points:
-        _send(code, token, number, f"{float(points[0]['x']):.4g},{float(points[0]['y']):.4g}")
+    point = tapped(st.session_state.get(f"tap-{code}-{number}"))
+    if point is not None:
+        try:
+            get_store().answer(code, token, number, point)
+        except Refused as err:
+            st.session_state["answer_error"] = str(err)
 
 
 @st.fragment(run_every=POLL_S * 2)

@@ -121,3 +121,32 @@ def test_an_unknown_class_says_so(store):
     assert "No such class" in shown_text(at)
     at = run(**{"class": "ZZZZ"})
     assert "No class ZZZZ" in shown_text(at)
+
+
+def test_a_pick_restored_without_a_callback_is_stored(store):
+    """A phone whose replica died reconnects to a new session and its browser restores the
+    radio's value: no on_change fires, yet the pick must be stored and confirmed (the class
+    load test found such answers unacknowledged when storing hung on the callback)."""
+    started = store.start(qs.for_lesson("too_large"))
+    token = store.join(started.code)
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.query_params["class"] = started.code
+    at.query_params["me"] = token
+    at.session_state[f"answer-{started.code}-1"] = "C"  # a value the widget did not send
+    at.run()
+    assert not at.exception
+    assert store.my_answer(started.code, token, 1) == "C"
+    assert any(s.value.startswith("Saved:") for s in at.success)
+
+
+def test_a_refused_pick_says_why_and_stores_nothing(store, monkeypatch):
+    from app.classroom import store as cs
+
+    monkeypatch.setattr(cs, "ANSWERS_PER_MINUTE", 1)
+    started = store.start(qs.for_lesson("too_large"))
+    at = run(**{"class": started.code})
+    token = at.query_params["me"]
+    at.radio[0].set_value("A").run()
+    at.radio[0].set_value("B").run()
+    assert "at most 1 a minute" in shown_text(at)
+    assert store.my_answer(started.code, token, 1) == "A"
