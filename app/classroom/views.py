@@ -108,14 +108,19 @@ def teacher_view(state: ClassState, secret: str) -> None:
     join_url = f"{base_url()}?class={state.code}"
     if st.session_state.pop("show_teacher_link", False):
         _teacher_link_dialog(state.code, secret)
-    left, right = st.columns([3, 1], vertical_alignment="center")
-    with left:
-        st.markdown(
-            f"#### Join on your phone: **{plain(join_url)}**  \nor scan the code · class "
-            f"code **{state.code}**"
-        )
-    right.image(qr_svg(join_url), width=150)
-    st.markdown(f"### {state.number}. {plain(state.question.prompt)}")
+    if state.revealed:  # the results need the room: the join line shrinks to a caption
+        st.caption(f"Class {state.code} · join at {plain(join_url)}")
+    else:
+        left, right = st.columns([3, 1], vertical_alignment="center")
+        with left:
+            st.markdown(
+                f"#### Join on your phone: **{plain(join_url)}**  \nor scan the code · class "
+                f"code **{state.code}**"
+            )
+        right.image(qr_svg(join_url), width=150)
+    st.markdown(
+        f"{'####' if state.revealed else '###'} {state.number}. {plain(state.question.prompt)}"
+    )
     if state.question.kind == "choice":
         st.markdown("  \n".join(f"**{k}** — {plain(t)}" for k, t in state.question.choices))
     _live_counts(state.code, state.number, state.revealed)
