@@ -15,7 +15,7 @@ import pytest
 
 from app.classroom.questions import ASKS
 
-from .conftest import APP, ROOT, free_port, wait_idle, wait_plotted
+from .conftest import APP, ROOT, free_port, wait_idle
 from .conftest import wait_healthy as wait_server
 
 pytestmark = pytest.mark.e2e
@@ -82,6 +82,7 @@ def test_a_class_joins_answers_and_sees_the_reveal(class_server, browser):
         wait_count(teacher, "joined", 0)
         assert secret not in teacher.content()  # never on the projector view
         qr = teacher.locator("img[src^='data:image/svg+xml']")
+        qr.wait_for(timeout=10_000)
         assert qr.count() == 1 and qr.bounding_box()["width"] > 100
 
         students = []
@@ -111,19 +112,19 @@ def test_a_class_joins_answers_and_sees_the_reveal(class_server, browser):
         assert count(teacher, "answered") == "3"
 
         teacher.get_by_role("button", name="Reveal").click()
+        traces = """() => [...document.querySelectorAll('.js-plotly-plot')]
+                      .flatMap(g => g._fullData || [])"""
+        teacher.wait_for_function(  # the distribution and the run's map, both drawn
+            f"""() => {{ const t = ({traces})(), has = k => t.some(x => x.type === k);
+                        return has('bar') && has('contour'); }}""",
+            timeout=60_000,
+        )
         wait_idle(teacher)
-        wait_plotted(teacher)
         bars = teacher.evaluate(
-            """() => [...document.querySelectorAll('.js-plotly-plot')]
-                 .flatMap(g => g._fullData || []).filter(t => t.type === 'bar')
-                 .map(t => ({x: [...t.x], y: [...t.y]}))"""
+            f"""() => ({traces})().filter(t => t.type === 'bar')
+                       .map(t => ({{x: [...t.x], y: [...t.y]}}))"""
         )
         assert bars == [{"x": ["A", "B", "C", "D"], "y": [0, 2, 0, 1]}]
-        contour = teacher.evaluate(
-            """() => [...document.querySelectorAll('.js-plotly-plot')]
-                 .some(g => (g._fullData || []).some(t => t.type === 'contour'))"""
-        )
-        assert contour  # the run's map
         teacher.get_by_text("What happened").wait_for()
         teacher.get_by_text(CHOICE_D).first.wait_for()
         for page in students:  # every phone follows within the poll interval
