@@ -42,7 +42,7 @@ LESSON_LIST = (
         "further than the last, and the run blows up. The boundary is lr = 2/λ_max = 0.5.",
         "The two rates differ by only 0.15. Will both reach the minimum? Predict, then press ▶.",
         racers=(_gd(0.45), _gd(0.6)),
-        steps=40,
+        steps=100,
     ),
     _lesson(
         "too_small",
@@ -108,10 +108,10 @@ LESSON_LIST = (
         "descent needs a tiny rate to survive the walls and then crawls along the floor. "
         "Momentum builds speed along the floor; Adam divides each coordinate by its recent "
         "gradient size, so its steps stay about lr long whatever the slope.",
-        "Which one reaches (1, 1) first, and which one never gets there in 1 000 steps?",
+        "Which one reaches (1, 1) first, and which one never gets there in 2 000 steps?",
         surface="rosenbrock",
         racers=(_gd(0.001), _momentum(0.001, 0.9), make_racer("adam", 0.05)),
-        steps=1000,
+        steps=2000,
     ),
     _lesson(
         "unscaled",

@@ -18,6 +18,7 @@ from surfaces import Surface
 from . import compute, controls, heap, narration, plots
 from . import settings as cfg
 from .budget import affordable_steps
+from .classroom import views as classroom
 from .components.map import map_component, standalone_html
 from .components.map import payload as map_payload
 from .lab_views import LAB_VIEWS
@@ -406,6 +407,8 @@ def header(s: Settings, url_warnings: bool) -> None:
 
 def main() -> None:
     st.set_page_config(page_title="Descent Lab", page_icon=":material/landscape:", layout="wide")
+    if classroom.page():  # ?class=K7Q2: a class's projector or phone view instead of the lab
+        return
     load_scene_from_url()
     s = controls.sidebar()
     s = normalise_start(cfg.replace(s, view=current_view()), _surface_or_none(s))
@@ -413,6 +416,7 @@ def main() -> None:
     first = st.session_state.setdefault("first_query", query)
     st.markdown(PAGE_CSS + (PRESENT_CSS if s.present else ""), unsafe_allow_html=True)
     header(s, url_warnings=query == first)  # the link's problems, until the scene changes
+    classroom.start_button(s)  # the sidebar's "Start a class" from this scene
     if query != st.query_params.to_dict():
         st.query_params.from_dict(query)
     VIEWS[s.view][1](s)

@@ -11,6 +11,7 @@ and the time until the rerun's `script_finished` is one latency sample.
     python bench/load.py --sessions 30 --duration 60 --replicas 2 --nginx
     python bench/load.py --memory-steps 1,10,30 --duration 30
     python bench/load.py --url http://127.0.0.1:8501 --sessions 5 --duration 15
+    python bench/load.py class --students 100 --kill-replica   # class mode (bench/class_load.py)
 
 Without --url the server(s) are started on loopback and stopped at the end. Everything
 is bounded in time; the run stops by itself. `--check` exits 1 when a target is missed
@@ -257,6 +258,7 @@ class Session:
         self.page_hash = ""
         self.widgets: dict[str, Widget] = {}
         self.states: dict[str, WidgetState] = {}
+        self.auto_reruns: dict[str, float] = {}  # fragment id -> seconds between its reruns
         self.ws: websocket.WebSocket | None = None
 
     def open(self) -> None:
@@ -315,6 +317,10 @@ class Session:
             kind = msg.WhichOneof("type")
             if kind == "new_session":
                 self.page_hash = msg.new_session.page_script_hash
+            elif kind == "page_info_changed":  # the app set st.query_params: the new URL
+                self.query = msg.page_info_changed.query_string
+            elif kind == "auto_rerun":  # a fragment with run_every: the browser polls it
+                self.auto_reruns[msg.auto_rerun.fragment_id] = msg.auto_rerun.interval
             elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
                 element = msg.delta.new_element
                 elements[element.WhichOneof("type")] += 1
@@ -1082,6 +1088,11 @@ def print_summary(result: dict) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["class"]:  # class mode: `python bench/load.py class --help`
+        from bench.class_load import main as class_main
+
+        return class_main(argv[1:])
     args = parse_args(argv)
     meta = run_meta(args)
     print(header(meta), flush=True)

@@ -86,11 +86,18 @@ def wait_healthy(base_url: str, procs: list[subprocess.Popen], timeout: float = 
     raise TimeoutError(f"{base_url} not healthy after {timeout:.0f} s")
 
 
-def start_process(cmd: list[str], log_path: Path) -> subprocess.Popen:
-    """Start cmd in its own process group, output to log_path."""
+def start_process(
+    cmd: list[str], log_path: Path, env: dict[str, str] | None = None
+) -> subprocess.Popen:
+    """Start cmd in its own process group, output to log_path (`env` added to ours)."""
     with open(log_path, "wb") as log:
         return subprocess.Popen(
-            cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            cmd,
+            cwd=REPO,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            env={**os.environ, **(env or {})},
         )
 
 
@@ -187,9 +194,16 @@ class Deployment:
 
 @contextmanager
 def deployment(
-    app: Path, replicas: int = 1, nginx: bool = False, workdir: Path | None = None
+    app: Path,
+    replicas: int = 1,
+    nginx: bool = False,
+    workdir: Path | None = None,
+    database_url: str | None = None,
 ) -> Iterator[Deployment]:
-    """Start `replicas` Streamlit servers (+ nginx); stop them all on exit."""
+    """Start `replicas` Streamlit servers (+ nginx); stop them all on exit.
+
+    `database_url` (DESCENT_DATABASE_URL) makes every replica keep its classes in that
+    database (PostgreSQL: one class shared across replicas)."""
     if replicas > 1 and not nginx:
         raise ValueError("several replicas need nginx in front (--nginx)")
     with ExitStack() as stack:
@@ -199,7 +213,8 @@ def deployment(
         dep = Deployment(url="")
         ports = [free_port() for _ in range(replicas)]
         for i, port in enumerate(ports, 1):
-            proc = start_process(streamlit_command(app, port), workdir / f"replica-{i}.log")
+            env = {"DESCENT_DATABASE_URL": database_url} if database_url else None
+            proc = start_process(streamlit_command(app, port), workdir / f"replica-{i}.log", env)
             stack.callback(stop_process, proc)
             dep.processes[f"replica-{i}"] = proc
         procs = list(dep.processes.values())
@@ -225,9 +240,25 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--replicas", type=int, default=2)
     ap.add_argument("--nginx", action=argparse.BooleanOptionalAction, default=True)
     ap.add_argument("--for", dest="seconds", type=float, default=600, help="stop after (s)")
+    ap.add_argument(
+        "--postgres",
+        action="store_true",
+        help="a throwaway PostgreSQL cluster (deploy/postgres.py) shared by the replicas",
+    )
     args = ap.parse_args(argv)
-    with deployment(args.app.resolve(), args.replicas, args.nginx) as dep:
+    with ExitStack() as stack:
+        url = None
+        if args.postgres:
+            sys.path.insert(0, str(REPO))  # run as a script: deploy/ is not yet a package root
+            from deploy.postgres import cluster
+
+            url = stack.enter_context(cluster())
+        dep = stack.enter_context(
+            deployment(args.app.resolve(), args.replicas, args.nginx, database_url=url)
+        )
         print(f"Descent Lab on {dep.url}  ({args.replicas} replica(s)); Ctrl-C to stop", flush=True)
+        if url:
+            print(f"classes in {url}", flush=True)
         with suppress(KeyboardInterrupt):
             time.sleep(args.seconds)
     return 0
