@@ -153,9 +153,7 @@ def diagnose(
     )
 
 
-def _almost_there(
-    surface: Any, nearest: Array | None, d: Array, d0: Array, loss: Array
-) -> Array:
+def _almost_there(surface: Any, nearest: Array | None, d: Array, d0: Array, loss: Array) -> Array:
     """(B,) bool: d ≤ NEAR·d_0 and f − f_m ≤ NEAR_LOSS·(f(x_0) − f_m) for the nearest minimum
     (value f_m): a run this close is closing in, even where ∇f is tiny (a flat minimum), so it
     is CRAWLING ("almost there"), never STALLED on a plateau."""
