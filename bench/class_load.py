@@ -251,7 +251,8 @@ def run_class(args: argparse.Namespace) -> dict:
             teacher.open()
             teacher.run()
             teacher.click("Reveal")
-        charts = teacher.run().elements["plotly_chart"]
+        drawn = teacher.run().elements  # the distribution (Plotly) and the run's map (component)
+        charts = drawn["plotly_chart"] + drawn["bidi_component"]
         for t in threads:
             t.join(timeout=args.timeout + 15)
         state = store.state(started.code)
