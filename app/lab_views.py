@@ -8,10 +8,8 @@ becomes a warning and the default. Figures come from the pure builders in lab_pl
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,10 +18,11 @@ import streamlit as st
 
 from optimizers import OPTIMIZERS, POLICIES
 from optimizers.lab import DEFAULT_LRS, decade_grid, parse_lr_grid
-from optimizers.lab_maps import UNDEFINED, Progress
+from optimizers.lab_maps import UNDEFINED
 
 from . import compute, controls, lab_compute, lab_plots, plots
-from .budget import affordable_steps
+from .budget import affordable_steps, ladder, snap
+from .gate import Refused
 from .markup import plain
 from .scene import resolve_surface, run_from_start, start_of
 from .settings import LR_MAX, LR_MIN, Racer, Settings, fmt
@@ -194,32 +193,7 @@ def chart(spec: dict, key: str) -> None:
     st.plotly_chart(figure, key=key, config=CONFIG)
 
 
-@contextlib.contextmanager
-def progress_bar(what: str, unit: str) -> Iterator[Progress]:
-    """An `on_chunk(done, total)` callback for a cached heavy computation: it draws an
-    st.progress bar here ("{what}: {done} of {total} {unit}…"), removed when the block ends.
-
-    The bar shows only between the first finished chunk and the last (0 < done < total): a
-    cache hit never calls the callback, and a one-chunk job is over too soon to need a bar, so
-    neither flashes one. The callback runs inside the cached function, where st.cache_data
-    records every element written in order to replay it on later hits: an element of a block
-    made outside cannot be replayed (CacheReplayClosureError on the next hit, streamlit#10025)
-    and a bar made inside would be replayed. So the bar is updated in a copy of the caller's
-    context, taken before the call: Streamlit keeps its recording state in context variables,
-    and there none is active.
-    """
-    slot = st.empty()
-    caller = contextvars.copy_context()
-
-    def on_chunk(done: int, total: int) -> None:
-        if 0 < done < total:
-            text = f"{what}: {done:,} of {total:,} {unit}…"
-            caller.run(slot.progress, done / total, text=text)
-
-    try:
-        yield on_chunk
-    finally:
-        slot.empty()
+STEP_LADDER = ladder(10, 2000)  # the step counts heavy views run (budget.affordable_steps)
 
 
 # --------------------------------------------------------------------------- sweep
@@ -287,22 +261,26 @@ def render_sweep(s: Settings) -> None:
     st.caption(f"Optimizer: **{racer_label(s)}** — its rate is replaced by each rate of the grid.")
     asked = int(st.session_state["sweep_steps"])
     steps = affordable_steps(
-        asked, surface.cost, f"A sweep of {asked:,} steps", "Fewer steps will do it as asked."
-    )
+        asked, surface.cost, f"A sweep of {asked:,} steps", "Fewer steps will do it as asked.",
+        grid=STEP_LADDER,
+    )  # fmt: skip
     warmup = min(s.warmup, steps - 1)
     if warmup != s.warmup:
         st.caption(
             f":warning: The sidebar's warm-up ({s.warmup} steps) is longer than this sweep "
             f"({steps} steps): using {warmup}."
         )
-    ran = run_from_start(s, surface, lambda start: lab_compute.sweep(
-        key, r.optimizer, r.hyper, s.policy, s.policy_params, warmup,
-        tuple(float(x) for x in rates), tuple(start), steps,
-    ))  # fmt: skip
+    try:
+        ran = run_from_start(s, surface, lambda start: lab_compute.sweep(
+            key, r.optimizer, r.hyper, s.policy, s.policy_params, warmup,
+            tuple(float(x) for x in rates), tuple(start), steps,
+        ))  # fmt: skip
+    except Refused:
+        return
     if ran is None:
         return
     start, result = ran
-    panels = lab_plots.sweep_panels(result)
+    panels = result.panels
     land = compute.get_landscape(key, lab_compute.PANEL_GRID)
     chart(lab_plots.sweep_panels_figure(land, panels, start), "sweep_panels")
     chart(
@@ -490,9 +468,12 @@ def render_basins(s: Settings) -> None:
         f"{n} × {n} starts × {asked:,} steps",
         "A lower resolution allows more steps.",
         rows=n * n,
+        grid=STEP_LADDER,
     )
-    with progress_bar(f"Basin map, {steps:,} steps from each start", "starts") as on_chunk:
-        result = lab_compute.basins(key, r.optimizer, r.hyper, float(r.lr), n, steps, on_chunk)
+    try:
+        result = lab_compute.basins(key, r.optimizer, r.hyper, float(r.lr), n, steps)
+    except Refused:
+        return
     minima = [(m.point, m.value) for m in surface.minima]
     land = compute.get_landscape(key)
     chart(
@@ -556,11 +537,14 @@ def render_phase(s: Settings) -> None:
         f"{n} × {n} (lr, μ) pairs × {asked:,} steps",
         "A coarser grid allows more steps.",
         rows=n * n,
+        grid=STEP_LADDER,
     )
-    with progress_bar(f"Phase diagram, {steps:,} steps each", "(lr, μ) pairs") as on_chunk:
+    try:
         ran = run_from_start(
-            s, surface, lambda start: lab_compute.phase(key, tuple(start), n, steps, on_chunk)
+            s, surface, lambda start: lab_compute.phase(key, tuple(start), n, steps)
         )
+    except Refused:
+        return
     if ran is None:
         return
     result = ran[1]
@@ -752,6 +736,27 @@ def sgd_controls() -> None:
     c4.number_input("Data seed", min_value=0, max_value=10_000, step=1, key="sgd_seed")
 
 
+SGD_SIZES = {"data points": ladder(10, 2000), "batch": ladder(1, 2000), "runs": ladder(2, 100)}
+
+
+def sgd_sizes(n: int, noise: float, seed: int, batch: int, runs: int) -> tuple:
+    """(n, noise, seed, batch, runs) as the view runs them: sizes snapped to 1–2–5 values and
+    the noise to 0.1 (like the widgets' steps), so near-identical requests share one result; a
+    caption says so when that differs from what was asked."""
+    asked = {"data points": n, "batch": batch, "runs": runs}
+    ran = {k: snap(v, SGD_SIZES[k]) for k, v in asked.items()}
+    snapped_noise = round(noise, 1)
+    changed = [f"{ran[k]:,} {k} (asked: {asked[k]:,})" for k in asked if ran[k] != asked[k]]
+    if snapped_noise != noise:
+        changed.append(f"noise σ {snapped_noise:g} (asked: {noise:g})")
+    if changed:
+        st.caption(
+            f"Running with {', '.join(changed)}: this view runs sizes of 1, 2, 5, 10, 20, 50 … "
+            "so that near-identical requests share one result on this shared server."
+        )
+    return ran["data points"], snapped_noise, seed, ran["batch"], ran["runs"]
+
+
 def render_sgd(s: Settings) -> None:
     intro(
         "**Mini-batch SGD on a real model.** Fit a line y = w·x + b to the data. The map is the "
@@ -764,17 +769,17 @@ def render_sgd(s: Settings) -> None:
     sgd_controls()
     publish(SGD_PARAMS)
     st_ = st.session_state
-    n, noise, seed = int(st_["sgd_n"]), float(st_["sgd_noise"]), int(st_["sgd_seed"])
-    batch = int(st_["sgd_batch"])
+    n, noise, seed, batch, runs = sgd_sizes(
+        int(st_["sgd_n"]),
+        float(st_["sgd_noise"]),
+        int(st_["sgd_seed"]),
+        int(st_["sgd_batch"]),
+        int(st_["sgd_runs"]),
+    )
     if batch > n:
         st.warning(f"The batch ({batch}) cannot be larger than the data ({n}); using {n}.")
         batch = n
-    lr, runs, asked, decay = (
-        float(st_["sgd_lr"]),
-        int(st_["sgd_runs"]),
-        int(st_["sgd_steps"]),
-        st_["sgd_decay"],
-    )
+    lr, asked, decay = float(st_["sgd_lr"]), int(st_["sgd_steps"]), st_["sgd_decay"]
     # Each step of each run draws its batch from all n points: a fan costs runs × n × steps.
     steps = affordable_steps(
         asked,
@@ -782,18 +787,22 @@ def render_sgd(s: Settings) -> None:
         f"{runs} runs × {n:,} data points × {asked:,} steps",
         "Fewer runs or data points allow more steps.",
         rows=runs * n,
+        grid=STEP_LADDER,
     )
     surface, land = lab_compute.regression(n, noise, seed)
-    fans = {
-        name: lab_compute.fan(n, noise, seed, lr, batch, runs, steps, name)
-        for name in ("constant", decay)
-    }
+    try:
+        fans = {
+            name: lab_compute.fan(n, noise, seed, lr, batch, runs, steps, name)
+            for name in ("constant", decay)
+        }
+    except Refused:
+        return
     titles = {"constant": f"constant rate {lr:g}", decay: f"{POLICIES[decay].label} from {lr:g}"}
     colours = {"constant": CONSTANT_COLOUR, decay: DECAY_COLOUR}
     start = surface.start
     chart(
         lab_plots.sgd_fans_figure(
-            land, [(titles[k], colours[k], f.trajectory.positions) for k, f in fans.items()], start
+            land, [(titles[k], colours[k], f.positions) for k, f in fans.items()], start
         ),
         "sgd_fans",
     )
@@ -815,7 +824,7 @@ def render_sgd(s: Settings) -> None:
         w_star, b_star = surface.minima[0].point
         lines = [("least squares", "#111111", w_star, b_star)]
         for k, f in fans.items():
-            w, b = np.median(f.trajectory.positions[-1], axis=0)
+            w, b = np.median(f.positions[-1], axis=0)
             lines.append((f"median of {titles[k]}", colours[k], float(w), float(b)))
         chart(lab_plots.data_figure(data.x, data.y, lines), "sgd_data")
 
