@@ -30,7 +30,7 @@ from optimizers.lab import (
     sgd_fan,
 )
 from optimizers.lab_compare import stability_at_minimum
-from optimizers.lab_maps import Progress
+from optimizers.lab_maps import Progress, chunk_size
 from optimizers.lab_sgd import runs_seed
 from surfaces import Surface
 from surfaces.data import RegressionData, make_regression_data, regression_surface
@@ -42,6 +42,7 @@ from .plots import Landscape, sample_landscape
 
 PANEL_GRID = 60  # samples per side of the small-multiple contours (light figures)
 MB = 2**20
+HEAVY_MEMORY = 16 * MB  # trajectory history alive at once in one heavy job (same CPU as 64 MB)
 
 
 class SweepView(NamedTuple):
@@ -132,7 +133,8 @@ def basins(
     on_chunk: Progress | None = None,
 ) -> BasinMap:
     rule = make_optimizer(optimizer, **dict(hyper))
-    return basin_map(get_surface(key), rule, lr, n, steps, on_chunk=on_chunk)
+    rows = chunk_size(steps, HEAVY_MEMORY)
+    return basin_map(get_surface(key), rule, lr, n, steps, chunk=rows, on_chunk=on_chunk)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -173,7 +175,8 @@ def phase_map(
 ) -> PhaseDiagram:
     surface = get_surface(key)
     lrs, mus = phase_grid(surface, n)
-    return phase_diagram(surface, start, lrs, mus, steps, on_chunk=on_chunk)
+    rows = chunk_size(steps, HEAVY_MEMORY)
+    return phase_diagram(surface, start, lrs, mus, steps, chunk=rows, on_chunk=on_chunk)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
