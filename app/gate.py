@@ -192,7 +192,7 @@ class RateLimit:
             while times and times[0] <= now - self.window:
                 times.popleft()
             if len(times) >= self.per_minute:
-                return times[0] + self.window - now
+                return times[0] + self.window - now if times else self.window
             times.append(now)
             if len(self._times) > 10_000:  # forget idle owners
                 self._times = {k: v for k, v in self._times.items() if v and v[-1] > now - 60}
@@ -323,7 +323,8 @@ def wait_for(job: Job, bar: Any, what: str, unit: str) -> None:
             continue
         ahead = GATE.ahead(job)
         if ahead is not None:
-            frame = (0.0, f"{what}: waiting for a free slot ({ahead} ahead)…")
+            place = f"{ahead} ahead" if ahead else "next in line"
+            frame = (0.0, f"{what}: waiting for a free slot ({place})…")
         else:
             done, total = job.progress
             if not 0 < done < total:
