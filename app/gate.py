@@ -5,8 +5,9 @@ is a second or two of CPU, and a few of them at once make every student's cheap 
 
 - `Gate`: at most `slots` heavy jobs run at a time (worker threads), at most `queue` wait (FIFO);
   one key is computed once however many sessions ask for it (they share the job); a session has
-  at most one job: its next request replaces it, and a job nobody waits for any more is cancelled
-  (cooperatively: its progress callback raises `Cancelled` at the next chunk);
+  at most one job: its next request replaces it. A queued job nobody waits for any more is
+  dropped; a running one finishes into the cache only while no other job waits for a slot, else
+  it is cancelled (cooperatively: its progress callback raises `Cancelled` at the next chunk);
 - `RateLimit`: at most `per_minute` new heavy jobs per session in any 60 s;
 - `ResultCache`: a bounded LRU (entries and bytes) of what the views draw, keyed on primitives;
 - `heavy(...)`: a decorator that puts all of it around a pure computation `fn(..., on_chunk)`;
@@ -91,6 +92,7 @@ class Gate:
         self._waiting: collections.deque[Job] = collections.deque()
         self._jobs: dict[Hashable, Job] = {}  # queued or running, by key
         self._of_owner: dict[Hashable, Job] = {}
+        self._orphans: set[Job] = set()  # running, nobody waiting: cancelled when a slot is needed
         self._workers: list[threading.Thread] = []
         self.running = 0
         self.peak_running = 0  # most jobs ever running at once (for tests and benchmarks)
@@ -110,8 +112,12 @@ class Gate:
                 job = Job(key, fn)
                 self._jobs[key] = job
                 self._waiting.append(job)
+                if self.running >= self.slots:
+                    for orphan in list(self._orphans):
+                        self._cancel(orphan)
                 self._start_workers()
                 self._lock.notify()
+            self._orphans.discard(job)
             job.owners.add(owner)
             self._of_owner[owner] = job
             return job
@@ -137,7 +143,14 @@ class Gate:
             del self._of_owner[owner]
         if job.owners or job.done.is_set():
             return
+        if job.started and not self._waiting:  # finish into the cache while no one needs the slot
+            self._orphans.add(job)
+            return
+        self._cancel(job)
+
+    def _cancel(self, job: Job) -> None:
         job.cancelled.set()
+        self._orphans.discard(job)
         self._forget(job)  # a new request for its key starts afresh
         if not job.started:  # never ran: drop it from the queue
             self._waiting.remove(job)
@@ -172,6 +185,7 @@ class Gate:
             finally:
                 with self._lock:
                     self.running -= 1
+                    self._orphans.discard(job)
                     self._forget(job)
                     job.done.set()
 
@@ -290,8 +304,14 @@ def run_heavy(
             icon=":material/hourglass_top:",
         )
         raise Refused("rate limit")
+
+    def compute(on_chunk: Progress) -> T:
+        result = fn(on_chunk)
+        cache.put(key, result)  # here, not in the caller: an abandoned job still fills the cache
+        return result
+
     try:
-        job = GATE.submit(key, fn, owner)
+        job = GATE.submit(key, compute, owner)
     except Refused:
         st.warning(
             f"{what}: the server is busy with other students' large computations. Try again in "
@@ -305,9 +325,7 @@ def run_heavy(
     finally:
         GATE.release(job, owner)
         bar.empty()
-    result = job.outcome()
-    cache.put(key, result)
-    return result
+    return job.outcome()
 
 
 def wait_for(job: Job, bar: Any, what: str, unit: str) -> None:

@@ -114,6 +114,31 @@ def test_one_key_is_computed_once_for_every_session_that_asks():
     assert calls == [1]
 
 
+def test_an_abandoned_job_finishes_while_nobody_needs_its_slot():
+    """A student who leaves mid-map (or a dropped connection) does not waste the work done so
+    far: the job goes on into the cache, and the next request for that map joins it."""
+    g = Gate(slots=1, queue=4)
+    started, release = threading.Event(), threading.Event()
+    job = g.submit("map", stopper(started, release), owner="gone")
+    assert started.wait(WAIT)
+    g.release(job, "gone")
+    assert not job.cancelled.is_set()
+    assert g.submit("map", stopper(started, release), owner="next") is job
+    release.set()
+    assert job.done.wait(WAIT) and job.outcome() < 1000
+
+
+def test_an_abandoned_job_gives_its_slot_to_a_waiting_one():
+    g = Gate(slots=1, queue=4)
+    started, release = threading.Event(), threading.Event()
+    job = g.submit("map", stopper(started, release), owner="gone")
+    assert started.wait(WAIT)
+    g.release(job, "gone")
+    other = g.submit("another map", lambda on_chunk: "drawn", owner="student")
+    assert job.done.wait(WAIT) and other.done.wait(WAIT)
+    assert job.cancelled.is_set() and other.outcome() == "drawn"
+
+
 def test_a_full_queue_refuses():
     g = Gate(slots=1, queue=1)
     started, release = threading.Event(), threading.Event()
