@@ -64,7 +64,7 @@ def sweep_view(result: Sweep) -> SweepView:
 
 @gate.heavy(
     max_entries=64,
-    max_bytes=64 * MB,
+    max_bytes=32 * MB,
     label=lambda a: (f"Sweep of {len(a['lrs'])} rates, {a['steps']:,} steps", "steps"),
     work=lambda a: len(a["lrs"]) * a["steps"],
     keep=sweep_view,
@@ -119,7 +119,7 @@ def range_test(
 
 @gate.heavy(
     max_entries=24,
-    max_bytes=48 * MB,
+    max_bytes=24 * MB,
     label=lambda a: (f"Basin map, {a['steps']:,} steps from each start", "starts"),
     work=lambda a: a["n"] ** 2 * a["steps"],
 )
@@ -162,7 +162,7 @@ def phase(key: SurfaceKey, start: tuple[float, float], n: int, steps: int) -> Ph
 
 @gate.heavy(
     max_entries=24,
-    max_bytes=24 * MB,
+    max_bytes=8 * MB,
     label=lambda a: (f"Phase diagram, {a['steps']:,} steps each", "(lr, μ) pairs"),
     work=lambda a: a["n"] ** 2 * a["steps"],
 )
@@ -220,7 +220,7 @@ def fan_view(result: Fan) -> FanView:
 
 @gate.heavy(
     max_entries=32,
-    max_bytes=64 * MB,
+    max_bytes=32 * MB,
     label=lambda a: (f"{a['runs']} seeded runs, {a['steps']:,} steps", "steps"),
     work=lambda a: a["runs"] * a["n"] * a["steps"],
     keep=fan_view,
