@@ -736,14 +736,15 @@ def sgd_controls() -> None:
     c4.number_input("Data seed", min_value=0, max_value=10_000, step=1, key="sgd_seed")
 
 
-SGD_SIZES = {"data points": ladder(10, 2000), "batch": ladder(1, 2000), "runs": ladder(2, 100)}
+SGD_SIZES = {"data points": ladder(10, 2000), "runs": ladder(2, 100)}
 
 
 def sgd_sizes(n: int, noise: float, seed: int, batch: int, runs: int) -> tuple:
-    """(n, noise, seed, batch, runs) as the view runs them: sizes snapped to 1–2–5 values and
-    the noise to 0.1 (like the widgets' steps), so near-identical requests share one result; a
-    caption says so when that differs from what was asked."""
-    asked = {"data points": n, "batch": batch, "runs": runs}
+    """(n, noise, seed, batch, runs) as the view runs them: the sizes a fan's cost grows with
+    (data points, runs) snapped to 1–2–5 values and the noise to 0.1 (the widget's step), so
+    near-identical requests share one result; a caption says so when that differs from what
+    was asked. The batch size is the lesson itself and costs nothing: it runs as asked."""
+    asked = {"data points": n, "runs": runs}
     ran = {k: snap(v, SGD_SIZES[k]) for k, v in asked.items()}
     snapped_noise = round(noise, 1)
     changed = [f"{ran[k]:,} {k} (asked: {asked[k]:,})" for k in asked if ran[k] != asked[k]]
@@ -754,7 +755,7 @@ def sgd_sizes(n: int, noise: float, seed: int, batch: int, runs: int) -> tuple:
             f"Running with {', '.join(changed)}: this view runs sizes of 1, 2, 5, 10, 20, 50 … "
             "so that near-identical requests share one result on this shared server."
         )
-    return ran["data points"], snapped_noise, seed, ran["batch"], ran["runs"]
+    return ran["data points"], snapped_noise, seed, batch, ran["runs"]
 
 
 def render_sgd(s: Settings) -> None:
