@@ -184,6 +184,17 @@ def test_near_identical_step_counts_share_one_cache_entry():
     assert len(lab_compute.basins.cache) == 1
 
 
+def test_sgd_sizes_snap_and_the_batch_runs_as_asked():
+    lab_compute.fan.clear()
+    for n, runs in (("37", "23"), ("42", "19")):
+        at = new_app(view="sgd", sgd_n=n, sgd_runs=runs, sgd_batch="3").run()
+        assert not at.exception, [e.message for e in at.exception]
+        text = "\n".join(c.value for c in at.caption)
+        assert f"50 data points (asked: {n}), 20 runs (asked: {runs})" in text
+        assert at.query_params["sgd_n"] == n and at.query_params["sgd_batch"] == "3"
+    assert len(lab_compute.fan.cache) == 2  # the constant and the decaying fan, shared
+
+
 @pytest.fixture
 def one_slot_gate(monkeypatch):
     """The app's gate replaced by a one-slot gate whose slot a test job holds until released."""
