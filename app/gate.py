@@ -38,9 +38,17 @@ import streamlit as st
 T = TypeVar("T")
 Progress = Callable[[int, int], None]
 
-SLOTS = max(1, int(os.environ.get("DESCENT_HEAVY_SLOTS", 0)) or (os.cpu_count() or 2) - 1)
-"""Heavy jobs at once: one per core but one, so a core is always left for cheap reruns
-(DESCENT_HEAVY_SLOTS overrides)."""
+
+def default_slots(setting: str | None = None, cores: int | None = None) -> int:
+    """Heavy jobs at once: one per core but one (at least 1), so a core is always left for the
+    class's cheap reruns; DESCENT_HEAVY_SLOTS (a whole number ≥ 1) overrides."""
+    setting = os.environ.get("DESCENT_HEAVY_SLOTS") if setting is None else setting
+    if setting and setting.strip().isdigit() and int(setting) >= 1:
+        return int(setting)
+    return max(1, (cores or os.cpu_count() or 2) - 1)
+
+
+SLOTS = default_slots()
 QUEUE = 6  # heavy jobs waiting at most; more are refused with "the server is busy"
 PER_MINUTE = 12  # new heavy jobs one session may start in any 60 s
 LIGHT_WORK = 200_000  # rows × steps below which a job runs at once in the script thread

@@ -150,6 +150,12 @@ def test_a_full_queue_refuses():
     release.set()
 
 
+def test_one_slot_per_core_but_one_unless_set():
+    assert [gate.default_slots("", cores) for cores in (1, 2, 8)] == [1, 1, 7]
+    assert gate.default_slots("3", 2) == 3
+    assert gate.default_slots("zero", 2) == gate.default_slots("0", 2) == 1
+
+
 def test_rate_limit_per_session_per_minute():
     limit = RateLimit(per_minute=3)
     assert [limit.wait_s("a", now=t) for t in (0.0, 1.0, 2.0)] == [0, 0, 0]
