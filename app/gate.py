@@ -361,6 +361,20 @@ def wait_for(job: Job, bar: Any, what: str, unit: str) -> None:
             shown, drawn_at = frame, now
 
 
+def ends_view_when_refused(render: Callable[..., None]) -> Callable[..., None]:
+    """A view's render function that stops where a heavy request was refused (the page already
+    says why) instead of drawing without its result."""
+
+    @functools.wraps(render)
+    def view(*args: Any, **kwargs: Any) -> None:
+        try:
+            render(*args, **kwargs)
+        except Refused:
+            return
+
+    return view
+
+
 def heavy(
     max_entries: int,
     max_bytes: int,

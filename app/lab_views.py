@@ -22,7 +22,7 @@ from optimizers.lab_maps import UNDEFINED
 
 from . import compute, controls, lab_compute, lab_plots, plots
 from .budget import affordable_steps, ladder, snap
-from .gate import Refused
+from .gate import ends_view_when_refused
 from .markup import plain
 from .scene import resolve_surface, run_from_start, start_of
 from .settings import LR_MAX, LR_MIN, Racer, Settings, fmt
@@ -270,13 +270,10 @@ def render_sweep(s: Settings) -> None:
             f":warning: The sidebar's warm-up ({s.warmup} steps) is longer than this sweep "
             f"({steps} steps): using {warmup}."
         )
-    try:
-        ran = run_from_start(s, surface, lambda start: lab_compute.sweep(
-            key, r.optimizer, r.hyper, s.policy, s.policy_params, warmup,
-            tuple(float(x) for x in rates), tuple(start), steps,
-        ))  # fmt: skip
-    except Refused:
-        return
+    ran = run_from_start(s, surface, lambda start: lab_compute.sweep(
+        key, r.optimizer, r.hyper, s.policy, s.policy_params, warmup,
+        tuple(float(x) for x in rates), tuple(start), steps,
+    ))  # fmt: skip
     if ran is None:
         return
     start, result = ran
@@ -470,10 +467,7 @@ def render_basins(s: Settings) -> None:
         rows=n * n,
         grid=STEP_LADDER,
     )
-    try:
-        result = lab_compute.basins(key, r.optimizer, r.hyper, float(r.lr), n, steps)
-    except Refused:
-        return
+    result = lab_compute.basins(key, r.optimizer, r.hyper, float(r.lr), n, steps)
     minima = [(m.point, m.value) for m in surface.minima]
     land = compute.get_landscape(key)
     chart(
@@ -539,12 +533,7 @@ def render_phase(s: Settings) -> None:
         rows=n * n,
         grid=STEP_LADDER,
     )
-    try:
-        ran = run_from_start(
-            s, surface, lambda start: lab_compute.phase(key, tuple(start), n, steps)
-        )
-    except Refused:
-        return
+    ran = run_from_start(s, surface, lambda start: lab_compute.phase(key, tuple(start), n, steps))
     if ran is None:
         return
     result = ran[1]
@@ -791,13 +780,10 @@ def render_sgd(s: Settings) -> None:
         grid=STEP_LADDER,
     )
     surface, land = lab_compute.regression(n, noise, seed)
-    try:
-        fans = {
-            name: lab_compute.fan(n, noise, seed, lr, batch, runs, steps, name)
-            for name in ("constant", decay)
-        }
-    except Refused:
-        return
+    fans = {
+        name: lab_compute.fan(n, noise, seed, lr, batch, runs, steps, name)
+        for name in ("constant", decay)
+    }
     titles = {"constant": f"constant rate {lr:g}", decay: f"{POLICIES[decay].label} from {lr:g}"}
     colours = {"constant": CONSTANT_COLOUR, decay: DECAY_COLOUR}
     start = surface.start
@@ -831,10 +817,10 @@ def render_sgd(s: Settings) -> None:
 
 
 LAB_VIEWS: dict[str, tuple[str, Callable[[Settings], None]]] = {
-    "sweep": ("Sweep", render_sweep),
+    "sweep": ("Sweep", ends_view_when_refused(render_sweep)),
     "finder": ("LR finder", render_finder),
-    "basins": ("Basins", render_basins),
-    "phase": ("lr × μ", render_phase),
+    "basins": ("Basins", ends_view_when_refused(render_basins)),
+    "phase": ("lr × μ", ends_view_when_refused(render_phase)),
     "race": ("Race", render_race),
-    "sgd": ("SGD", render_sgd),
+    "sgd": ("SGD", ends_view_when_refused(render_sgd)),
 }
