@@ -765,9 +765,10 @@ _cold = itertools.count(random.randrange(100))
 
 
 def cold_basin_steps() -> int:
-    """A step count (400–499) this process has not asked for in its last 100 calls, so the
-    200 × 200 basin map of HEAVY_VIEW is a cache miss: 16–20 M trajectory-steps (~1 s of CPU
-    on the default landscape), near the most one request of the app may start."""
+    """A step count (400–499) this process has not asked for in its last 100 calls: the
+    cache-busting client of issue 15. Before the app snapped step counts, each made the 200 ×
+    200 basin map of HEAVY_VIEW a cache miss (16–20 M trajectory-steps, ~1 s of CPU on the
+    default landscape); now all of them run 500 steps, one cache entry."""
     return 400 + next(_cold) % 100
 
 
@@ -787,15 +788,23 @@ def is_run_end(msg: ForwardMsg) -> bool:
 
 
 def drop_during_heavy_run(
-    url: str, steps: int | None = None, reset: bool = True, timeout: float = 30
+    url: str,
+    steps: int | None = None,
+    reset: bool = True,
+    timeout: float = 30,
+    lr: float | None = None,
 ) -> dict:
-    """Open the basin view with a cold 200 × 200 map, wait until its spinner or progress bar
-    shows (the map is being computed), then drop the TCP connection without a websocket close
-    frame: with `reset` an RST (SO_LINGER 0, like a network failure), else a plain FIN. The
-    server's script thread is left computing for a session nobody reads. Returns the query,
-    whether the drop came mid-computation (`dropped`; False: the run ended first) and after
-    how many seconds."""
+    """Open the basin view with a 200 × 200 map, wait until its spinner or progress bar shows
+    (the map is being computed), then drop the TCP connection without a websocket close frame:
+    with `reset` an RST (SO_LINGER 0, like a network failure), else a plain FIN. The server's
+    script thread is left computing for a session nobody reads. The step count changes with
+    every call, as a cache-busting client would (the app snaps it: 400–499 steps are one map);
+    a gradient-descent rate `lr` no other request used makes the map really cold. Returns the
+    query, whether the drop came mid-computation (`dropped`; False: the run ended first) and
+    after how many seconds."""
     query = HEAVY_VIEW.format(steps=steps or cold_basin_steps())
+    if lr is not None:
+        query += f"&opt=gd:lr={lr:g}"
     session = Session(url, query, timeout)
     session.open()
     start = time.perf_counter()
