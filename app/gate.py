@@ -24,6 +24,7 @@ from __future__ import annotations
 import collections
 import functools
 import inspect
+import math
 import os
 import threading
 import time
@@ -308,7 +309,7 @@ def run_heavy(
         st.warning(
             f"{what}: you have started {LIMIT.per_minute} large computations in the last minute, "
             f"the most one student may on this shared server (so the class stays fast). This "
-            f"one can run in {wait:.0f} s: change a setting again then.",
+            f"one can run in {math.ceil(wait)} s: change a setting again then.",
             icon=":material/hourglass_top:",
         )
         raise Refused("rate limit")
@@ -323,7 +324,7 @@ def run_heavy(
     except Refused:
         st.warning(
             f"{what}: the server is busy with other students' large computations. Try again in "
-            "a few seconds (change a setting, or press R).",
+            "a few seconds (change a setting).",
             icon=":material/hourglass_top:",
         )
         raise
