@@ -41,12 +41,12 @@ Progress = Callable[[int, int], None]
 
 
 def default_slots(setting: str | None = None, cores: int | None = None) -> int:
-    """Heavy jobs at once: one per core but one (at least 1), so a core is always left for the
-    class's cheap reruns; DESCENT_HEAVY_SLOTS (a whole number ≥ 1) overrides."""
+    """Heavy jobs at once: one per core (NumPy's loops run outside the GIL, so each job can use
+    its own core); DESCENT_HEAVY_SLOTS (a whole number ≥ 1) overrides."""
     setting = os.environ.get("DESCENT_HEAVY_SLOTS") if setting is None else setting
     if setting and setting.strip().isdigit() and int(setting) >= 1:
         return int(setting)
-    return max(1, (cores or os.cpu_count() or 2) - 1)
+    return max(1, cores or os.cpu_count() or 1)
 
 
 SLOTS = default_slots()

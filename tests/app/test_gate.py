@@ -150,10 +150,10 @@ def test_a_full_queue_refuses():
     release.set()
 
 
-def test_one_slot_per_core_but_one_unless_set():
-    assert [gate.default_slots("", cores) for cores in (1, 2, 8)] == [1, 1, 7]
+def test_one_slot_per_core_unless_set():
+    assert [gate.default_slots("", cores) for cores in (1, 2, 8)] == [1, 2, 8]
     assert gate.default_slots("3", 2) == 3
-    assert gate.default_slots("zero", 2) == gate.default_slots("0", 2) == 1
+    assert gate.default_slots("zero", 2) == gate.default_slots("0", 2) == 2
 
 
 def test_rate_limit_per_session_per_minute():
