@@ -1,15 +1,15 @@
-"""Cached calls into the learning-rate lab (optimizers.lab), keyed on primitive arguments only.
+"""Calls into the learning-rate lab (optimizers.lab), keyed on primitive arguments only.
 
-Every cache is bounded (`max_entries`): 30+ sessions share one process. The heavy experiments
-(basin map, phase diagram) keep few entries; the results are small arrays.
-
-The heavy experiments take an unhashed `_on_chunk(done, total)` progress callback (a leading
-underscore keeps it out of the cache key): it is called only while a cold result is computed,
-never on a cache hit. The caller must draw from it outside this function's recording (see
-lab_views.progress_bar): st.cache_data replays the elements a cached function drew.
+Every cache is bounded: 30+ sessions share one process. The heavy experiments (basin map, phase
+diagram, sweep, SGD fan) go through the server's gate (app/gate.py: a bounded number at a time,
+one per session, a rate limit, the waiting message and progress bar drawn by the script thread)
+and cache what their view draws (outcome grids, the sweep's panels, the fan's paths), never
+whole trajectory histories; the light ones are st.cache_data.
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 import streamlit as st
@@ -29,19 +29,46 @@ from optimizers.lab import (
     phase_diagram,
     sgd_fan,
 )
-from optimizers.lab.chunks import Progress
+from optimizers.lab.chunks import Progress, chunk_size
 from optimizers.lab.sgd import runs_seed
 from surfaces import Surface
 from surfaces.data import RegressionData, make_regression_data, regression_surface
 
+from . import gate
 from .compute import SurfaceKey, get_surface
+from .lab_plots import SweepPanel, sweep_panels
 from .plots import Landscape, sample_landscape
 from .theory import theory_at_minimum
 
 PANEL_GRID = 60  # samples per side of the small-multiple contours (light figures)
+MB = 2**20
+HEAVY_MEMORY = 16 * MB  # trajectory history alive at once in one heavy job (same CPU as 64 MB)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+class SweepView(NamedTuple):
+    """What the sweep view draws: one panel per rate, and the theory's two rates."""
+
+    panels: list[SweepPanel]
+    lr_max_stable: float
+    lr_best: float
+
+
+def sweep_view(result: Sweep) -> SweepView:
+    """The panels as their own arrays (the trajectory history, grad norms and rates are freed)."""
+    panels = [
+        SweepPanel(p.lr, p.positions.copy(), p.loss.copy(), p.diverged_at, p.kind, p.steps)
+        for p in sweep_panels(result)
+    ]
+    return SweepView(panels, result.lr_max_stable, result.lr_best)
+
+
+@gate.heavy(
+    max_entries=64,
+    max_bytes=32 * MB,
+    label=lambda a: (f"Sweep of {len(a['lrs'])} rates, {a['steps']:,} steps", "steps"),
+    work=lambda a: len(a["lrs"]) * a["steps"],
+    keep=sweep_view,
+)
 def sweep(
     key: SurfaceKey,
     optimizer: str,
@@ -52,15 +79,18 @@ def sweep(
     lrs: tuple[float, ...],
     start: tuple[float, float],
     steps: int,
+    on_chunk: Progress | None = None,
 ) -> Sweep:
+    surface = get_surface(key)
     factory = None
     if policy != "constant" or warmup:
 
         def factory(rates):
             return make_policy(policy, rates, steps, warmup_steps=warmup, **dict(policy_params))
 
-    rule = make_optimizer(optimizer, **dict(hyper))
-    return lr_sweep(get_surface(key), rule, np.array(lrs), start, steps, factory)
+    return lr_sweep(
+        surface, make_optimizer(optimizer, **dict(hyper)), np.array(lrs), start, steps, factory
+    )
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -91,7 +121,12 @@ def range_test(
     )
 
 
-@st.cache_data(max_entries=24, show_spinner=False)
+@gate.heavy(
+    max_entries=24,
+    max_bytes=24 * MB,
+    label=lambda a: (f"Basin map, {a['steps']:,} steps from each start", "starts"),
+    work=lambda a: a["n"] ** 2 * a["steps"],
+)
 def basins(
     key: SurfaceKey,
     optimizer: str,
@@ -102,48 +137,58 @@ def basins(
     policy: str = "constant",
     policy_params: tuple = (),
     warmup: int = 0,
-    _on_chunk: Progress | None = None,
+    on_chunk: Progress | None = None,
 ) -> BasinMap:
     """The basin map at `lr`, under `policy` after `warmup` steps (as the sidebar's runs)."""
     rule = make_optimizer(optimizer, **dict(hyper))
     rate = None
     if policy != "constant" or warmup:
         rate = make_policy(policy, lr, steps, warmup_steps=warmup, **dict(policy_params))
-    return basin_map(get_surface(key), rule, lr, n, steps, policy=rate, on_chunk=_on_chunk)
-
-
-def _limit(stab) -> float:
-    return float("nan") if stab is None else float(stab.lr_max_stable)
+    rows = chunk_size(steps, HEAVY_MEMORY, lr_history=rate is not None)
+    return basin_map(
+        get_surface(key), rule, lr, n, steps, policy=rate, chunk=rows, on_chunk=on_chunk
+    )
 
 
 def gd_limit(key: SurfaceKey) -> float:
     """2/λ_max at the global minimum (NaN without one, or where the theory does not apply)."""
-    return _limit(theory_at_minimum(key))
+    stab = theory_at_minimum(key)
+    return float("nan") if stab is None else float(stab.lr_max_stable)
 
 
 def phase_grid(key: SurfaceKey, n: int) -> tuple[np.ndarray, np.ndarray] | None:
-    """Rates from 2/λ_max/100 to 2.5·2/λ_max (past the μ = 0.95 limit), μ from 0 to 0.95."""
-    stab = theory_at_minimum(key)
-    if stab is None or not np.isfinite(stab.lr_max_stable):
+    """Rates from 2/λ_max/100 to 2.5·2/λ_max (past the μ = 0.95 limit), μ from 0 to 0.95;
+    None where there is no stability limit to draw."""
+    limit = gd_limit(key)
+    if not np.isfinite(limit):
         return None
-    limit = float(stab.lr_max_stable)
     return np.geomspace(limit / 100, 2.5 * limit, n), np.linspace(0.0, 0.95, n)
 
 
-@st.cache_data(max_entries=24, show_spinner=False)
-def phase(
+def phase(key: SurfaceKey, start: tuple[float, float], n: int, steps: int) -> PhaseDiagram | None:
+    """The lr × μ diagram, or None on a landscape without a stability limit to draw."""
+    if phase_grid(key, n) is None:
+        return None
+    return phase_map(key, start, n, steps)
+
+
+@gate.heavy(
+    max_entries=24,
+    max_bytes=8 * MB,
+    label=lambda a: (f"Phase diagram, {a['steps']:,} steps each", "(lr, μ) pairs"),
+    work=lambda a: a["n"] ** 2 * a["steps"],
+)
+def phase_map(
     key: SurfaceKey,
     start: tuple[float, float],
     n: int,
     steps: int,
-    _on_chunk: Progress | None = None,
-) -> PhaseDiagram | None:
+    on_chunk: Progress | None = None,
+) -> PhaseDiagram:
     surface = get_surface(key)
-    grid = phase_grid(key, n)
-    if grid is None:
-        return None
-    lrs, mus = grid
-    return phase_diagram(surface, start, lrs, mus, steps, on_chunk=_on_chunk)
+    lrs, mus = phase_grid(key, n)
+    rows = chunk_size(steps, HEAVY_MEMORY)
+    return phase_diagram(surface, start, lrs, mus, steps, chunk=rows, on_chunk=on_chunk)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -176,7 +221,25 @@ def regression(n: int, noise: float, seed: int) -> tuple[Surface, Landscape]:
     return surface, land
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+class FanView(NamedTuple):
+    """What the SGD view draws of a fan: the (T+1, K, 2) paths, the loss band, the spread."""
+
+    positions: np.ndarray
+    band: np.ndarray
+    final_spread: float
+
+
+def fan_view(result: Fan) -> FanView:
+    return FanView(result.trajectory.positions.copy(), result.band, result.final_spread)
+
+
+@gate.heavy(
+    max_entries=32,
+    max_bytes=32 * MB,
+    label=lambda a: (f"{a['runs']} seeded runs, {a['steps']:,} steps", "steps"),
+    work=lambda a: a["runs"] * a["n"] * a["steps"],
+    keep=fan_view,
+)
 def fan(
     n: int,
     noise: float,
@@ -186,6 +249,7 @@ def fan(
     runs: int,
     steps: int,
     policy: str,
+    on_chunk: Progress | None = None,
 ) -> Fan:
     """K seeded mini-batch GD runs at `lr` under `policy` (its default parameters).
 

@@ -8,10 +8,8 @@ becomes a warning and the default. Figures come from the pure builders in lab_pl
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,10 +19,10 @@ import streamlit as st
 from optimizers import OPTIMIZERS, POLICIES
 from optimizers.lab import DEFAULT_LRS, decade_grid, parse_lr_grid
 from optimizers.lab.basins import UNDEFINED
-from optimizers.lab.chunks import Progress
 
 from . import compute, controls, lab_compute, lab_plots, plots
-from .budget import affordable_steps
+from .budget import affordable_steps, ladder, snap
+from .gate import ends_view_when_refused
 from .markup import plain
 from .scene import resolve_surface, run_from_start, start_of
 from .settings import LR_MAX, LR_MIN, Racer, Settings, fmt
@@ -236,32 +234,7 @@ def chart(spec: dict, key: str) -> None:
     st.plotly_chart(figure, key=key, config=CONFIG)
 
 
-@contextlib.contextmanager
-def progress_bar(what: str, unit: str) -> Iterator[Progress]:
-    """An `on_chunk(done, total)` callback for a cached heavy computation: it draws an
-    st.progress bar here ("{what}: {done} of {total} {unit}…"), removed when the block ends.
-
-    The bar shows only between the first finished chunk and the last (0 < done < total): a
-    cache hit never calls the callback, and a one-chunk job is over too soon to need a bar, so
-    neither flashes one. The callback runs inside the cached function, where st.cache_data
-    records every element written in order to replay it on later hits: an element of a block
-    made outside cannot be replayed (CacheReplayClosureError on the next hit, streamlit#10025)
-    and a bar made inside would be replayed. So the bar is updated in a copy of the caller's
-    context, taken before the call: Streamlit keeps its recording state in context variables,
-    and there none is active.
-    """
-    slot = st.empty()
-    caller = contextvars.copy_context()
-
-    def on_chunk(done: int, total: int) -> None:
-        if 0 < done < total:
-            text = f"{what}: {done:,} of {total:,} {unit}…"
-            caller.run(slot.progress, done / total, text=text)
-
-    try:
-        yield on_chunk
-    finally:
-        slot.empty()
+STEP_LADDER = ladder(10, 2000)  # the step counts heavy views run (budget.affordable_steps)
 
 
 # --------------------------------------------------------------------------- sweep
@@ -329,8 +302,9 @@ def render_sweep(s: Settings) -> None:
     st.caption(f"Optimizer: **{racer_label(s)}** — its rate is replaced by each rate of the grid.")
     asked = int(st.session_state["sweep_steps"])
     steps = affordable_steps(
-        asked, surface.cost, f"A sweep of {asked:,} steps", "Fewer steps will do it as asked."
-    )
+        asked, surface.cost, f"A sweep of {asked:,} steps", "Fewer steps will do it as asked.",
+        grid=STEP_LADDER,
+    )  # fmt: skip
     warmup = fitted_warmup(s, steps, "this sweep")
     ignored_settings(s, "noise")
     ran = run_from_start(s, surface, lambda start: lab_compute.sweep(
@@ -340,7 +314,7 @@ def render_sweep(s: Settings) -> None:
     if ran is None:
         return
     start, result = ran
-    panels = lab_plots.sweep_panels(result)
+    panels = result.panels
     land = compute.get_landscape(key, lab_compute.PANEL_GRID)
     chart(lab_plots.sweep_panels_figure(land, panels, start), "sweep_panels")
     chart(
@@ -544,14 +518,13 @@ def render_basins(s: Settings) -> None:
         f"{n} × {n} starts × {asked:,} steps",
         "A lower resolution allows more steps.",
         rows=n * n,
+        grid=STEP_LADDER,
     )
     warmup = fitted_warmup(s, steps, "this basin map")
     ignored_settings(s, "noise")
-    with progress_bar(f"Basin map, {steps:,} steps from each start", "starts") as on_chunk:
-        result = lab_compute.basins(
-            key, r.optimizer, r.hyper, float(r.lr), n, steps,
-            s.policy, s.policy_params, warmup, on_chunk,
-        )  # fmt: skip
+    result = lab_compute.basins(
+        key, r.optimizer, r.hyper, float(r.lr), n, steps, s.policy, s.policy_params, warmup
+    )
     minima = [(m.point, m.value) for m in surface.minima]
     land = compute.get_landscape(key)
     chart(
@@ -616,12 +589,10 @@ def render_phase(s: Settings) -> None:
         f"{n} × {n} (lr, μ) pairs × {asked:,} steps",
         "A coarser grid allows more steps.",
         rows=n * n,
+        grid=STEP_LADDER,
     )
     ignored_settings(s, "policy", "warmup", "noise")
-    with progress_bar(f"Phase diagram, {steps:,} steps each", "(lr, μ) pairs") as on_chunk:
-        ran = run_from_start(
-            s, surface, lambda start: lab_compute.phase(key, tuple(start), n, steps, on_chunk)
-        )
+    ran = run_from_start(s, surface, lambda start: lab_compute.phase(key, tuple(start), n, steps))
     if ran is None:
         return
     result = ran[1]
@@ -844,6 +815,28 @@ def sgd_controls() -> None:
     c4.number_input("Data seed", min_value=0, max_value=10_000, step=1, key="sgd_seed")
 
 
+SGD_SIZES = {"data points": ladder(10, 2000), "runs": ladder(2, 100)}
+
+
+def sgd_sizes(n: int, noise: float, seed: int, batch: int, runs: int) -> tuple:
+    """(n, noise, seed, batch, runs) as the view runs them: the sizes a fan's cost grows with
+    (data points, runs) snapped to 1–2–5 values and the noise to 0.1 (the widget's step), so
+    near-identical requests share one result; a caption says so when that differs from what
+    was asked. The batch size is the lesson itself and costs nothing: it runs as asked."""
+    asked = {"data points": n, "runs": runs}
+    ran = {k: snap(v, SGD_SIZES[k]) for k, v in asked.items()}
+    snapped_noise = round(noise, 1)
+    changed = [f"{ran[k]:,} {k} (asked: {asked[k]:,})" for k in asked if ran[k] != asked[k]]
+    if snapped_noise != noise:
+        changed.append(f"noise σ {snapped_noise:g} (asked: {noise:g})")
+    if changed:
+        st.caption(
+            f"Running with {', '.join(changed)}: this view runs sizes of 1, 2, 5, 10, 20, 50 … "
+            "so that near-identical requests share one result on this shared server."
+        )
+    return ran["data points"], snapped_noise, seed, batch, ran["runs"]
+
+
 def render_sgd(s: Settings) -> None:
     intro(
         "**Mini-batch SGD on a real model.** Fit a line y = w·x + b to the data. The map is the "
@@ -856,17 +849,17 @@ def render_sgd(s: Settings) -> None:
     sgd_controls()
     publish(SGD_PARAMS)
     st_ = st.session_state
-    n, noise, seed = int(st_["sgd_n"]), float(st_["sgd_noise"]), int(st_["sgd_seed"])
-    batch = int(st_["sgd_batch"])
+    n, noise, seed, batch, runs = sgd_sizes(
+        int(st_["sgd_n"]),
+        float(st_["sgd_noise"]),
+        int(st_["sgd_seed"]),
+        int(st_["sgd_batch"]),
+        int(st_["sgd_runs"]),
+    )
     if batch > n:
         st.warning(f"The batch ({batch}) cannot be larger than the data ({n}); using {n}.")
         batch = n
-    lr, runs, asked, decay = (
-        float(st_["sgd_lr"]),
-        int(st_["sgd_runs"]),
-        int(st_["sgd_steps"]),
-        st_["sgd_decay"],
-    )
+    lr, asked, decay = float(st_["sgd_lr"]), int(st_["sgd_steps"]), st_["sgd_decay"]
     # Each step of each run draws its batch from all n points: a fan costs runs × n × steps.
     steps = affordable_steps(
         asked,
@@ -874,6 +867,7 @@ def render_sgd(s: Settings) -> None:
         f"{runs} runs × {n:,} data points × {asked:,} steps",
         "Fewer runs or data points allow more steps.",
         rows=runs * n,
+        grid=STEP_LADDER,
     )
     surface, land = lab_compute.regression(n, noise, seed)
     fans = {
@@ -885,7 +879,7 @@ def render_sgd(s: Settings) -> None:
     start = surface.start
     chart(
         lab_plots.sgd_fans_figure(
-            land, [(titles[k], colours[k], f.trajectory.positions) for k, f in fans.items()], start
+            land, [(titles[k], colours[k], f.positions) for k, f in fans.items()], start
         ),
         "sgd_fans",
     )
@@ -907,18 +901,18 @@ def render_sgd(s: Settings) -> None:
         w_star, b_star = surface.minima[0].point
         lines = [("least squares", "#111111", w_star, b_star)]
         for k, f in fans.items():
-            w, b = np.median(f.trajectory.positions[-1], axis=0)
+            w, b = np.median(f.positions[-1], axis=0)
             lines.append((f"median of {titles[k]}", colours[k], float(w), float(b)))
         chart(lab_plots.data_figure(data.x, data.y, lines), "sgd_data")
 
 
 LAB_VIEWS: dict[str, tuple[str, Callable[[Settings], None]]] = {
-    "sweep": ("Sweep", render_sweep),
+    "sweep": ("Sweep", ends_view_when_refused(render_sweep)),
     "finder": ("LR finder", render_finder),
-    "basins": ("Basins", render_basins),
-    "phase": ("lr × μ", render_phase),
+    "basins": ("Basins", ends_view_when_refused(render_basins)),
+    "phase": ("lr × μ", ends_view_when_refused(render_phase)),
     "race": ("Race", render_race),
-    "sgd": ("SGD", render_sgd),
+    "sgd": ("SGD", ends_view_when_refused(render_sgd)),
 }
 LAB_PARAMS: dict[str, tuple[LabParam, ...]] = {  # each view's own URL keys
     "sweep": SWEEP_PARAMS,

@@ -66,6 +66,9 @@ RUN_DONE = {
     ForwardMsg.FINISHED_WITH_COMPILE_ERROR,
 }
 TARGETS = {"errors": 0, "p95_s": 2.0, "peak_rss_mb": 1536, "late_share": 0.05}
+# With --abuse, against the same class without abusers (measured first, or --baseline): the
+# class's p95 stays within 1.5× the clean run's and 0.5 s, the peak memory within 1.2×.
+ABUSE_TARGETS = {"p95_ratio": 1.5, "p95_s": 0.5, "peak_ratio": 1.2}
 
 
 # ----------------------------------------------------------------------------- widgets
@@ -768,9 +771,10 @@ _cold = itertools.count(random.randrange(100))
 
 
 def cold_basin_steps() -> int:
-    """A step count (400–499) this process has not asked for in its last 100 calls, so the
-    200 × 200 basin map of HEAVY_VIEW is a cache miss: 16–20 M trajectory-steps (~1 s of CPU
-    on the default landscape), near the most one request of the app may start."""
+    """A step count (400–499) this process has not asked for in its last 100 calls: the
+    cache-busting client of issue 15. Before the app snapped step counts, each made the 200 ×
+    200 basin map of HEAVY_VIEW a cache miss (16–20 M trajectory-steps, ~1 s of CPU on the
+    default landscape); now all of them run 500 steps, one cache entry."""
     return 400 + next(_cold) % 100
 
 
@@ -790,15 +794,23 @@ def is_run_end(msg: ForwardMsg) -> bool:
 
 
 def drop_during_heavy_run(
-    url: str, steps: int | None = None, reset: bool = True, timeout: float = 30
+    url: str,
+    steps: int | None = None,
+    reset: bool = True,
+    timeout: float = 30,
+    lr: float | None = None,
 ) -> dict:
-    """Open the basin view with a cold 200 × 200 map, wait until its spinner or progress bar
-    shows (the map is being computed), then drop the TCP connection without a websocket close
-    frame: with `reset` an RST (SO_LINGER 0, like a network failure), else a plain FIN. The
-    server's script thread is left computing for a session nobody reads. Returns the query,
-    whether the drop came mid-computation (`dropped`; False: the run ended first) and after
-    how many seconds."""
+    """Open the basin view with a 200 × 200 map, wait until its spinner or progress bar shows
+    (the map is being computed), then drop the TCP connection without a websocket close frame:
+    with `reset` an RST (SO_LINGER 0, like a network failure), else a plain FIN. The server's
+    script thread is left computing for a session nobody reads. The step count changes with
+    every call, as a cache-busting client would (the app snaps it: 400–499 steps are one map);
+    a gradient-descent rate `lr` no other request used makes the map really cold. Returns the
+    query, whether the drop came mid-computation (`dropped`; False: the run ended first) and
+    after how many seconds."""
     query = HEAVY_VIEW.format(steps=steps or cold_basin_steps())
+    if lr is not None:
+        query += f"&opt=gd:lr={lr:g}"
     session = Session(url, query, timeout)
     session.open()
     start = time.perf_counter()
@@ -974,6 +986,28 @@ def check_targets(result: dict) -> list[str]:
     return missed
 
 
+def check_abuse(result: dict, clean: dict) -> list[str]:
+    """Which fair-share targets a run with --abuse misses against the clean run `clean`."""
+    missed = []
+    p95 = result["rerun_latency_s"].get("p95", float("inf"))
+    clean_p95 = clean["rerun_latency_s"].get("p95", 0.0)
+    if p95 > ABUSE_TARGETS["p95_s"]:
+        missed.append(f"p95 with abusers {p95} s > {ABUSE_TARGETS['p95_s']} s")
+    if p95 > ABUSE_TARGETS["p95_ratio"] * clean_p95:
+        missed.append(
+            f"p95 with abusers {p95} s > {ABUSE_TARGETS['p95_ratio']} × the clean run's "
+            f"{clean_p95} s"
+        )
+    peak, clean_peak = result["memory"]["total"]["peak_mb"], clean["memory"]["total"]["peak_mb"]
+    if peak > ABUSE_TARGETS["peak_ratio"] * clean_peak:
+        missed.append(
+            f"peak RSS with abusers {peak} MB > {ABUSE_TARGETS['peak_ratio']} × the clean "
+            f"run's {clean_peak} MB"
+        )
+    return missed
+
+
+_A = ABUSE_TARGETS
 CHECK_HELP = f"""\
 exit 1 when a classroom target is missed:
   errors > {TARGETS["errors"]}; rerun p95 > {TARGETS["p95_s"]} s;
@@ -982,6 +1016,10 @@ exit 1 when a classroom target is missed:
     than asked for, so the figures describe a lighter load);
   peak RSS > {TARGETS["peak_rss_mb"]} MB, or memory not measured (--url needs --pid);
   /_stcore/health not ok after the run.
+With --abuse, also against the same class without abusers (run first, on
+its own fresh server unless --url, or read from --baseline): the class's
+p95 with the abusers > {_A["p95_ratio"]}× the clean run's or > {_A["p95_s"]} s, or its
+peak RSS > {_A["peak_ratio"]}× the clean run's.
 --memory-steps runs are not checked.""".replace("%", "%%")  # argparse formats help with %
 
 
@@ -1018,6 +1056,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         const=",".join(ABUSES),
         help="hostile clients run alongside (all, or a comma list of: " + ", ".join(ABUSES) + ")",
     )
+    ap.add_argument(
+        "--baseline",
+        type=Path,
+        help="with --abuse --check: the --json of a clean run to compare with (default: run one)",
+    )
     ap.add_argument("--json", type=Path, help="write the full result here")
     ap.add_argument("--logs", type=Path, help="keep the servers' logs in this directory")
     ap.add_argument("--check", action="store_true", help=CHECK_HELP)
@@ -1027,8 +1070,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def measure(args: argparse.Namespace, url: str, pids: dict[str, int]) -> dict:
-    """Run the chosen scenario against url; the result dict."""
+def measure(
+    args: argparse.Namespace, url: str, pids: dict[str, int], abuse_names: str | None = ""
+) -> dict:
+    """Run the chosen scenario against url (`abuse_names`: the abusers, default args.abuse;
+    None: none); the result dict."""
+    abuse_names = args.abuse if abuse_names == "" else abuse_names
     opts = LoadOptions(
         interval=args.interval,
         timeout=args.timeout,
@@ -1043,10 +1090,10 @@ def measure(args: argparse.Namespace, url: str, pids: dict[str, int]) -> dict:
         return {"memory_steps": run_memory_steps(url, pids, steps, args.duration, opts)}
     abuse: list[dict] = []
     abuser = None
-    if args.abuse:
+    if abuse_names:
         until = time.monotonic() + opts.ramp + args.duration
         abuser = threading.Thread(
-            target=run_abuse_loop, args=(url, until, abuse, args.abuse.split(",")), daemon=True
+            target=run_abuse_loop, args=(url, until, abuse, abuse_names.split(",")), daemon=True
         )
         abuser.start()
     result = run_classroom(url, pids, args.sessions, args.duration, opts)
@@ -1087,6 +1134,15 @@ def print_summary(result: dict) -> None:
         print(f"abuse {item['abuse']}: {item['outcome']} (healthy: {item['healthy']})")
 
 
+def run_scenario(args: argparse.Namespace, abuse_names: str | None = "") -> dict:
+    """measure() against --url, or against fresh server(s) started for this run alone."""
+    if args.url:
+        return measure(args, args.url, {f"pid-{p}": p for p in args.pid}, abuse_names)
+    with deployment(args.app.resolve(), args.replicas, args.nginx, args.logs) as dep:
+        pids = {name: proc.pid for name, proc in dep.processes.items()}
+        return measure(args, dep.url, pids, abuse_names)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["class"]:  # class mode: `python bench/load.py class --help`
@@ -1096,14 +1152,20 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     meta = run_meta(args)
     print(header(meta), flush=True)
-    if args.url:
-        result = measure(args, args.url, {f"pid-{p}": p for p in args.pid})
-    else:
-        with deployment(args.app.resolve(), args.replicas, args.nginx, args.logs) as dep:
-            pids = {name: proc.pid for name, proc in dep.processes.items()}
-            result = measure(args, dep.url, pids)
+    clean = None
+    if args.abuse and args.check and not args.memory_steps:
+        if args.baseline:
+            clean = json.loads(args.baseline.read_text())
+        else:
+            print("the clean run first (no abusers), for --check:", flush=True)
+            clean = run_scenario(args, None)
+            print_summary(clean)
+            print("then the same class with the abusers:", flush=True)
+    result = run_scenario(args)
     meta["loadavg_1m_at_end"] = round(os.getloadavg()[0], 2)
     result = {"meta": meta, **result}
+    if clean is not None:
+        result["clean"] = {k: v for k, v in clean.items() if k != "abuse"}
     print_summary(result)
     print(
         f"load average (1 min): {meta['loadavg_1m_at_start']} at start, "
@@ -1112,6 +1174,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         args.json.write_text(json.dumps(result, indent=2, default=str))
     missed = check_targets(result) if args.check and "memory_steps" not in result else []
+    if clean is not None:
+        missed += check_abuse(result, clean)
+        lat, clean_lat = result["rerun_latency_s"], clean["rerun_latency_s"]
+        print(
+            f"with abusers / clean: p95 {lat.get('p95')} / {clean_lat.get('p95')} s, peak "
+            f"{result['memory']['total']['peak_mb']} / {clean['memory']['total']['peak_mb']} MB"
+        )
     for line in missed:
         print("MISSED:", line)
     return 1 if missed else 0

@@ -206,7 +206,7 @@ def test_phase_boundary_is_heavy_ball_theory(run_app):
 
 
 def test_phase_diagram_shows_its_progress(run_app, progress_calls):
-    lab_compute.phase.clear()
+    lab_compute.phase_map.clear()
     at = run_app(view="phase", pd_n="45", pd_steps="2000")  # 2 025 pairs, 2 chunks
     assert values(fig_with(at, "heatmap")["data"][0]["z"]).shape == (45, 45)
     assert_progress_then_cache_hit(at, progress_calls, "of 2,025 (lr, μ) pairs")
@@ -297,7 +297,8 @@ def test_sgd_band_and_decay_calms_the_noise(run_app):
     assert len(fills) == 2
     lows = [t for t in band["data"] if str(t["name"]).endswith("10 %")]
     spreads = [values(h["y"])[-1] - values(lo["y"])[-1] for lo, h in zip(lows, fills, strict=True)]
-    assert len(values(fills[0]["x"])) == 151
+    assert len(values(fills[0]["x"])) == 201  # 150 steps asked: a fan runs 1–2–5 step counts
+    assert "Running **200 steps** (asked: 150)" in captions(at)
     assert spreads[1] < spreads[0]  # constant first, decaying second
     assert len(data["data"]) == 4  # points, least squares, two medians
 
