@@ -1,6 +1,7 @@
 """The data view of a model landscape in Chromium (app/components/dataview/): it follows the
-map's playback in the browser (the same step, a moving boundary / curve, no rerun), and it fits
-the viewport on a laptop and a phone with no text cut."""
+map's playback in the browser (the same step, a moving boundary / curve, no rerun), draws the
+model where its weights put it (pixels vs the exact line / curve), has a slider of its own only
+with the 3-D view, and fits the viewport on a laptop and a phone with no text cut."""
 
 from __future__ import annotations
 
@@ -111,3 +112,47 @@ def test_the_data_view_fits_the_viewport_with_no_text_cut(open_app, surface, wid
         assert not any(bad in text for bad in ("NaN", "undefined", "Infinity", "null"))
         li = items.nth(i).bounding_box()
         assert li["x"] + li["width"] <= width + 0.5
+
+
+def distances_to_model(root, mask: np.ndarray, surface: str, p) -> np.ndarray:
+    """For each masked pixel of the plot area: its distance in pixels from the model drawn
+    exactly — the line w₁x₁ + w₂x₂ = 0, or the curve y = σ(v·tanh(w·x)) (vertically)."""
+    _, _, w, h = (float(v) for v in root.get_attribute("data-plot").split(","))
+    x0, x1, y0, y1 = (float(v) for v in root.get_attribute("data-box").split(","))
+    rows, cols = np.nonzero(mask)
+    u, v = cols + 2 + 0.5, rows + 2 + 0.5  # the crop starts 2 px inside the axes
+    xd, yd = x0 + u / w * (x1 - x0), y1 - v / h * (y1 - y0)
+    if surface == "logistic":
+        du, dv = p[0] * (x1 - x0) / w, -p[1] * (y1 - y0) / h  # d(w·x) per pixel
+        return np.abs(p[0] * xd + p[1] * yd) / np.hypot(du, dv)
+    fit = 0.5 + 0.5 * np.tanh(0.5 * p[1] * np.tanh(p[0] * xd))
+    return np.abs(yd - fit) * h / (y1 - y0)
+
+
+@pytest.mark.parametrize("surface", ["logistic", "tiny_net"])
+def test_the_model_is_drawn_where_its_weights_put_it(open_app, surface):
+    from surfaces import make_surface
+
+    page = open_app(f"?surface={surface}&steps=40")
+    data, root = wait_data(page), wait_map(page)
+    root.locator(".scrub").fill("0")  # step 0: the model at the start point
+    page.wait_for_function(f"() => ({STEPS_JS})().data === 0", timeout=10_000)
+    colour = data.locator(".dv-stats line").first.get_attribute("stroke")
+    mask = racer_pixels(plot_pixels(data), colour)
+    assert mask.sum() > 50
+    d = distances_to_model(data, mask, surface, make_surface(surface).start)
+    assert np.quantile(d, 0.95) < 3.0, f"the drawn model is off by {np.quantile(d, 0.95):.1f} px"
+
+
+def test_with_the_3d_view_the_data_view_has_a_step_slider_of_its_own(open_app):
+    page = open_app("?surface=logistic&steps=40")
+    data = wait_data(page)
+    assert data.locator(".dv-scrub").is_hidden()  # the map's step is the one control
+    page.get_by_text("3-D surface", exact=True).click()
+    page.locator(".dldata[data-scene] .dv-scrub:not([hidden])").wait_for(timeout=30_000)
+    data = page.locator(DATA).first
+    reruns = count_reruns(page)
+    data.locator(".dv-scrub").fill("7")
+    assert data.get_attribute("data-step") == "7"
+    assert data.locator(".dv-step").inner_text() == "step 7 / 40"
+    assert reruns() == 0

@@ -65,6 +65,7 @@ class ModelDataView {
     const s = header.follow && last && last.total === this.T ? last.step : this.T;
     this.root.dataset.scene = String((Number(this.root.dataset.scene) || 0) + 1);
     this.root.dataset.kind = header.kind;
+    this.root.dataset.box = header.box.join(",");
     this.step = Math.min(Math.max(Math.round(s), 0), this.T);
     this.el.scrub.value = String(this.step);
     this.layout();
