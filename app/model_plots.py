@@ -3,8 +3,9 @@ point of the map, the train/validation curves, and the sentences that read them.
 figure specs (dicts) and strings out; no Streamlit.
 
     curves_at(model, positions)                  -> Curves along a path (per step)
+    plotted_rows(model) / data_box(model)        -> where rows are drawn, the view's box
     data_figure(model, fits)                     -> the data and each fit's boundary / curve
-    curves_figure(series, mark, unit)            -> loss and accuracy, train solid, val dashed
+    curves_figure(series, unit)                  -> loss and accuracy, train solid, val dashed
     overfit_sentence / settle_sentence / finder_sentence -> one true sentence each
 """
 
@@ -69,19 +70,51 @@ def boundary_segment(w: Sequence[float], box: Sequence[float]) -> Array | None:
     return np.array([lo * d, hi * d])
 
 
-def _class_traces(x: Array, y: Array, which: str, jitter: Array | None = None) -> list[dict]:
+def plotted_rows(model) -> dict[str, tuple[Array, Array, Array]]:
+    """Where each row is drawn, by set ("train", "val"): (x, y, class). Two features: the
+    features; one feature: x and the label with a fixed jitter (±0.06) so rows do not hide
+    each other."""
+    d = model.data
+    out = {}
+    for which, x, y, seed in (("train", d.x_train, d.y_train, 1), ("val", d.x_val, d.y_val, 2)):
+        up = (
+            x[:, 1]
+            if x.shape[1] > 1
+            else y + np.random.default_rng(seed).uniform(-0.06, 0.06, len(y))
+        )
+        out[which] = (x[:, 0], up, y)
+    return out
+
+
+def axis_titles(surface) -> tuple[str, str]:
+    """The data view's axis titles: the features as the model sees them (z-scores when the
+    surface scales them), or feature x and the class on a one-feature model."""
+    if surface.model.data.x_train.shape[1] == 1:
+        return "feature x", "class · P(class 1 | x)"
+    unit = " (z-score)" if dict(surface.params).get("scaled") else ""
+    return f"feature 1{unit}", f"feature 2{unit}"
+
+
+def data_box(model) -> tuple[Array, Array]:
+    """(lo, hi) per feature: the rows' range padded by 5 %, in the data's own units."""
+    d = model.data
+    rows = np.concatenate([d.x_train, d.x_val])
+    lo, hi = rows.min(axis=0), rows.max(axis=0)
+    pad = 0.05 * (hi - lo)
+    return lo - pad, hi + pad
+
+
+def _class_traces(x: Array, y: Array, c: Array, which: str) -> list[dict]:
     """Scatter traces of one set's rows by class (validation rows drawn hollow)."""
     traces = []
     for label in (0, 1):
-        rows = y == label
-        xs = x[rows, 0]
-        ys = x[rows, 1] if x.shape[1] > 1 else label + jitter[rows]
+        rows = c == label
         traces.append(
             {
                 "type": "scatter",
                 "mode": "markers",
-                "x": f32(xs),
-                "y": f32(ys),
+                "x": f32(x[rows]),
+                "y": f32(y[rows]),
                 "name": f"class {label} · {which}",
                 "marker": {
                     "color": CLASS_COLOURS[label] if which == "train" else "rgba(0,0,0,0)",
@@ -97,28 +130,18 @@ def _class_traces(x: Array, y: Array, which: str, jitter: Array | None = None) -
     return traces
 
 
-def _jitter(n: int, seed: int) -> Array:
-    """Fixed vertical offsets (±0.06) so labels 0/1 on one axis do not hide each other."""
-    return np.random.default_rng(seed).uniform(-0.06, 0.06, n)
-
-
-def data_figure(model, fits: Sequence[tuple[str, str, Array]], height: int = 420) -> dict:
-    """The training rows (filled) and validation rows (hollow) by class, and for each fit
-    (label, colour, parameters p): logistic regression's decision boundary w·x = 0, or the
-    network's curve P(class 1 | x) = σ(v·tanh(w·x)) with its threshold ½."""
-    d = model.data
-    two_d = d.x_train.shape[1] > 1
-    if two_d:
-        traces = _class_traces(d.x_train, d.y_train, "train") + _class_traces(
-            d.x_val, d.y_val, "validation"
-        )
-    else:
-        traces = _class_traces(d.x_train, d.y_train, "train", _jitter(len(d.y_train), 1))
-        traces += _class_traces(d.x_val, d.y_val, "validation", _jitter(len(d.y_val), 2))
-    rows = np.concatenate([d.x_train, d.x_val])
-    lo, hi = rows.min(axis=0), rows.max(axis=0)
-    pad = 0.05 * (hi - lo)
-    lo, hi = lo - pad, hi + pad
+def data_figure(surface, fits: Sequence[tuple[str, str, Array]], height: int = 420) -> dict:
+    """The training rows (filled) and validation rows (hollow) by class of a model surface,
+    and for each fit (label, colour, parameters p): logistic regression's decision boundary
+    w·x = 0, or the network's curve P(class 1 | x) = σ(v·tanh(w·x)) with its threshold ½."""
+    model = surface.model
+    two_d = model.data.x_train.shape[1] > 1
+    x_title, y_title = axis_titles(surface)
+    names = {"train": "train", "val": "validation"}
+    traces = [
+        t for which, rows in plotted_rows(model).items() for t in _class_traces(*rows, names[which])
+    ]
+    lo, hi = data_box(model)
     for label, colour, p in fits:
         p = np.asarray(p, dtype=np.float64)
         if two_d:
@@ -135,12 +158,12 @@ def data_figure(model, fits: Sequence[tuple[str, str, Array]], height: int = 420
             name = f"{label}: w = {num(p[0])}, v = {num(p[1])}"
             traces.append(_line(grid, prob, name, colour))
     layout = _base_layout(height=height, margin={"l": 55, "r": 10, "t": 90, "b": 50})
-    layout["xaxis"] = {"title": {"text": "feature 1" if two_d else "feature x"}}
-    layout["xaxis"]["range"] = [float(lo[0]), float(hi[0])]
-    if two_d:
-        layout["yaxis"] = {"title": {"text": "feature 2"}, "range": [float(lo[1]), float(hi[1])]}
-    else:
-        layout["yaxis"] = {"title": {"text": "class  ·  P(class 1 | x)"}, "range": [-0.15, 1.15]}
+    layout["xaxis"] = {"title": {"text": x_title}, "range": [float(lo[0]), float(hi[0])]}
+    layout["yaxis"] = {
+        "title": {"text": y_title},
+        "range": [float(lo[1]), float(hi[1])] if two_d else [-0.15, 1.15],
+    }
+    if not two_d:
         layout["shapes"] = [_hline(0.5)]
     return {"data": traces, "layout": layout}
 
@@ -196,10 +219,10 @@ PANELS = (("loss", "Cross-entropy loss"), ("acc", "Accuracy"))
 
 
 def curves_figure(
-    series: Sequence[tuple[str, str, Curves]], mark: int | None, unit: str = "step", height=420
+    series: Sequence[tuple[str, str, Curves]], unit: str = "step", height=420
 ) -> dict:
     """Loss (top) and accuracy (below) against the step or epoch: training solid, validation
-    dashed, one colour per run; a vertical line at `mark` (the step the data view shows)."""
+    dashed, one colour per run."""
     traces = []
     for col, (which, _) in enumerate(PANELS, start=1):
         axes = {"xaxis": "x" if col == 1 else "x2", "yaxis": "y" if col == 1 else "y2"}
@@ -257,20 +280,6 @@ def curves_figure(
     layout["xaxis"]["showticklabels"] = False
     layout["xaxis2"]["title"] = {"text": unit}
     layout["yaxis2"]["range"] = [0, 1.05]
-    if mark is not None:
-        layout["shapes"] = [
-            {
-                "type": "line",
-                "xref": ref,
-                "yref": f"{yref} domain",
-                "x0": mark,
-                "x1": mark,
-                "y0": 0,
-                "y1": 1,
-                "line": {"color": "#555555", "width": 1, "dash": "dot"},
-            }
-            for ref, yref in (("x", "y"), ("x2", "y2"))
-        ]
     return {"data": traces, "layout": layout}
 
 

@@ -1,9 +1,10 @@
 """The data view under the explore map when the landscape is a model (surfaces/models.py):
-the data with each racer's model at a chosen step, train/validation curves along the paths,
+the data with each racer's model at the map's step, train/validation curves along the paths,
 sentences that read them, and training with epochs and mini-batches.
 
-The step is chosen with this panel's own slider: it does not follow the map's playback yet.
-Its training parameters round-trip through the URL like a lab view's (`Settings.extra`).
+The data view is client-side (app/components/dataview/): sent once per scene, it redraws at
+the map's step during playback with no rerun. The training parameters round-trip through the
+URL like a lab view's (`Settings.extra`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from surfaces.models import ModelSurface
 from . import compute, lab_compute
 from . import model_plots as mp
 from .budget import affordable_steps
+from .components.dataview import dataview_component
+from .components.dataview import payload as dataview_payload
 from .lab_views import chart, choice, number, publish, seed_params
 from .narration import num
 from .settings import Settings
@@ -49,42 +52,31 @@ def render_model_panel(sc) -> None:
         return
     model, s = surface.model, sc.settings
     st.markdown("##### The data and the model")
-    state = st.session_state
-    if not isinstance(state.get("model_step"), int) or not 0 <= state["model_step"] <= s.steps:
-        state["model_step"] = s.steps
-    k = st.slider(
-        "Show the models at step",
-        0,
-        s.steps,
-        key="model_step",
-        help="Each point of the map is a model; this shows the one each racer has at this step.",
-    )
-    at = [min(k, len(out.positions) - 1) for out in sc.outcomes]
-    fits = [
-        (label, colour, out.positions[i])
-        for label, colour, out, i in zip(sc.labels, sc.colours, sc.outcomes, at, strict=True)
-    ]
     curves = [mp.curves_at(model, out.positions) for out in sc.outcomes]
+    follow = (st.session_state.get("map") or "contour") == "contour"  # else no map to follow
+    blob = dataview_payload.scene_blob(
+        surface, sc.runs, curves, steps=s.steps, follow=follow, present=s.present
+    )
     left, right = st.columns(2, gap="medium")
     with left:
-        chart(mp.data_figure(model, fits), "model_data")
+        dataview_component(blob, key="model_dataview")
     with right:
         series = list(zip(sc.labels, sc.colours, curves, strict=True))
-        chart(mp.curves_figure(series, k), "model_curves")
+        chart(mp.curves_figure(series), "model_curves")
     limit = lr_limit(surface)
-    lines = []
-    for label, racer, out, c, i in zip(sc.labels, s.racers, sc.outcomes, curves, at, strict=True):
-        lines.append(
-            f"**{label}** at step {k}: accuracy {pct(c.train_acc[i])} on the training rows, "
-            f"{pct(c.val_acc[i])} on the validation rows. {mp.overfit_sentence(c)} "
-            f"{mp.settle_sentence(out.kind, racer.lr, racer.optimizer, limit)}"
-        )
+    lines = [
+        f"**{label}**: {mp.overfit_sentence(c)} "
+        f"{mp.settle_sentence(out.kind, racer.lr, racer.optimizer, limit)}"
+        for label, racer, out, c in zip(sc.labels, s.racers, sc.outcomes, curves, strict=True)
+    ]
     finder = lab_compute.range_test(sc.key, "gd", (), tuple(sc.start), 1e-7, 10.0, 100, 0.98, 4.0)
     lines.append(mp.finder_sentence(finder.suggestions["valley"], limit))
     st.markdown("\n".join(f"- {line}" for line in lines))
     st.caption(
-        "Filled marks: training rows; hollow: validation rows (never trained on). "
-        "The paths on the map use the full training set at every step."
+        "The data view follows the map's step (▶ Play, ◀ ▶, the step slider) in your browser: "
+        "each racer's model at that step, with its loss and accuracy. Filled marks: training "
+        "rows; hollow: validation rows (never trained on). The paths on the map use the full "
+        "training set at every step."
     )
     with st.expander("Train with mini-batches and epochs", expanded=False):
         render_training(sc, surface)
@@ -169,10 +161,10 @@ def render_training(sc, surface: ModelSurface) -> None:
     left, right = st.columns(2, gap="medium")
     with left:
         end = run.trajectory.positions[-1, 0]
-        chart(mp.data_figure(surface.model, [(label, sc.colours[0], end)]), "model_train_data")
+        chart(mp.data_figure(surface, [(label, sc.colours[0], end)]), "model_train_data")
     with right:
         chart(
-            mp.curves_figure([(label, sc.colours[0], per)], None, unit="epoch"),
+            mp.curves_figure([(label, sc.colours[0], per)], unit="epoch"),
             "model_train_curves",
         )
     rates = run.trajectory.lr[:, 0]

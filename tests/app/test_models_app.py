@@ -1,5 +1,5 @@
 """The model landscapes in the app: every view opens on them (no exception, no NaN/None/inf on
-screen), the data view under the explore map draws what the scene holds, the training panel
+screen), the data view under the explore map is sent what the scene holds, the training panel
 round-trips through the URL, and the two model lessons do what their text says."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from optimizers.simulate import simulate
 from optimizers.stability import analyze
 from surfaces import make_surface
 
-from .conftest import figures, values
+from .conftest import figures, map_scene
 
 MODELS = ["logistic", "tiny_net"]
 VIEWS = ["explore", "sweep", "finder", "basins", "phase", "race"]
@@ -55,41 +55,78 @@ def test_every_view_works_on_every_model(run_app, surface, view):
         assert any("costs about" in w.value for w in at.warning) or view == "race"
 
 
-def data_view(at) -> dict:
-    return next(
-        f for f in figures(at) if f["layout"]["xaxis"]["title"]["text"].startswith("feature")
-    )
+def data_scene(at) -> tuple[dict, dict[str, np.ndarray]]:
+    """The header and arrays the data view component was sent (its one binary blob)."""
+    from app.components.map.payload import unpack
+
+    (el,) = [
+        e for e in at.get("bidi_component") if e.proto.component_name == "descent_lab_dataview"
+    ]
+    return unpack(el.proto.bytes)
 
 
-def test_data_view_draws_the_boundary_of_the_path_at_the_chosen_step(run_app):
-    at = run_app(surface="logistic", opt="gd:lr=0.75", steps="40")
+def test_data_view_is_sent_the_path_thinned_like_the_map_with_its_curves(run_app):
+    at = run_app(surface="logistic", opt="gd:lr=0.75;adam:lr=0.1", steps="5000")
     no_problems(at)
+    header, a = data_scene(at)
+    _, m = map_scene(at)
+    np.testing.assert_array_equal(a["idx"], m["idx"])  # the map's thinning, the same steps
+    steps = header["steps"]  # the work budget may allow fewer than asked
+    assert len(a["idx"]) <= 2001 and a["idx"][-1] == steps and steps == m["idx"][-1]
+    assert header["kind"] == "linear" and header["follow"]
+    assert header["axes"] == ["feature 1", "feature 2"]
+    assert all(v.dtype == np.float32 for v in a.values())
     s = make_surface("logistic")
-    path = simulate(s, make_optimizer("gd"), 0.75, np.array([s.start]), 40).positions[:, 0]
-    for k in (40, 0, 7):
-        at.slider(key="model_step").set_value(k).run()
-        no_problems(at)
-        line = next(t for t in data_view(at)["data"] if t["mode"] == "lines")
-        xy = np.column_stack([values(line["x"]), values(line["y"])])
-        assert np.abs(xy @ path[k]).max() < 1e-4 * np.abs(xy).max() * np.abs(path[k]).max()
-        assert f"at step {k}:" in screen_text(at)
-    # the accuracy sentence is the per-sample count at that point
-    acc = s.model.accuracy(path[7], "val")
-    assert f"{100 * acc:.3g} % on the validation rows" in screen_text(at)
+    path = simulate(s, make_optimizer("gd"), 0.75, np.array([s.start]), steps).positions[:, 0]
+    at_idx = path[a["idx"].astype(int)]
+    np.testing.assert_allclose(np.column_stack([a["r0.w"], a["r0.v"]]), at_idx, rtol=1e-6)
+    # the loss and accuracy at each kept step are the per-sample ones at that step's weights
+    x, y = s.model.data.x_val, s.model.data.y_val
+    for k in (0, 7, len(a["idx"]) - 1):
+        w = at_idx[k]
+        z = x @ w
+        assert a["r0.val_acc"][k] == pytest.approx(np.mean((z > 0) == (y == 1)), abs=1e-6)
+        loss = np.mean([math.log1p(math.exp(zi)) - yi * zi for zi, yi in zip(z, y, strict=True)])
+        assert a["r0.val_loss"][k] == pytest.approx(loss, rel=1e-5)
+    rows = sum(len(a[f"{which}.x"]) for which in ("train", "val"))
+    assert rows == 100 and np.array_equal(a["val.c"], y)  # every row, its class
+    lo = np.concatenate([s.model.data.x_train, x]).min(axis=0)
+    assert header["box"][0] < lo[0] and header["box"][2] < lo[1]  # the rows' own units
 
 
-def test_network_data_view_draws_the_fitted_curve(run_app):
-    at = run_app(surface="tiny_net")
+def test_network_data_view_rows(run_app):
+    at = run_app(surface="tiny_net", steps="60")
     no_problems(at)
-    fig = data_view(at)
-    curve = next(t for t in fig["data"] if t["mode"] == "lines")
-    s = make_surface("tiny_net")
-    end = simulate(s, make_optimizer("gd"), 0.4, np.array([s.start]), 50).positions[-1, 0]
-    x = values(curve["x"]).astype(float)
-    expected = mp.model_probability(s.model, end, x)
-    np.testing.assert_allclose(values(curve["y"]), expected, atol=1e-6)
-    marks = [t for t in fig["data"] if t["mode"] == "markers"]
-    assert sum(len(values(t["x"])) for t in marks) == 100  # every row, train and validation
+    header, a = data_scene(at)
+    assert header["kind"] == "tanh" and header["box"][2:] == [-0.15, 1.15]
+    assert header["axes"] == ["feature x", "class · P(class 1 | x)"]
+    y = make_surface("tiny_net").model.data.y_train
+    assert np.abs(a["train.y"] - y).max() <= 0.06  # the label, jittered
+    assert np.isfinite(a["r0.w"]).all() and np.isfinite(a["r0.val_loss"]).all()
+
+
+def test_a_rate_too_high_to_settle_sends_finite_models(run_app):
+    at = run_app(surface="logistic", opt="gd:lr=10", steps="60")  # bounces across the ravine
+    no_problems(at)
+    assert "cannot settle there" in screen_text(at)
+    _, a = data_scene(at)
+    for name in ("w", "v", "train_loss", "val_loss", "train_acc", "val_acc"):
+        assert np.isfinite(a[f"r0.{name}"]).all(), name
+
+
+def test_scaled_features_are_labelled_as_z_scores(run_app):
+    at = run_app(surface="logistic:scaled=1")
+    no_problems(at)
+    header, _ = data_scene(at)
+    assert header["axes"] == ["feature 1 (z-score)", "feature 2 (z-score)"]
+
+
+def test_the_narration_reads_the_whole_run_not_one_step(run_app):
+    at = run_app(surface="logistic", opt="gd:lr=0.75", steps="40")
+    text = screen_text(at)
+    assert "**Gradient descent" in text and not re.search(r"at step \d+:", text)
+    assert "validation loss" in text and "The LR finder" in text
+    assert "follows the map's step" in text
 
 
 def test_training_panel_round_trips_and_refuses_bad_values(run_app):

@@ -493,6 +493,7 @@ class MapView {
     const whole = Math.floor(this.step);
     if (!fromScrub) this.el.scrub.value = String(whole);
     this.el.readout.textContent = `step ${whole} / ${this.T}`;
+    window.dispatchEvent(new CustomEvent("descent-lab:step", { detail: { step: whole, total: this.T } }));
     this.keep();
     this.draw();
   }
