@@ -14,7 +14,7 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from optimizers import OPTIMIZERS, make_optimizer, make_policy
+from optimizers import OPTIMIZERS, make_optimizer, make_policy, suggest
 from optimizers.diagnostics import describe, diagnose
 from optimizers.rules import sgd
 from optimizers.simulate import simulate
@@ -169,6 +169,12 @@ def run_race(s: Settings, key: SurfaceKey, start, record: bool = False) -> list[
 
 def as_run(label: str, colour: str, out: Outcome) -> Run:
     return Run(label, colour, out.positions, out.loss, out.lr, out.grad_norm, out.diverged_at)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def landscape_tip(key: SurfaceKey) -> str:
+    """The landscape's tip with its claims measured by running them ('' without a tip)."""
+    return suggest.tip(get_surface(key))
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

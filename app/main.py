@@ -298,20 +298,31 @@ def render_exports(sc: Scene, s: Settings) -> None:
     c3.code(f"{base}?{cfg.share_query_string(s)}", language=None, wrap_lines=True)
 
 
-def render_lesson(s: Settings) -> None:
-    """The lesson's question first (predict!), its explanation one click away."""
+def render_lesson(s: Settings, sc: Scene) -> None:
+    """The lesson's question first (predict!), its explanation one click away; without a
+    lesson, the landscape's own tip (its rates run on this landscape, so it is true here)."""
     lesson = LESSONS.get(s.lesson)
     if lesson is None:
         if not s.present:
-            st.caption(
-                ":material/touch_app: Try it: move the learning rate in the sidebar to **0.6** "
-                "(it diverges) or **0.02** (it crawls), add momentum to the race — or pick a "
-                "lesson."
-            )
+            st.caption(f":material/touch_app: {try_this(sc)}")
         return
     st.info(f"**{lesson.title}.** Predict first: {lesson.question}", icon=":material/psychology:")
     with st.expander("Why? Open after you have predicted and pressed ▶ Play"):
         st.markdown(lesson.explanation)
+
+
+def try_this(sc: Scene) -> str:
+    """'Try it: …' with the landscape's measured tip (optimizers.suggest.tip); the claims are
+    runs from the landscape's own start, which the sentence says when the scene starts
+    elsewhere. A landscape without a tip (a typed formula) gets advice without numbers."""
+    tip = compute.landscape_tip(sc.key)
+    if not tip:
+        return (
+            "Try it: move the learning rate in the sidebar until the path overshoots, then "
+            "until it crawls; add momentum to the race — or pick a lesson."
+        )
+    own = np.allclose(sc.start, sc.surface.start)
+    return f"Try it{'' if own else ' (from the landscape’s own start)'}: {plain(tip)}"
 
 
 def build_scene(s: Settings, key, surface: Surface) -> Scene | None:
@@ -345,7 +356,7 @@ def render_explore(s: Settings) -> None:
     sc = build_scene(s, key, surface)
     if sc is None:
         return
-    render_lesson(s)
+    render_lesson(s, sc)
     if s.present:
         controls.stage_lr_controls()
     left, right = st.columns([3, 2], gap="medium")

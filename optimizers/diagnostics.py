@@ -46,6 +46,7 @@ from enum import IntEnum
 from typing import Any, NamedTuple
 
 import numpy as np
+from surfaces import SurfaceLike
 
 from .numbers import num, plural
 from .numbers import point as _point_text
@@ -99,7 +100,7 @@ class Diagnosis(NamedTuple):
 
 
 def diagnose(
-    surface: Any, traj: Trajectory, *, tol: float = TOL, gtol: float = GRAD_TOL
+    surface: SurfaceLike, traj: Trajectory, *, tol: float = TOL, gtol: float = GRAD_TOL
 ) -> Diagnosis:
     """Classify every trajectory of `traj` (see the module docstring); no loop over the batch."""
     pos = traj.positions
@@ -153,7 +154,9 @@ def diagnose(
     )
 
 
-def _almost_there(surface: Any, nearest: Array | None, d: Array, d0: Array, loss: Array) -> Array:
+def _almost_there(
+    surface: SurfaceLike, nearest: Array | None, d: Array, d0: Array, loss: Array
+) -> Array:
     """(B,) bool: d ≤ NEAR·d_0 and f − f_m ≤ NEAR_LOSS·(f(x_0) − f_m) for the nearest minimum
     (value f_m): a run this close is closing in, even where ∇f is tiny (a flat minimum), so it
     is CRAWLING ("almost there"), never STALLED on a plateau."""
@@ -164,7 +167,7 @@ def _almost_there(surface: Any, nearest: Array | None, d: Array, d0: Array, loss
         return (d <= NEAR * d0) & (loss[-1] - f_m <= NEAR_LOSS * (loss[0] - f_m))
 
 
-def _start_distance(surface: Any, starts: Array, nearest: Array | None) -> Array:
+def _start_distance(surface: SurfaceLike, starts: Array, nearest: Array | None) -> Array:
     """(B,) distance from each start to the minimum nearest to its final point (NaN if none)."""
     if nearest is None:
         return np.full(len(starts), np.nan)
@@ -177,7 +180,7 @@ def _span(domain: Any) -> float:
     return float(max(x1 - x0, y1 - y0))
 
 
-def global_mask(surface: Any) -> Array:
+def global_mask(surface: SurfaceLike) -> Array:
     """(M,) bool over surface.minima: value within 1e-6·(1 + |f*|) of the lowest value f*."""
     values = np.array([m.value for m in surface.minima], dtype=np.float64)
     if values.size == 0:
@@ -185,7 +188,7 @@ def global_mask(surface: Any) -> Array:
     return values - values.min() <= 1e-6 * (1.0 + abs(values.min()))
 
 
-def distance_to_global(surface: Any, points: Any) -> Array:
+def distance_to_global(surface: SurfaceLike, points: Any) -> Array:
     """(B,) distance from each point (B, 2) to the NEAREST GLOBAL minimum; NaN if none listed.
 
     Himmelblau has four global minima: the distance is to the closest of them. A point resting
@@ -196,7 +199,7 @@ def distance_to_global(surface: Any, points: Any) -> Array:
     return _nearest(points, mins[global_mask(surface)])[1]
 
 
-def _nearest_minimum(surface: Any, points: Array) -> tuple[Array | None, Array]:
+def _nearest_minimum(surface: SurfaceLike, points: Array) -> tuple[Array | None, Array]:
     """(index of the nearest listed minimum, distance to it) per point; (None, NaN) if none."""
     if not surface.minima:
         return None, np.full(len(points), np.nan)
@@ -288,7 +291,7 @@ def _zigzag(pos: Array) -> Array:
     return (total > 0) & ((weight * reversed_).sum(axis=0) >= 0.5 * total)
 
 
-def _near_saddle(surface: Any, points: Array, reach: float) -> Array:
+def _near_saddle(surface: SurfaceLike, points: Array, reach: float) -> Array:
     """(B,) index of a listed saddle within `reach` of each point, −1 if none."""
     saddles = np.array(getattr(surface, "saddles", ()), dtype=np.float64).reshape(-1, 2)
     if len(saddles) == 0:
@@ -301,7 +304,7 @@ def _near_saddle(surface: Any, points: Array, reach: float) -> Array:
 # ----------------------------------------------------------------------------- in words
 
 
-def _point(p: Any, surface: Any) -> str:
+def _point(p: Any, surface: SurfaceLike) -> str:
     """A point of the map, float noise rounded to zero at the scale of its domain."""
     return _point_text(p, _span(surface.domain))
 
@@ -314,7 +317,13 @@ def _rate(lr: Any, traj: Trajectory, i: int, step: int) -> float:
 
 
 def _why_diverged(
-    surface: Any, traj: Trajectory | None, lr: Any, i: int, k: int, optimizer: str, hyper: Any
+    surface: SurfaceLike,
+    traj: Trajectory | None,
+    lr: Any,
+    i: int,
+    k: int,
+    optimizer: str,
+    hyper: Any,
 ) -> str:
     """' (lr·λ_max = … > 2 …)' when the quadratic model explains the blow-up, else ''.
 
@@ -345,7 +354,7 @@ def _why_diverged(
 def describe(
     diag: Diagnosis,
     i: int,
-    surface: Any,
+    surface: SurfaceLike,
     *,
     traj: Trajectory | None = None,
     lr: Any = None,
@@ -416,7 +425,7 @@ def describe(
 def _still_going(
     diag: Diagnosis,
     i: int,
-    surface: Any,
+    surface: SurfaceLike,
     traj: Trajectory | None,
     optimizer: str,
     hyper: Any,
@@ -451,7 +460,7 @@ def _still_going(
 
 
 def _crawl_advice(
-    surface: Any, traj: Trajectory | None, i: int, m: int, optimizer: str, hyper: Any
+    surface: SurfaceLike, traj: Trajectory | None, i: int, m: int, optimizer: str, hyper: Any
 ) -> str:
     """' — try a larger rate' unless the run's largest rate is already ≥ half its stable limit
     at the minimum (then more steps or momentum help, not a larger rate); '' when that cannot

@@ -38,6 +38,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import numpy as np
+from surfaces import SurfaceLike
 
 from .base import LRPolicy, Optimizer, from_schedule
 
@@ -74,7 +75,7 @@ class Trajectory(NamedTuple):
 
 
 def simulate(
-    surface: Any,
+    surface: SurfaceLike,
     optimizer: Optimizer,
     lr: float | Array | LRPolicy | Callable[[int], Any],
     starts: Array,
@@ -264,7 +265,7 @@ def _undefined(f: Array, g: Array) -> Array:
     return np.isnan(f) | (np.isfinite(f) & ~np.isfinite(g).all(axis=-1))
 
 
-def _fused(surface: Any) -> Callable[[Array], tuple[Array, Array]]:
+def _fused(surface: SurfaceLike) -> Callable[[Array], tuple[Array, Array]]:
     """The surface's fused (f, ∇f) if it has one (skips a method call per step)."""
     return getattr(surface, "value_and_grad", None) or surface.f_and_grad
 

@@ -37,6 +37,7 @@ from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 import numpy as np
+from surfaces import SurfaceLike
 
 from .numbers import clean, point
 from .rules import OPTIMIZERS
@@ -144,7 +145,7 @@ def bound_rule(optimizer: str, hyper: Mapping[str, float] | None = None) -> str:
     return rule.format(lam="(λ_max + wd)" if hyper.get("weight_decay") else "λ_max")
 
 
-def analyze(surface: Any, point: Any) -> Stability:
+def analyze(surface: SurfaceLike, point: Any) -> Stability:
     """Eigen-analysis of surface.hess(point) and the step sizes it implies (see module doc).
 
     Raises NoQuadraticModel where the model does not apply (non-finite Hessian, a kink).
@@ -183,7 +184,7 @@ def analyze(surface: Any, point: Any) -> Stability:
     return Stability((lo, hi), vecs, kappa, False, lr_max, nan, nan, nan)
 
 
-def _curvature_scale(surface: Any) -> float:
+def _curvature_scale(surface: SurfaceLike) -> float:
     """(median − min of f over the plot domain)/span²: the curvature of the landscape as drawn
     (0 when nothing can be sampled)."""
     (x0, x1), (y0, y1) = surface.domain
@@ -193,7 +194,7 @@ def _curvature_scale(surface: Any) -> float:
     return float(np.median(values) - values.min()) / span**2
 
 
-def _kinked(surface: Any, p: Array) -> bool:
+def _kinked(surface: SurfaceLike, p: Array) -> bool:
     """True if ‖∇f(p + r·u) − ∇f(p)‖ does not shrink like r (r = KINK_RADIUS·span, ×10) in some
     direction u: a smooth f has a change ≈ r‖Hu‖ (or less) there, a kink one of order ‖∇f‖.
     Changes at float-noise level (a flat direction of x⁴) are no evidence either way."""

@@ -115,7 +115,10 @@ def rate_scale(
 
 
 def suggest(
-    surface: Any, optimizer: str, hyper: Mapping[str, float] | None = None, start: Any = None
+    surface: SurfaceLike,
+    optimizer: str,
+    hyper: Mapping[str, float] | None = None,
+    start: Any = None,
 ) -> Suggestion:
     """The suggested rate, start and steps for `optimizer` (a name in OPTIMIZERS) on `surface`.
 
@@ -132,7 +135,7 @@ def suggest(
     return Suggestion(lr, point, steps, f"{num(fraction)} × {what}, rounded down to {num(lr)}")
 
 
-def suggested_rates(surface: Any) -> dict[str, float]:
+def suggested_rates(surface: SurfaceLike) -> dict[str, float]:
     """optimizer name -> suggested rate, for every optimizer of OPTIMIZERS at its defaults."""
     return {name: suggest(surface, name).lr for name in OPTIMIZERS}
 
@@ -148,7 +151,7 @@ class Claim(NamedTuple):
     zigzag: bool
 
 
-def tip_claims(surface: Any) -> tuple[Claim, ...]:
+def tip_claims(surface: SurfaceLike) -> tuple[Claim, ...]:
     """Run each of surface.tip_rates (optimizer, fraction of its rate scale; rounded up to the
     slider grid above the scale, down below it) from the start for surface.steps steps and report
     what happened."""
@@ -194,7 +197,7 @@ def claim_text(
     return f"{label} at lr {num(claim.lr)} {verb}"
 
 
-def tip(surface: Any) -> str:
+def tip(surface: SurfaceLike) -> str:
     """surface.tip followed by its measured claims ('' when the landscape has no tip)."""
     text = getattr(surface, "tip", "")
     claims = tip_claims(surface)

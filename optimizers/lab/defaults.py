@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
+from surfaces import SurfaceLike
 
 from optimizers.diagnostics import Outcome
 from optimizers.rules import OPTIMIZERS, make_optimizer
@@ -50,7 +51,7 @@ class SweepDefaults(NamedTuple):
 
 
 def sweep_defaults(
-    surface: Any, optimizer: str = "gd", steps: int | None = None, start: Any = None
+    surface: SurfaceLike, optimizer: str = "gd", steps: int | None = None, start: Any = None
 ) -> SweepDefaults:
     """Probe PROBE_RATES in one sweep of `steps` (default surface.steps) and keep: the two
     smallest rates that diverge (or are thrown out) above every rate that settles, the largest
@@ -107,7 +108,7 @@ class FinderDefaults(NamedTuple):
 
 
 def finder_defaults(
-    surface: Any,
+    surface: SurfaceLike,
     mins: Sequence[float] = FINDER_MINS,
     maxs: Sequence[float] = FINDER_MAXS,
     steps: int = FINDER_STEPS,
@@ -151,12 +152,12 @@ class BasinDefaults(NamedTuple):
     note: str
 
 
-def _basins_reached(surface: Any, optimizer: str, lr: float, steps: int, n: int) -> int:
+def _basins_reached(surface: SurfaceLike, optimizer: str, lr: float, steps: int, n: int) -> int:
     label = basin_map(surface, make_optimizer(optimizer), lr, n, steps).label
     return int(np.unique(label[label >= 0]).size)
 
 
-def basin_defaults(surface: Any, steps: int = 200, n: int = BASIN_PROBE) -> BasinDefaults:
+def basin_defaults(surface: SurfaceLike, steps: int = 200, n: int = BASIN_PROBE) -> BasinDefaults:
     """The first of GD, momentum, Adam at their suggested rates (then GD at 3× and 10×) whose
     n × n probe map reaches at least 2 minima; a single-minimum landscape says so."""
     minima = len(surface.minima)
@@ -201,7 +202,7 @@ class Comparison(NamedTuple):
     note: str
 
 
-def classic_comparison(surface: Any, steps: int = 200, n: int = BASIN_PROBE) -> Comparison:
+def classic_comparison(surface: SurfaceLike, steps: int = 200, n: int = BASIN_PROBE) -> Comparison:
     """GD vs momentum at GD's suggested rate, and how many starts each brings to the global
     minimum: the classic "momentum carries the ball out of the shallow wells" on Wells."""
     lr = suggest(surface, "gd").lr

@@ -11,6 +11,7 @@ from surfaces import SurfaceLike
 
 from optimizers.rules import sgd
 from optimizers.simulate import simulate
+from optimizers.stability import stable_lr
 
 from .chunks import Progress, chunk_size, row_chunks
 from .common import as_rates, repeat_start, stability_at_minimum, steps_to_tolerance
@@ -75,7 +76,9 @@ def phase_diagram(
         diverged[part] = traj.diverged_at >= 0
         del traj
     stab = stability_at_minimum(surface)
-    lam_max, gd_limit = float(stab.eigenvalues[1]), float(stab.lr_max_stable)
+    lam_max = float(stab.eigenvalues[1]) if stab is not None else float("nan")  # a kink
+    gd_limit = float(stable_lr("gd", {}, lam_max))
+    boundary = np.array([stable_lr("momentum", {"momentum": m}, lam_max) for m in momenta])
     return PhaseDiagram(
         rates,
         momenta,
@@ -83,7 +86,7 @@ def phase_diagram(
         final.reshape(shape),
         diverged.reshape(shape),
         lam_max,
-        (1.0 + momenta) * gd_limit,
+        boundary,
         gd_limit,
         float(tol),
     )

@@ -511,3 +511,21 @@ def test_the_live_scrub_follows_the_chosen_racer_and_survives_its_removal(run_ap
     at.button(key="r2:remove").click()
     settle(at)  # the chosen racer is gone: the first one is scrubbed
     assert [b["racer"] for b in map_scene(at)[0]["scrubs"]] == [0]
+
+
+@pytest.mark.parametrize("surface", ["ravine", "rosenbrock", "logistic", "formula"])
+def test_the_try_it_line_is_the_landscapes_own_measured_tip(surface):
+    """The ravine's '0.6 diverges / 0.02 crawls' was shown on every landscape; now each shows
+    its own tip, whose rates were run on it (a typed formula: advice without numbers)."""
+    from app import compute
+    from app.settings import Settings
+
+    at = new_app(surface=surface)
+    at.run()
+    caption = next(c.value for c in at.caption if "Try it" in c.value).replace("\\", "")
+    if surface == "formula":
+        assert not any(ch.isdigit() for ch in caption)
+        return
+    tip = compute.landscape_tip(compute.surface_key(Settings(surface=surface)))
+    assert tip and tip.split(":")[0][:20] in caption
+    assert ("0.6" in caption) == (surface == "ravine")
