@@ -15,6 +15,7 @@ import numpy as np
 
 from optimizers.diagnostics import Outcome, plural
 from optimizers.lab.basins import DIVERGED, NOT_CONVERGED, UNDEFINED
+from optimizers.numbers import num
 
 from .plots import (
     Landscape,
@@ -393,9 +394,9 @@ def _limit_trace(limit: float, xa: str, ya: str, y: Sequence[float], legend: boo
         "y": [float(y[0]), float(y[1])],
         "yaxis": ya,
         "xaxis": xa,
-        "name": f"2/λ_max = {limit:.3g}: GD is stable near the minimum only below it (green)",
+        "name": f"2/λ_max = {num(limit)}: GD is stable near the minimum only below it (green)",
         "line": {"color": LIMIT_COLOUR, "width": 2, "dash": "dash"},
-        "hovertemplate": f"2/λ_max = {limit:.3g}<extra></extra>",
+        "hovertemplate": f"2/λ_max = {num(limit)}<extra></extra>",
         "showlegend": legend,
         "legendgroup": "limit",
     }
@@ -457,14 +458,14 @@ def range_test_figure(
                 "mode": "markers",
                 "x": [float(rate)],
                 "y": [y],
-                "name": f"{rule}: {rate:.3g}",
+                "name": f"{rule}: {num(rate)}",
                 "marker": {
                     "color": colour,
                     "symbol": symbol,
                     "size": 15,
                     "line": {"width": 1.5, "color": "#fff"},
                 },
-                "hovertemplate": f"{rule} suggests lr = {rate:.3g}<extra></extra>",
+                "hovertemplate": f"{rule} suggests lr = {num(rate)}<extra></extra>",
             }
         )
     if stopped:
@@ -483,7 +484,7 @@ def range_test_figure(
     if np.isfinite(lr_max_stable):
         shapes.append(_stable_band(lr_max_stable))
         trace = _limit_trace(lr_max_stable, "x", "y", _span_of(loss))
-        trace["name"] = f"theory 2/λ_max = {lr_max_stable:.3g} (GD stable below, green)"
+        trace["name"] = f"theory 2/λ_max = {num(lr_max_stable)} (GD stable below, green)"
         traces.append(trace)
     layout = _base_layout(
         height=height,
@@ -522,7 +523,7 @@ def basin_categories(minima: Sequence[tuple[tuple[float, float], float]], label:
         cats.append(
             BasinLegend(
                 i,
-                f"→ minimum ({point[0]:.3g}, {point[1]:.3g}), f = {value:.3g}: {share:.0%}",
+                f"→ minimum ({num(point[0])}, {num(point[1])}), f = {num(value)}: {share:.0%}",
                 BASIN_COLOURS[i % len(BASIN_COLOURS)],
             )
         )
@@ -680,9 +681,9 @@ def phase_figure(
         "y": [float(mus[0])],
         "text": ["GD limit 2/λ_max"],
         "textposition": "top left",
-        "name": f"μ = 0 is plain GD: limit 2/λ_max = {gd_boundary:.3g}",
+        "name": f"μ = 0 is plain GD: limit 2/λ_max = {num(gd_boundary)}",
         "marker": {"symbol": "star", "size": 16, "color": "#111111"},
-        "hovertemplate": f"GD limit 2/λ_max = {gd_boundary:.3g}<extra></extra>",
+        "hovertemplate": f"GD limit 2/λ_max = {num(gd_boundary)}<extra></extra>",
     }
     step = (mus[-1] - mus[0]) / max(len(mus) - 1, 1) / 2 if len(mus) > 1 else 0.05
     layout = _base_layout(
@@ -870,7 +871,7 @@ def data_figure(
                 "mode": "lines",
                 "x": f32(grid),
                 "y": f32(w * grid + b),
-                "name": f"{name}: y = {w:.3g}·x {'+' if b >= 0 else '−'} {abs(b):.3g}",
+                "name": f"{name}: y = {num(w)}·x {'+' if b >= 0 else '−'} {num(abs(b))}",
                 "line": {
                     "color": colour,
                     "width": 2.5,

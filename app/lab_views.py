@@ -19,6 +19,8 @@ import streamlit as st
 from optimizers import OPTIMIZERS, POLICIES
 from optimizers.lab import DEFAULT_LRS, decade_grid, parse_lr_grid
 from optimizers.lab.basins import UNDEFINED
+from optimizers.numbers import num
+from optimizers.stability import stable_lr
 
 from . import compute, controls, lab_compute, lab_plots, plots
 from .budget import affordable_steps, ladder, snap
@@ -249,7 +251,7 @@ ZOOM_FACTORS = (1.5, 1.1, 1.0, 0.9, 0.5, 0.1)
 
 def zoom_to_limit(limit: float) -> None:
     """Button callback: rates around GD's stability limit 2/λ_max."""
-    st.session_state["sweep_lrs"] = ", ".join(f"{limit * k:.3g}" for k in ZOOM_FACTORS)
+    st.session_state["sweep_lrs"] = ", ".join(f"{limit * k:.3g}" for k in ZOOM_FACTORS)  # read back
 
 
 def reset_sweep() -> None:
@@ -324,9 +326,9 @@ def render_sweep(s: Settings) -> None:
     )  # fmt: skip
     if math.isfinite(result.lr_max_stable):
         st.caption(
-            f"Near the minimum the steepest curvature is λ_max = {2 / result.lr_max_stable:.3g}: "
-            f"gradient descent is stable only for lr < 2/λ_max = {result.lr_max_stable:.3g}; the "
-            f"best fixed rate there is 2/(λ_min + λ_max) = {result.lr_best:.3g}."
+            f"Near the minimum the steepest curvature is λ_max = {num(2 / result.lr_max_stable)}: "
+            f"gradient descent is stable only for lr < 2/λ_max = {num(result.lr_max_stable)}; the "
+            f"best fixed rate there is 2/(λ_min + λ_max) = {num(result.lr_best)}."
         )
     elif no_theory(key):
         st.caption(f"{NO_THEORY}: no green band.")
@@ -433,7 +435,7 @@ def finder_buttons(result) -> None:
         used = min(max(lr, LR_MIN), LR_MAX)
         note = "" if used == lr else f" (clamped to {used:g})"
         col.button(
-            f"{rule}: lr {lr:.3g}{note} → Explore",
+            f"{rule}: lr {num(lr)}{note} → Explore",
             key=f"send_{rule}",
             on_click=send_to_explore,
             args=(used,),
@@ -618,9 +620,10 @@ def render_phase(s: Settings) -> None:
         ),
         "phase_chart",
     )  # fmt: skip
+    heavy_ball_09 = stable_lr("momentum", {"momentum": 0.9}, result.lam_max)
     st.caption(
-        f"λ_max = {result.lam_max:.3g} at the minimum: plain GD diverges above 2/λ_max = "
-        f"{result.gd_boundary:.3g}; with μ = 0.9 the limit is {3.8 / result.lam_max:.3g}. "
+        f"λ_max = {num(result.lam_max)} at the minimum: plain GD diverges above 2/λ_max = "
+        f"{num(result.gd_boundary)}; with μ = 0.9 the limit is {num(heavy_ball_09)}. "
         f"'Converged' means f − f* < {result.tol:g} and staying there."
     )
 
@@ -894,7 +897,7 @@ def render_sgd(s: Settings) -> None:
         spread = {k: f.final_spread for k, f in fans.items()}
         st.caption(
             "Spread of the final loss across runs (90 % − 10 %): "
-            f"constant {spread['constant']:.3g}, decaying {spread[decay]:.3g}."
+            f"constant {num(spread['constant'])}, decaying {num(spread[decay])}."
         )
     with right:
         data = lab_compute.regression_data(n, noise, seed)
