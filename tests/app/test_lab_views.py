@@ -16,7 +16,7 @@ from optimizers import make_optimizer
 from optimizers.lab import DEFAULT_LRS, RACE_CRITERION, fair_race, lr_range_test
 from surfaces import make_surface
 
-from .conftest import figures, map_figure, values
+from .conftest import figures, map_figure, map_scene, values
 
 
 def fig_with(at, trace_type: str) -> dict:
@@ -235,6 +235,10 @@ def test_race_tunes_every_rate_on_the_grid_and_states_the_rule(run_app):
 def test_race_at_one_shared_rate(run_app):
     at = run_app(view="race", race_opts="gd,adam", race_mode="same", race_lr="0.05")
     assert list(at.dataframe[0].value["lr"]) == [0.05, 0.05]
+    header, _ = map_scene(at)  # the race's map: the component, no rate scrub, its own title
+    assert [r["label"] for r in header["runs"]] == ["Gradient descent · lr 0.05", "Adam · lr 0.05"]
+    assert header["scrubs"] == [] and header["title"] == "A fair race"
+    assert "race_mode=same" in header["query"]
     assert "Every optimizer runs at lr 0.05." in captions(at)
     assert "Criterion" not in captions(at)
 

@@ -12,6 +12,8 @@
 // the pointer, a drag pans the zoomed map, "Reset" (key 0) shows the whole domain again; the
 // landscape is re-rendered from the grid for the zoomed box. Theme: the colours come from
 // Streamlit's --st-* CSS variables; a change of theme redraws every layer.
+// For tests and bench/browser.py the root's data-* attributes say what is drawn (data-step,
+// data-view, data-plot, …) and when: data-mounted-at / data-drawn-at, ms since navigation.
 
 const SPEEDS_BASE_SECONDS = 8; // at 1× a whole run plays in about 8 s
 const MIN_SPS = 4;
@@ -201,8 +203,10 @@ class MapView {
     this.el.scrubs.replaceChildren(...header.scrubs.map((sc, j) => this.scrubBlock(sc, j)));
     this.el.scrub.max = String(this.T);
     this.step = this.atEnd ? this.T : Math.min(this.step, this.T);
-    const kv = this.view || this.keptView, b = header.box;
-    this.view = kv && kv[0] >= b[0] && kv[1] <= b[1] && kv[2] >= b[2] && kv[3] <= b[3] ? kv : b.slice();
+    // a new scene on the same domain keeps the zoom; another domain starts whole
+    const kept = this.view ? { box: this.viewBox, view: this.view } : this.keptView || {};
+    this.viewBox = header.box.join(",");
+    this.view = kept.box === this.viewBox ? kept.view : header.box.slice();
     this.keptView = null;
     const d = this.root.dataset;
     d.bytes = String(size);
@@ -212,6 +216,7 @@ class MapView {
     this.root.dataset.scene = String((Number(this.root.dataset.scene) || 0) + 1);
     this.legend();
     this.layout();
+    d.drawnAt ??= performance.now().toFixed(0); // ms since the page's navigation began
   }
 
   seriesOf(idx, i, prefix, diverged, row) {
@@ -598,7 +603,8 @@ class MapView {
   keep() {
     KEPT.set(this.key, {
       step: this.step, atEnd: this.atEnd, playing: this.playing,
-      speed: this.el.speed.value, loop: this.el.loop.checked, view: this.view,
+      speed: this.el.speed.value, loop: this.el.loop.checked,
+      view: { box: this.viewBox, view: this.view },
     });
   }
 
@@ -841,6 +847,7 @@ function mountMap(component) {
   let view = VIEWS.get(parentElement);
   if (!view) {
     view = new MapView(parentElement, key || "map");
+    view.root.dataset.mountedAt ??= performance.now().toFixed(0);
     VIEWS.set(parentElement, view);
   }
   view.trigger = setTriggerValue || null;
