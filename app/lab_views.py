@@ -12,6 +12,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 import numpy as np
 import streamlit as st
@@ -24,6 +25,8 @@ from optimizers.stability import stable_lr
 
 from . import compute, controls, lab_compute, lab_plots, plots
 from .budget import affordable_steps, ladder, snap
+from .components.map import clicked_start, map_component
+from .components.map import payload as map_payload
 from .gate import ends_view_when_refused
 from .markup import plain
 from .scene import resolve_surface, run_from_start, start_of
@@ -695,6 +698,27 @@ def race_hyper_caption(names: Sequence[str], hypers: Sequence[tuple]) -> str:
     return f"Hyperparameters from the sidebar: {', '.join(own)}; torch's defaults for the others."
 
 
+RACE_MAP = "race_map"
+
+
+def race_map(land: plots.Landscape, runs: list[plots.Run], start, steps: int) -> None:
+    """The race on the client-side map: playback in the browser (the landscape stays drawn),
+    no rate scrub (no single racer to scrub); a click sets the start, as in explore."""
+    query = urlencode(st.query_params.to_dict(), safe=":,;=*")
+    present = controls.valid_flag("present")
+    blob = map_payload.scene_blob(
+        land, runs, start, steps=steps, query=query, title="A fair race", present=present
+    )
+    box = land.box
+
+    def on_start() -> None:
+        point = clicked_start(RACE_MAP, box)
+        if point is not None:
+            controls.set_start(point)
+
+    map_component(blob, key=RACE_MAP, on_start=on_start)
+
+
 def render_race(s: Settings) -> None:
     intro(
         "**A fair race.** Comparing optimizers at one shared rate is unfair: every method has its "
@@ -749,7 +773,7 @@ def render_race(s: Settings) -> None:
     land = compute.get_landscape(key)
     left, right = st.columns([5, 6], gap="medium")
     with left:
-        chart(plots.contour_figure(land, runs, [start], height=560), "race_map")
+        race_map(land, runs, start, steps)
     with right:
         number = st.column_config.NumberColumn
         st.dataframe(

@@ -19,7 +19,7 @@ from . import compute, controls, heap, narration, plots
 from . import settings as cfg
 from .budget import affordable_steps
 from .classroom import views as classroom
-from .components.map import map_component, standalone_html
+from .components.map import clicked_start, map_component, standalone_html
 from .components.map import payload as map_payload
 from .lab_views import LAB_VIEWS
 from .lessons import LESSONS
@@ -156,9 +156,9 @@ MAP_KEY = "map_view"
 
 def on_map_click(box) -> None:
     """A click on the map sets the start, rounded to what the eye can place there."""
-    point = getattr(st.session_state.get(MAP_KEY), "start", None)
-    if point and len(point) == 2 and all(isinstance(v, int | float) for v in point):
-        controls.set_start(map_payload.round_to_scale(point, box))
+    point = clicked_start(MAP_KEY, box)
+    if point is not None:
+        controls.set_start(point)
 
 
 def on_map_scrub(count: int) -> None:

@@ -10,7 +10,10 @@ both in Debian's Chromium (Playwright, headless, 1440 × 900), medians over --ch
   playing; Plotly map: `plotly_animatingframe` events while its ▶ Play runs).
 - commit: one rerun that changes the rate and redraws (Map: releasing its rate control →
   the new scene drawn; both: typing an exact rate in the sidebar).
-- first chart on a warm server: a new tab → the map drawn.
+- first chart on a warm server: a new tab → the map drawn (wall clock; for the component also
+  in the page: navigation start → its first scene drawn, and → its code mounted, with and
+  without Streamlit's Plotly chunk, which the page's other Plotly charts load: where the time
+  goes).
 - bytes per scene: what the websocket delivers for one rate change (and the map's blob).
 
 Targets (issue 11): scrub ≤ 50 ms, ≥ 30 frames/s, commit ≤ 0.4 s, first chart ≤ 2 s,
@@ -106,9 +109,15 @@ def drawn(new: bool) -> str:
     return SCENE_JS if new else PATH_JS
 
 
-def open_page(browser, url: str, new: bool, query: str = ""):
+IN_PAGE_JS = "() => [window.__dlmap.dataset.mountedAt, window.__dlmap.dataset.drawnAt].map(Number)"
+PLOTLY_CHUNK = "**/static/js/PlotlyChart.*.js"
+
+
+def open_page(browser, url: str, new: bool, query: str = "", plotly: bool = True):
     context = browser.new_context(viewport=VIEWPORT)
     page = context.new_page()
+    if not plotly:  # the page without Streamlit's Plotly chunk (its Plotly charts stay empty)
+        page.route(PLOTLY_CHUNK, lambda route: route.abort())
     counter = Bytes(page)
     start = time.perf_counter()
     page.goto(url + "/" + query)
@@ -177,7 +186,16 @@ def measure(browser, url: str, new: bool, n: int) -> dict:
         out["release"] = released_rates(page, n)
         out["blob"] = int(root.get_attribute("data-bytes"))
     page.context.close()
-    out["first"] = [open_page(browser, url, new)[2] for _ in range(n)]
+    out["first"], out["in_page"], out["no_plotly"] = [], [], []
+    for _ in range(n):
+        page, _, first = open_page(browser, url, new)
+        out["first"].append(first)
+        if new:
+            out["in_page"].append([v / 1000 for v in page.evaluate(IN_PAGE_JS)])
+            page.context.close()
+            page = open_page(browser, url, new, plotly=False)[0]
+            out["no_plotly"].append([v / 1000 for v in page.evaluate(IN_PAGE_JS)])
+        page.context.close()
     out["fps"] = fps(browser, url, new)
     return out
 
@@ -213,6 +231,11 @@ def main() -> None:
         ("commit: release the map's rate control → drawn", lambda r: ms(r.get("release", []))),
         ("commit: typed exact rate → drawn (one rerun)", lambda r: ms(r["typed"])),
         ("first chart, warm server", lambda r: ms(r["first"])),
+        ("  in the page: navigation → map code mounted",
+         lambda r: ms([v[0] for v in r["in_page"]])),
+        ("  in the page: navigation → map drawn", lambda r: ms([v[1] for v in r["in_page"]])),
+        ("  the same without Streamlit's Plotly chunk",
+         lambda r: ms([v[1] for v in r["no_plotly"]])),
         ("websocket bytes per rate change",
          lambda r: f"{statistics.median(r['bytes']) / 1e3:.0f} kB"),
         ("map blob per scene", lambda r: f"{r['blob'] / 1e6:.3f} MB" if "blob" in r else "–"),

@@ -44,6 +44,11 @@ def figures(at: AppTest) -> list[dict]:
     return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
 
 
+def drew(at: AppTest) -> bool:
+    """Whether the page drew a chart: a Plotly figure or the map component (the race)."""
+    return bool(figures(at) or at.get("bidi_component"))
+
+
 def values(v) -> np.ndarray:
     """A trace array as NumPy, whether sent as a JSON list or as a base64 typed array."""
     if isinstance(v, dict) and "bdata" in v:

@@ -16,7 +16,7 @@ from optimizers import make_optimizer
 from optimizers.lab import DEFAULT_LRS, RACE_CRITERION, fair_race, lr_range_test
 from surfaces import make_surface
 
-from .conftest import figures, values
+from .conftest import figures, map_figure, map_scene, values
 
 
 def fig_with(at, trace_type: str) -> dict:
@@ -79,7 +79,7 @@ def test_picker_switches_to_a_lab_view(run_app):
 @pytest.mark.parametrize("view", ["sweep", "finder", "basins", "phase", "race", "sgd"])
 def test_each_view_opens_by_url(run_app, view):
     at = run_app(view=view, bm_n="40", pd_n="15")
-    assert figures(at), view
+    assert figures(at) or at.get("bidi_component"), view  # race: the map component
     assert not at.warning
 
 
@@ -226,7 +226,7 @@ def test_race_tunes_every_rate_on_the_grid_and_states_the_rule(run_app):
     assert chosen == [row.lr for row in expected.rows]
     assert all(np.isclose(RACE_GRID, lr, rtol=1e-12).any() for lr in chosen)
     assert len(set(chosen)) > 1  # tuned one by one, not one shared rate
-    race_map = fig_with(at, "contour")
+    race_map = map_figure(at)  # the client-side map component's scene
     for label, lr in zip(["Gradient descent", "Adam", "Nesterov momentum"], chosen, strict=True):
         assert traces_named(race_map, f"{label} · lr {lr:g}")
     assert f"Criterion. {RACE_CRITERION} (tol = 0.001)" in captions(at).replace("**", "")
@@ -235,6 +235,10 @@ def test_race_tunes_every_rate_on_the_grid_and_states_the_rule(run_app):
 def test_race_at_one_shared_rate(run_app):
     at = run_app(view="race", race_opts="gd,adam", race_mode="same", race_lr="0.05")
     assert list(at.dataframe[0].value["lr"]) == [0.05, 0.05]
+    header, _ = map_scene(at)  # the race's map: the component, no rate scrub, its own title
+    assert [r["label"] for r in header["runs"]] == ["Gradient descent · lr 0.05", "Adam · lr 0.05"]
+    assert header["scrubs"] == [] and header["title"] == "A fair race"
+    assert "race_mode=same" in header["query"]
     assert "Every optimizer runs at lr 0.05." in captions(at)
     assert "Criterion" not in captions(at)
 
@@ -272,7 +276,7 @@ def test_race_on_the_ravine_does_not_crown_the_rmsprop_fluke(run_app):
     assert rmsprop["lr"] != 10.0 and rmsprop["outcome"] == "reached tol"
     assert "stays on the map" in captions(at)
     (x0, x1), (y0, y1) = make_surface("ravine").domain
-    for trace in traces_named(fig_with(at, "contour"), "RMSprop · lr"):
+    for trace in traces_named(map_figure(at), "RMSprop · lr"):
         x, y = values(trace["x"]), values(trace["y"])
         x, y = x[np.isfinite(x)], y[np.isfinite(y)]
         assert ((x0 <= x) & (x <= x1)).all() and ((y0 <= y) & (y <= y1)).all()

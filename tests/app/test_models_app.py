@@ -18,7 +18,7 @@ from optimizers.simulate import simulate
 from optimizers.stability import analyze
 from surfaces import make_surface
 
-from .conftest import figures, map_scene
+from .conftest import drew, map_scene
 
 MODELS = ["logistic", "tiny_net"]
 VIEWS = ["explore", "sweep", "finder", "basins", "phase", "race"]
@@ -50,7 +50,7 @@ def no_problems(at) -> None:
 def test_every_view_works_on_every_model(run_app, surface, view):
     at = run_app(surface=surface, view=view)
     no_problems(at)
-    assert figures(at)
+    assert drew(at)
     if view in ("basins", "phase", "race"):  # the work budget scales with the data's rows
         assert any("costs about" in w.value for w in at.warning) or view == "race"
 

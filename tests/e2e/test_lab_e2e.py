@@ -107,9 +107,12 @@ def test_phase_diagram_colour_switch(open_app):
 
 def test_race_same_rate(open_app):
     page = open_app("?view=race&race_opts=gd,adam")
-    wait_for(page, "plots.length && plots[0].traces.some(t => t.name.startsWith('Adam · lr'))")
+    labels = "(e) => JSON.parse(e.dataset.labels || '[]')"
+    root = wait_map(page)  # the race's map is the map component (its racers' labels)
+    assert any(label.startswith("Adam · lr") for label in root.evaluate(labels))
     page.get_by_role("radio", name="all the same").click()
-    wait_for(page, "plots[0].traces.filter(t => t.name.endsWith('· lr 0.1')).length == 2")
+    wait_map(page, scene=2)
+    assert sum(label.endswith("· lr 0.1") for label in root.evaluate(labels)) == 2
     assert "race_mode=same" in page.url
 
 

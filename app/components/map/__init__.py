@@ -5,6 +5,12 @@ The server computes, the browser plays: the scene goes to the browser once as on
 (payload.py); playback, stepping, scrubbing and the rate preview never rerun the script. Two
 trigger values come back: "start" (a clicked point) and "scrub" ({param, racer, value} on
 releasing the learning-rate or momentum control); each is one rerun.
+
+On the page, the map dispatches `window` CustomEvent "descent-lab:step" with
+detail {step, total} (whole step shown, the run's step count) on every change of the shown
+step: each playback frame, a step, a scrub, a new scene. Other components listen to it.
+Zoom (+ / − / Reset, keys + − 0, Ctrl+wheel or pinch, drag to pan) and the theme (Streamlit's
+--st-* CSS variables, re-read when they change) are the browser's alone.
 """
 
 from __future__ import annotations
@@ -15,6 +21,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import streamlit as st
+
+from .payload import round_to_scale
 
 HERE = Path(__file__).resolve().parent
 HTML = (HERE / "map.html").read_text(encoding="utf-8")
@@ -31,17 +39,22 @@ def map_component(
     *,
     key: str,
     on_start: Callable[[], None],
-    on_scrub: Callable[[], None],
+    on_scrub: Callable[[], None] | None = None,
 ):
     """Mount the map with the scene `blob`; the callbacks run on a click / a scrub release
-    (read the values from st.session_state[key].start / .scrub)."""
-    return _mount(
-        key=key,
-        data=blob,
-        on_start_change=on_start,
-        on_scrub_change=on_scrub,
-        height="content",
-    )
+    (read the values from st.session_state[key].start / .scrub); a scene without scrub
+    batches needs no `on_scrub`."""
+    scrub = {} if on_scrub is None else {"on_scrub_change": on_scrub}
+    return _mount(key=key, data=blob, on_start_change=on_start, height="content", **scrub)
+
+
+def clicked_start(key: str, box) -> tuple[float, float] | None:
+    """The start the map `key` was clicked at, rounded to what the eye can place (None if the
+    trigger holds no point)."""
+    point = getattr(st.session_state.get(key), "start", None)
+    if point and len(point) == 2 and all(isinstance(v, int | float) for v in point):
+        return round_to_scale(point, box)
+    return None
 
 
 def standalone_html(blob: bytes, title: str) -> str:

@@ -3,6 +3,17 @@
 // on the data sent once per scene (payload.py: a JSON header + float32 arrays).
 // Used by the Streamlit component (export default mountMap is appended) and by the
 // standalone HTML export (mountMap called directly, no Streamlit).
+//
+// Events for other components on the page: on every change of the shown step (each frame of
+// playback, a step, a scrub, a new scene) the map dispatches on `window`
+//   new CustomEvent("descent-lab:step", {detail: {step, total}})
+// with `step` the whole step shown (0 … total) and `total` the run's step count.
+// Zoom: the +/− buttons (or keys + −, Ctrl+wheel / trackpad pinch) zoom about the centre or
+// the pointer, a drag pans the zoomed map, "Reset" (key 0) shows the whole domain again; the
+// landscape is re-rendered from the grid for the zoomed box. Theme: the colours come from
+// Streamlit's --st-* CSS variables; a change of theme redraws every layer.
+// For tests and bench/browser.py the root's data-* attributes say what is drawn (data-step,
+// data-view, data-plot, …) and when: data-mounted-at / data-drawn-at, ms since navigation.
 
 const SPEEDS_BASE_SECONDS = 8; // at 1× a whole run plays in about 8 s
 const MIN_SPS = 4;
@@ -12,7 +23,12 @@ const LINE_COLOUR = "rgba(60,72,90,0.45)";
 const TITLES = ["Loss above the minimum  f − f*", "Learning rate", "Gradient norm  ‖∇f‖"];
 const KEYS = ["loss", "lr", "gn"];
 const KEY_COMMIT_MS = 600;
-const KEPT = new Map(); // frontend key -> {step, playing, speed, loop}: survives remounts
+const KEPT = new Map(); // frontend key -> {step, playing, speed, loop, view}: survives remounts
+const STEP_EVENT = "descent-lab:step";
+const ZOOM_STEP = 1.5;
+const MAX_ZOOM = 64;
+const DRAG_PX = 4; // a press that moves further pans instead of clicking
+const THEME_POLL_MS = 500;
 
 function readBlob(bytes) {
   const u8 = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
@@ -117,6 +133,7 @@ class MapView {
       play: q(".play"), back: q(".back"), fwd: q(".fwd"), scrub: q(".scrub"),
       readout: q(".readout"), speed: q(".speed"), loop: q(".loop"), record: q(".record"),
       scrubs: q(".scrubs"), legend: q(".legend"),
+      zoomIn: q(".zoom-in"), zoomOut: q(".zoom-out"), zoomReset: q(".zoom-reset"),
     };
     const kept = KEPT.get(key) || {};
     this.step = kept.step ?? Infinity; // a new map shows the whole run
@@ -129,6 +146,23 @@ class MapView {
     this.wire();
     this.resizer = new ResizeObserver(() => this.layout());
     this.resizer.observe(this.root);
+    this.theme = this.themeKey();
+    this.themeTimer = setInterval(() => this.checkTheme(), THEME_POLL_MS);
+    this.keptView = kept.view;
+  }
+
+  themeKey() {
+    const cs = getComputedStyle(this.root);
+    return [cs.color, cs.getPropertyValue("--st-background-color")].join("|");
+  }
+
+  checkTheme() {
+    // Streamlit changes the --st-* variables in place (no rerun, no remount): redraw then
+    const key = this.themeKey();
+    if (key === this.theme) return;
+    this.theme = key;
+    this.root.dataset.themes = String((Number(this.root.dataset.themes) || 0) + 1);
+    this.layout();
   }
 
   wire() {
@@ -147,6 +181,13 @@ class MapView {
     e.map.addEventListener("pointermove", (ev) => this.onHover(ev));
     e.map.addEventListener("pointerleave", () => { e.hover.style.display = "none"; });
     e.map.addEventListener("click", (ev) => this.onClick(ev));
+    e.map.addEventListener("pointerdown", (ev) => this.onPress(ev));
+    e.map.addEventListener("pointermove", (ev) => this.onDrag(ev));
+    e.map.addEventListener("pointerup", () => { this.press = null; });
+    e.map.addEventListener("wheel", (ev) => this.onWheel(ev), { passive: false });
+    e.zoomIn.addEventListener("click", () => this.zoom(ZOOM_STEP));
+    e.zoomOut.addEventListener("click", () => this.zoom(1 / ZOOM_STEP));
+    e.zoomReset.addEventListener("click", () => this.setView(this.h.box));
   }
 
   load(bytes) {
@@ -162,6 +203,11 @@ class MapView {
     this.el.scrubs.replaceChildren(...header.scrubs.map((sc, j) => this.scrubBlock(sc, j)));
     this.el.scrub.max = String(this.T);
     this.step = this.atEnd ? this.T : Math.min(this.step, this.T);
+    // a new scene on the same domain keeps the zoom; another domain starts whole
+    const kept = this.view ? { box: this.viewBox, view: this.view } : this.keptView || {};
+    this.viewBox = header.box.join(",");
+    this.view = kept.box === this.viewBox ? kept.view : header.box.slice();
+    this.keptView = null;
     const d = this.root.dataset;
     d.bytes = String(size);
     d.labels = JSON.stringify(header.runs.map((r) => r.label));
@@ -170,6 +216,7 @@ class MapView {
     this.root.dataset.scene = String((Number(this.root.dataset.scene) || 0) + 1);
     this.legend();
     this.layout();
+    d.drawnAt ??= performance.now().toFixed(0); // ms since the page's navigation began
   }
 
   seriesOf(idx, i, prefix, diverged, row) {
@@ -206,6 +253,8 @@ class MapView {
     const left = MAP_MARGIN.l + (width - MAP_MARGIN.l - MAP_MARGIN.r - pw) / 2;
     this.plot = { left, top: MAP_MARGIN.t, w: pw, h: ph, cssW: width, cssH: ph + MAP_MARGIN.t + MAP_MARGIN.b, dpr };
     this.root.dataset.plot = [left, MAP_MARGIN.t, pw, ph].map((v) => v.toFixed(2)).join(",");
+    this.root.dataset.view = this.view.map((v) => Number(v.toPrecision(6))).join(",");
+    this.zoomButtons();
     const c = this.el.map;
     c.width = Math.round(width * dpr);
     c.height = Math.round(this.plot.cssH * dpr);
@@ -216,7 +265,7 @@ class MapView {
   }
 
   toPx(x, y) {
-    const [x0, x1, y0, y1] = this.h.box, p = this.plot;
+    const [x0, x1, y0, y1] = this.view, p = this.plot;
     return [p.left + ((x - x0) / (x1 - x0)) * p.w, p.top + ((y1 - y) / (y1 - y0)) * p.h];
   }
 
@@ -231,11 +280,14 @@ class MapView {
     const img = ctx.createImageData(W, H);
     const band = new Int16Array(W * H);
     const N = g.levels, span = g.zmax - g.zmin || 1;
+    const [bx0, bx1, by0, by1] = this.h.box, [vx0, vx1, vy0, vy1] = this.view;
+    const ax = ((vx1 - vx0) / (bx1 - bx0)) * (g.w - 1), bx = ((vx0 - bx0) / (bx1 - bx0)) * (g.w - 1);
+    const ay = ((vy1 - vy0) / (by1 - by0)) * (g.h - 1), by = ((vy0 - by0) / (by1 - by0)) * (g.h - 1);
     const lut = Array.from({ length: N }, (_, k) => scaleColour(g.scale, k / (N - 1)));
     for (let j = 0; j < H; j++) {
-      const gy = (1 - (j + 0.5) / H) * (g.h - 1), iy = Math.min(Math.floor(gy), g.h - 2), fy = gy - iy;
+      const gy = by + (1 - (j + 0.5) / H) * ay, iy = Math.min(Math.floor(gy), g.h - 2), fy = gy - iy;
       for (let i = 0; i < W; i++) {
-        const gx = ((i + 0.5) / W) * (g.w - 1), ix = Math.min(Math.floor(gx), g.w - 2), fx = gx - ix;
+        const gx = bx + ((i + 0.5) / W) * ax, ix = Math.min(Math.floor(gx), g.w - 2), fx = gx - ix;
         const o = iy * g.w + ix;
         const v = (z[o] * (1 - fx) + z[o + 1] * fx) * (1 - fy) + (z[o + g.w] * (1 - fx) + z[o + g.w + 1] * fx) * fy;
         band[j * W + i] = Math.min(N - 1, Math.max(0, Math.floor(((v - g.zmin) / span) * N)));
@@ -252,7 +304,9 @@ class MapView {
     ctx.putImageData(img, Math.round(p.left * dpr), Math.round(p.top * dpr));
     ctx.scale(dpr, dpr);
     this.axes(ctx);
-    // landmarks: minima ★, saddles ◇, start ○
+    // landmarks: minima ★, saddles ◇, start ○ (inside the plot area only when zoomed)
+    ctx.save();
+    ctx.beginPath(); ctx.rect(p.left, p.top, p.w, p.h); ctx.clip();
     ctx.lineWidth = 1.5;
     for (const [x, y] of this.h.minima) {
       const [u, v] = this.toPx(x, y);
@@ -264,11 +318,12 @@ class MapView {
     }
     const [su, sv] = this.toPx(...this.h.start);
     drawMarker(ctx, "circle", su, sv, 7.5); ctx.lineWidth = 3; ctx.strokeStyle = "#111"; ctx.stroke();
+    ctx.restore();
     return canvas;
   }
 
   axes(ctx) {
-    const p = this.plot, [x0, x1, y0, y1] = this.h.box;
+    const p = this.plot, [x0, x1, y0, y1] = this.view;
     const ink = getComputedStyle(this.root).color || "#262730";
     ctx.strokeStyle = "rgba(120,130,145,0.9)";
     ctx.lineWidth = 1;
@@ -496,6 +551,10 @@ class MapView {
     window.dispatchEvent(new CustomEvent("descent-lab:step", { detail: { step: whole, total: this.T } }));
     this.keep();
     this.draw();
+    if (whole !== this.sent || this.T !== this.sentTotal) {
+      this.sent = whole; this.sentTotal = this.T;
+      window.dispatchEvent(new CustomEvent(STEP_EVENT, { detail: { step: whole, total: this.T } }));
+    }
   }
 
   jump(s, fromScrub) {
@@ -546,6 +605,7 @@ class MapView {
     KEPT.set(this.key, {
       step: this.step, atEnd: this.atEnd, playing: this.playing,
       speed: this.el.speed.value, loop: this.el.loop.checked,
+      view: { box: this.viewBox, view: this.view },
     });
   }
 
@@ -558,6 +618,9 @@ class MapView {
       ev.preventDefault(); this.spaceHandled = true; this.toggle(); return;
     }
     if (isRange) return; // ← → Home End move the focused slider itself
+    const zooms = { "+": ZOOM_STEP, "=": ZOOM_STEP, "-": 1 / ZOOM_STEP };
+    if (ev.key in zooms) { ev.preventDefault(); this.zoom(zooms[ev.key]); return; }
+    if (ev.key === "0") { ev.preventDefault(); this.setView(this.h.box); return; }
     const s = Math.floor(this.step);
     const moves = { ArrowLeft: s - 1, ArrowRight: s + 1, Home: 0, End: this.T };
     if (ev.key in moves) { ev.preventDefault(); this.jump(moves[ev.key]); }
@@ -638,7 +701,7 @@ class MapView {
   // ---------------------------------------------------------------- click to start
 
   dataAt(ev) {
-    const r = this.el.map.getBoundingClientRect(), p = this.plot, [x0, x1, y0, y1] = this.h.box;
+    const r = this.el.map.getBoundingClientRect(), p = this.plot, [x0, x1, y0, y1] = this.view;
     const u = ev.clientX - r.left, v = ev.clientY - r.top;
     if (u < p.left || u > p.left + p.w || v < p.top || v > p.top + p.h) return null;
     return [x0 + ((u - p.left) / p.w) * (x1 - x0), y1 - ((v - p.top) / p.h) * (y1 - y0)];
@@ -653,8 +716,70 @@ class MapView {
   }
 
   onClick(ev) {
+    if (this.panned) { this.panned = false; return; } // the end of a drag, not a click
     const at = this.h && this.dataAt(ev);
     if (at && this.trigger) this.trigger("start", at);
+  }
+
+  // ---------------------------------------------------------------- zoom & pan
+
+  setView(v) {
+    // keep the domain's aspect, inside the domain, at most MAX_ZOOM× in
+    const [x0, x1, y0, y1] = this.h.box;
+    const w = Math.min(Math.max(v[1] - v[0], (x1 - x0) / MAX_ZOOM), x1 - x0);
+    const h = (w * (y1 - y0)) / (x1 - x0);
+    const cx = Math.min(Math.max((v[0] + v[1]) / 2, x0 + w / 2), x1 - w / 2);
+    const cy = Math.min(Math.max((v[2] + v[3]) / 2, y0 + h / 2), y1 - h / 2);
+    this.view = [cx - w / 2, cx + w / 2, cy - h / 2, cy + h / 2];
+    this.keep();
+    if (!this.relayout) {
+      this.relayout = requestAnimationFrame(() => { this.relayout = 0; this.layout(); });
+    }
+  }
+
+  zoom(factor, about) {
+    if (!this.h) return;
+    const [vx0, vx1, vy0, vy1] = this.view;
+    const [cx, cy] = about || [(vx0 + vx1) / 2, (vy0 + vy1) / 2];
+    this.setView([cx - (cx - vx0) / factor, cx + (vx1 - cx) / factor,
+      cy - (cy - vy0) / factor, cy + (vy1 - cy) / factor]);
+  }
+
+  zoomed() {
+    const b = this.h.box;
+    return this.view[1] - this.view[0] < (b[1] - b[0]) * (1 - 1e-9);
+  }
+
+  zoomButtons() {
+    const w = this.view[1] - this.view[0], b = this.h.box;
+    this.el.zoomIn.disabled = w <= (b[1] - b[0]) / MAX_ZOOM * (1 + 1e-9);
+    this.el.zoomOut.disabled = this.el.zoomReset.disabled = !this.zoomed();
+    this.el.map.style.cursor = this.zoomed() ? "grab" : "";
+  }
+
+  onWheel(ev) {
+    // Ctrl+wheel (and a trackpad pinch, which the browser sends as one): a plain wheel
+    // scrolls the page as everywhere else
+    if (!this.h || !ev.ctrlKey) return;
+    ev.preventDefault();
+    this.zoom(Math.exp(-ev.deltaY * 0.01), this.dataAt(ev) || undefined);
+  }
+
+  onPress(ev) {
+    this.panned = false;
+    this.press = this.h && this.zoomed() && ev.button === 0
+      ? { x: ev.clientX, y: ev.clientY, view: this.view.slice() } : null;
+  }
+
+  onDrag(ev) {
+    const pr = this.press;
+    if (!pr || !(ev.buttons & 1)) return;
+    const du = ev.clientX - pr.x, dv = ev.clientY - pr.y;
+    if (!this.panned && Math.hypot(du, dv) < DRAG_PX) return;
+    this.panned = true;
+    const [x0, x1, y0, y1] = pr.view, p = this.plot;
+    const dx = (-du / p.w) * (x1 - x0), dy = (dv / p.h) * (y1 - y0);
+    this.setView([x0 + dx, x1 + dx, y0 + dy, y1 + dy]);
   }
 
   // ---------------------------------------------------------------- record a clip
@@ -711,6 +836,8 @@ class MapView {
     if (this.raf) cancelAnimationFrame(this.raf);
     if (this.recording) this.stopRecording();
     this.resizer.disconnect();
+    clearInterval(this.themeTimer);
+    if (this.relayout) cancelAnimationFrame(this.relayout);
   }
 }
 
@@ -721,6 +848,7 @@ function mountMap(component) {
   let view = VIEWS.get(parentElement);
   if (!view) {
     view = new MapView(parentElement, key || "map");
+    view.root.dataset.mountedAt ??= performance.now().toFixed(0);
     VIEWS.set(parentElement, view);
   }
   view.trigger = setTriggerValue || null;
