@@ -16,11 +16,13 @@ locally and FAIL when the environment variable CI is set.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -78,9 +80,11 @@ def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60.0) -> Non
     raise RuntimeError(f"streamlit at {url} not healthy after {timeout:.0f} s")
 
 
-@pytest.fixture(scope="session")
-def server_url() -> Iterator[str]:
-    """Start `streamlit run streamlit_app.py` once per test session; yield its base URL."""
+@contextlib.contextmanager
+def streamlit_server(*extra: str, env: dict[str, str] | None = None) -> Iterator[str]:
+    """`streamlit run streamlit_app.py` headless on a free loopback port (plus `extra` options,
+    e.g. `--theme.base=dark`); yields its base URL once healthy, stops it after. Its output
+    goes to a temporary log file (a pipe nobody reads would fill and stall the server)."""
     port = free_port()
     cmd = [
         sys.executable, "-m", "streamlit", "run", str(APP),
@@ -89,18 +93,27 @@ def server_url() -> Iterator[str]:
         "--server.address", "127.0.0.1",
         "--browser.gatherUsageStats", "false",
         "--server.fileWatcherType", "none",
+        *extra,
     ]  # fmt: skip
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(url, proc)
-        yield url
-    finally:
-        proc.terminate()
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        url = f"http://127.0.0.1:{port}"
         try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+            wait_healthy(url, proc)
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+@pytest.fixture(scope="session")
+def server_url() -> Iterator[str]:
+    """One app server per test session; its base URL."""
+    with streamlit_server() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 
@@ -16,8 +14,7 @@ import pytest
 
 from app.classroom.questions import ASKS
 
-from .conftest import APP, ROOT, free_port, wait_idle, wait_map
-from .conftest import wait_healthy as wait_server
+from .conftest import streamlit_server, wait_idle, wait_map
 from .test_map_e2e import landscape_stats, plot_pixels
 
 pytestmark = pytest.mark.e2e
@@ -28,28 +25,11 @@ CHOICE_B, CHOICE_D = f"B — {CHOICES['B']}", f"D — {CHOICES['D']}"
 
 @pytest.fixture(scope="module")
 def class_server(tmp_path_factory) -> Iterator[str]:
-    port = free_port()
+    """An app server of its own, with its own SQLite class store (no PostgreSQL URL)."""
     env = {**os.environ, "DESCENT_DATA_DIR": str(tmp_path_factory.mktemp("class-data"))}
     env.pop("DESCENT_DATABASE_URL", None)
-    cmd = [
-        sys.executable, "-m", "streamlit", "run", str(APP),
-        "--server.headless", "true", "--server.port", str(port),
-        "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
-        "--server.fileWatcherType", "none",
-    ]  # fmt: skip
-    proc = subprocess.Popen(
-        cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_server(url, proc)
+    with streamlit_server(env=env) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def count(page, which: str) -> str:

@@ -4,14 +4,12 @@ is drawn as in the light theme and the axis text is readable on the dark page.""
 from __future__ import annotations
 
 import io
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from tests.e2e.conftest import APP, ROOT, free_port, wait_healthy, wait_idle, wait_map
+from tests.e2e.conftest import streamlit_server, wait_idle, wait_map
 from tests.e2e.test_map_e2e import landscape_stats, plot_pixels
 
 pytestmark = pytest.mark.e2e
@@ -22,21 +20,9 @@ DARK_TEXT = "#FAFAFA"
 
 @pytest.fixture(scope="module")
 def dark_url():
-    port = free_port()
     theme = [f"--theme.{k}={v}" for k, v in {**DARK, "textColor": DARK_TEXT}.items()]
-    cmd = [
-        sys.executable, "-m", "streamlit", "run", str(APP), "--server.headless", "true",
-        "--server.port", str(port), "--server.address", "127.0.0.1",
-        "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none", *theme,
-    ]  # fmt: skip
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(url, proc)
+    with streamlit_server(*theme) as url:
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def luminance(rgb) -> float:
