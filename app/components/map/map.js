@@ -548,7 +548,6 @@ class MapView {
     const whole = Math.floor(this.step);
     if (!fromScrub) this.el.scrub.value = String(whole);
     this.el.readout.textContent = `step ${whole} / ${this.T}`;
-    window.dispatchEvent(new CustomEvent("descent-lab:step", { detail: { step: whole, total: this.T } }));
     this.keep();
     this.draw();
     if (whole !== this.sent || this.T !== this.sentTotal) {
