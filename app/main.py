@@ -374,7 +374,7 @@ def render_explore(s: Settings) -> None:
             config={"displaylogo": False},
         )
     render_inspector(sc, s)
-    render_model_panel(sc)  # the data view when the landscape is a model (app/models_view.py)
+    render_model_panel(sc, scene_key(s, key))  # a model landscape's data view (models_view.py)
     if not s.present:
         render_exports(sc, s)
 

@@ -45,18 +45,27 @@ def lr_limit(surface) -> float | None:
     return None if stab is None else stab.lr_max_stable
 
 
-def render_model_panel(sc) -> None:
-    """The panel for the explore Scene `sc`; nothing when its landscape is not a model."""
+@st.cache_resource(max_entries=16, show_spinner=False)
+def data_view(_sc, scene_key: tuple, follow: bool, present: bool) -> tuple[list, bytes]:
+    """Each racer's loss and accuracy along its path, and the data view's blob: built once per
+    scene (like the map's blob), not on every rerun."""
+    curves = [mp.curves_at(_sc.surface.model, out.positions) for out in _sc.outcomes]
+    blob = dataview_payload.scene_blob(
+        _sc.surface, _sc.runs, curves, steps=_sc.settings.steps, follow=follow, present=present
+    )
+    return curves, blob
+
+
+def render_model_panel(sc, scene_key: tuple) -> None:
+    """The panel for the explore Scene `sc` (identified by `scene_key`, as the map's cache is);
+    nothing when its landscape is not a model."""
     surface = sc.surface
     if not isinstance(surface, ModelSurface) or surface.model is None:
         return
-    model, s = surface.model, sc.settings
+    s = sc.settings
     st.markdown("##### The data and the model")
-    curves = [mp.curves_at(model, out.positions) for out in sc.outcomes]
     follow = (st.session_state.get("map") or "contour") == "contour"  # else no map to follow
-    blob = dataview_payload.scene_blob(
-        surface, sc.runs, curves, steps=s.steps, follow=follow, present=s.present
-    )
+    curves, blob = data_view(sc, scene_key, follow, s.present)
     left, right = st.columns(2, gap="medium")
     with left:
         dataview_component(blob, key="model_dataview")

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from app.components.map.payload import DASHES, MARKERS, Packer, run_steps
+from app.components.map.payload import Packer, racer_header, run_steps
 from app.model_plots import Curves, axis_titles, data_box, plotted_rows
 from app.plots import Run
 
@@ -46,15 +46,7 @@ def scene_blob(
         pack.add(f"r{i}.v", run.positions[at, 1])
         for name in Curves._fields:
             pack.add(f"r{i}.{name}", getattr(curve, name)[at])
-        header_runs.append(
-            {
-                "label": run.label,
-                "colour": run.colour,
-                "marker": MARKERS[i % len(MARKERS)],
-                "dash": list(DASHES[i % len(DASHES)]),
-                "diverged": int(run.diverged_at),
-            }
-        )
+        header_runs.append(racer_header(i, run))
     lo, hi = data_box(model)
     two_d = model.data.x_train.shape[1] > 1
     header = {

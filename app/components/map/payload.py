@@ -108,6 +108,17 @@ MARKERS = ("circle", "square", "triangle", "diamond", "down", "star")
 DASHES = ((), (9, 4), (2, 3), (12, 3, 2, 3), (5, 5), (1, 2))
 
 
+def racer_header(i: int, run: Run) -> dict:
+    """How racer i is drawn and told apart (colour AND marker AND dash), in every component."""
+    return {
+        "label": run.label,
+        "colour": run.colour,
+        "marker": MARKERS[i % len(MARKERS)],
+        "dash": list(DASHES[i % len(DASHES)]),
+        "diverged": int(run.diverged_at),
+    }
+
+
 def scene_blob(
     land: Landscape,
     runs: Sequence[Run],
@@ -132,14 +143,7 @@ def scene_blob(
         for name, values in sampled(run, box, idx, land.floor).items():
             pack.add(f"r{i}.{name}", values)
         header_runs.append(
-            {
-                "label": run.label,
-                "colour": run.colour,
-                "marker": MARKERS[i % len(MARKERS)],
-                "dash": list(DASHES[i % len(DASHES)]),
-                "diverged": int(run.diverged_at),
-                "note": run.note or as_drawn_on_map(run, box).note,
-            }
+            racer_header(i, run) | {"note": run.note or as_drawn_on_map(run, box).note}
         )
     header = {
         "v": 1,
