@@ -11,8 +11,8 @@ detail {step, total} (whole step shown, the run's step count) on every change of
 step: each playback frame, a step, a scrub, a new scene. Other components listen to it.
 A Contour / 3-D toggle switches the view (the blob says the first one; the viewer's choice is
 kept across reruns); the 3-D surface turns by drag or Shift+← → (tilt ↑ ↓), with the same
-playback. Zoom (+ / − / Reset, keys + − 0, Ctrl+wheel or pinch, drag to pan) and the theme (Streamlit's
---st-* CSS variables, re-read when they change) are the browser's alone.
+playback. Zoom (+ / − / Reset, keys + − 0, Ctrl+wheel or pinch, drag to pan) and the theme
+(Streamlit's --st-* CSS variables, re-read when they change) are the browser's alone.
 """
 
 from __future__ import annotations

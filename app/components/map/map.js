@@ -250,7 +250,7 @@ class MapView {
       const k = idx.length;
       return a.subarray(row * k, (row + 1) * k);
     };
-    const s = { idx, px: pick("px"), py: pick("py"), loss: pick("loss"), lr: pick("lr"), gn: pick("gn"), pz: pick("pz"), diverged, run: i };
+    const s = { idx, px: pick("px"), py: pick("py"), loss: pick("loss"), lr: pick("lr"), gn: pick("gn"), diverged, run: i };
     s.endPos = lastFinite(s.px);
     s.endCurve = lastFinite(s.loss);
     return s;

@@ -1,6 +1,6 @@
 // Descent Lab's map, 3-D view: the landscape as a shaded surface of height
-// log(1 + (f − f*)/s) (payload.py: the 60 × 60 mesh "z3" on "x3", "y3"; each path's heights
-// "<prefix>pz"), drawn on a 2-D canvas by an orthographic camera (azimuth, elevation). The
+// log(1 + (f − f*)/s) (payload.py: the 60 × 60 mesh "z3" on "x3", "y3"; paths and marks
+// lifted onto it by heightAt, bilinear on the contour's full grid "z"), drawn on a 2-D canvas by an orthographic camera (azimuth, elevation). The
 // surface, its axes, landmarks and colour bar go into the base bitmap once per view angle,
 // resize or theme; each frame draws only the paths up to the step and their current points.
 // Drag (or Shift+← →, ↑ ↓) turns the camera. Loaded before map.js; MapView calls these.
@@ -33,6 +33,16 @@ function camera3d(mv) {
   const project = (x, y, z) => view(...world(x, y, z));
   const light = [-0.35, -0.45, 0.82]; // from the viewer's upper left, turning with the camera
   return { project, world, view, c, s, light, zlo, k };
+}
+
+function heightAt(mv, x, y) {
+  // the drawn height at (x, y): bilinear on the landscape grid "z" (as payload.py samples it)
+  const g = mv.h.grid, z = mv.a.z, [x0, x1, y0, y1] = mv.h.box;
+  const gx = Math.min(Math.max(((x - x0) / (x1 - x0)) * (g.w - 1), 0), g.w - 1);
+  const gy = Math.min(Math.max(((y - y0) / (y1 - y0)) * (g.h - 1), 0), g.h - 1);
+  const i = Math.min(Math.floor(gx), g.w - 2), j = Math.min(Math.floor(gy), g.h - 2), u = gx - i, v = gy - j;
+  const o = j * g.w + i;
+  return (z[o] * (1 - u) + z[o + 1] * u) * (1 - v) + (z[o + g.w] * (1 - u) + z[o + g.w + 1] * u) * v;
 }
 
 function renderSurface3d(mv) {
@@ -87,20 +97,20 @@ function renderSurface3d(mv) {
   }
   axes3d(mv, ctx, cam, true);
   // landmarks: minima ★, saddles ◇, start ○, on the surface
-  const lm = mv.h.landmarks3d;
+  const on = (x, y) => cam.project(x, y, heightAt(mv, x, y) + lift3d(mv));
   ctx.lineWidth = 1.5;
-  for (const [x, y, z] of lm.minima) {
-    const [u, v] = cam.project(x, y, z + lift3d(mv));
+  for (const [x, y] of mv.h.minima) {
+    const [u, v] = on(x, y);
     drawMarker(ctx, "star", u, v, 8); ctx.fillStyle = "#111"; ctx.fill();
     ctx.strokeStyle = "#fff"; ctx.lineWidth = 1; ctx.stroke();
   }
-  for (const [x, y, z] of lm.saddles) {
-    const [u, v] = cam.project(x, y, z + lift3d(mv));
+  for (const [x, y] of mv.h.saddles) {
+    const [u, v] = on(x, y);
     drawMarker(ctx, "diamond", u, v, 6); ctx.fillStyle = "rgba(255,255,255,0.7)"; ctx.fill();
     ctx.strokeStyle = "#222"; ctx.lineWidth = 1.5; ctx.stroke();
   }
-  for (const [x, y, z] of lm.start) {
-    const [u, v] = cam.project(x, y, z + lift3d(mv));
+  {
+    const [u, v] = on(...mv.h.start);
     drawMarker(ctx, "circle", u, v, 7.5); ctx.lineWidth = 4.5; ctx.strokeStyle = "#fff"; ctx.stroke();
     ctx.lineWidth = 2.5; ctx.strokeStyle = "#111"; ctx.stroke();
   }
@@ -179,15 +189,16 @@ function colourBar3d(mv, ctx) {
   ctx.restore();
 }
 
-const PROJECTED3D = new WeakMap(); // series -> {cam, u, v}: a path projected once per view
+const PROJECTED3D = new WeakMap(); // series -> {cam, u, v}: a path lifted and projected once per view
 
 function projected3d(mv, ser) {
   let pr = PROJECTED3D.get(ser);
   if (pr && pr.cam === mv.cam) return pr;
   const n = ser.px.length, u = new Float32Array(n), v = new Float32Array(n), lift = lift3d(mv);
   for (let j = 0; j < n; j++) {
-    if (!Number.isFinite(ser.px[j]) || !Number.isFinite(ser.pz[j])) { u[j] = v[j] = NaN; continue; }
-    [u[j], v[j]] = mv.cam.project(ser.px[j], ser.py[j], ser.pz[j] + lift);
+    const x = ser.px[j], y = ser.py[j];
+    if (!Number.isFinite(x) || !Number.isFinite(y)) { u[j] = v[j] = NaN; continue; }
+    [u[j], v[j]] = mv.cam.project(x, y, heightAt(mv, x, y) + lift);
   }
   pr = { cam: mv.cam, u, v };
   PROJECTED3D.set(ser, pr);

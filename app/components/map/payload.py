@@ -116,38 +116,12 @@ def sampled(run: Run, box, idx: np.ndarray, floor: float) -> dict[str, np.ndarra
 
 def surface_grid(land: Landscape, n: int = SURFACE_GRID) -> dict[str, np.ndarray]:
     """The 3-D view's mesh: every ~len/n-th node of the landscape grid (its first and last
-    kept), x (n,), y (n,) and the drawn height log1p((f − f*)/s) (n, n)."""
+    kept), x (n,), y (n,) and the drawn height log1p((f − f*)/s) (n, n). (Paths and marks
+    are lifted onto the surface in the browser, bilinear on the full grid "z" it already
+    has: their heights cost no bytes.)"""
     ix = np.round(np.linspace(0, len(land.xs) - 1, n)).astype(int)
     iy = np.round(np.linspace(0, len(land.ys) - 1, n)).astype(int)
     return {"x3": land.xs[ix], "y3": land.ys[iy], "z3": land.height(land.f[np.ix_(iy, ix)])}
-
-
-def height_at(land: Landscape, x, y) -> np.ndarray:
-    """The drawn height at points (x, y): bilinear on the landscape grid (clamped to it)."""
-    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
-    z = land.height(land.f)
-    gx = np.interp(x, land.xs, np.arange(len(land.xs)))
-    gy = np.interp(y, land.ys, np.arange(len(land.ys)))
-    i = np.minimum(gx.astype(int), len(land.xs) - 2)
-    j = np.minimum(gy.astype(int), len(land.ys) - 2)
-    u, v = gx - i, gy - j
-    bottom = z[j, i] * (1 - u) + z[j, i + 1] * u
-    top = z[j + 1, i] * (1 - u) + z[j + 1, i + 1] * u
-    return bottom * (1 - v) + top * v
-
-
-def path_heights(land: Landscape, px, py, gap) -> np.ndarray:
-    """Heights of a path's points on the 3-D view: log1p(gap/s) from its loss above the
-    minimum `gap` = f − f*, the surface's height where no loss is kept (the border point a
-    diverged path ends on), NaN where the path has no point."""
-    px, py, gap = (np.asarray(a, dtype=np.float64) for a in (px, py, gap))
-    on_map = np.isfinite(px) & np.isfinite(py)
-    known = on_map & np.isfinite(gap)
-    h = np.full(px.shape, np.nan)
-    h[known] = land.height(land.floor + gap[known])
-    ends = on_map & ~known
-    h[ends] = height_at(land, px[ends], py[ends])
-    return h
 
 
 MARKERS = ("circle", "square", "triangle", "diamond", "down", "star")
@@ -190,9 +164,7 @@ def scene_blob(
     pack.add("idx", idx)
     header_runs = []
     for i, run in enumerate(runs):
-        path = sampled(run, box, idx, land.floor)
-        path["pz"] = path_heights(land, path["px"], path["py"], path["loss"])
-        for name, values in path.items():
+        for name, values in sampled(run, box, idx, land.floor).items():
             pack.add(f"r{i}.{name}", values)
         header_runs.append(
             racer_header(i, run) | {"note": run.note or as_drawn_on_map(run, box).note}
@@ -200,10 +172,6 @@ def scene_blob(
     mesh = surface_grid(land)
     for name, values in mesh.items():
         pack.add(name, values)
-    landmarks = {
-        name: [[float(x), float(y), float(height_at(land, x, y))] for x, y in points]
-        for name, points in (("minima", land.minima), ("saddles", land.saddles), ("start", [start]))
-    }
     header = {
         "v": 1,
         "mode": mode,
@@ -223,7 +191,6 @@ def scene_blob(
             "s": float(land.scale),
             "title": HEIGHT_TITLE,
         },
-        "landmarks3d": landmarks,
         "minima": [list(map(float, m)) for m in land.minima],
         "saddles": [list(map(float, s)) for s in land.saddles],
         "start": [float(start[0]), float(start[1])],
@@ -239,7 +206,6 @@ def scene_blob(
         pack.add(prefix + "idx", batch.idx)
         for name in ("px", "py", "loss", "lr", "grad_norm"):
             pack.add(prefix + ("gn" if name == "grad_norm" else name), getattr(batch, name))
-        pack.add(prefix + "pz", path_heights(land, batch.px, batch.py, batch.loss))
         header["scrubs"].append(
             {
                 "param": batch.param,
