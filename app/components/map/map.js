@@ -275,8 +275,9 @@ class MapView {
     let ph = (pw * (y1 - y0)) / (x1 - x0);
     if (ph > maxH) { ph = maxH; pw = (ph * (x1 - x0)) / (y1 - y0); }
     let left = MAP_MARGIN.l + (width - MAP_MARGIN.l - MAP_MARGIN.r - pw) / 2;
-    if (this.mode === "3d") ({ left, w: pw, h: ph } = layout3d(this, width, maxH));
-    this.plot = { left, top: MAP_MARGIN.t, w: pw, h: ph, cssW: width, cssH: ph + MAP_MARGIN.t + MAP_MARGIN.b, dpr };
+    let below = MAP_MARGIN.b;
+    if (this.mode === "3d") ({ left, w: pw, h: ph, below } = layout3d(this, width, maxH));
+    this.plot = { left, top: MAP_MARGIN.t, w: pw, h: ph, cssW: width, cssH: ph + MAP_MARGIN.t + below, dpr };
     this.root.dataset.plot = [left, MAP_MARGIN.t, pw, ph].map((v) => v.toFixed(2)).join(",");
     this.root.dataset.view = this.view.map((v) => Number(v.toPrecision(6))).join(",");
     this.zoomButtons();

@@ -13,7 +13,8 @@ const EL3D = [0.08, 1.45];
 const HEIGHT3D = 1.1; // the box's height, in half-widths of its longer side
 const LIFT3D = 0.015 * HEIGHT3D; // paths and marks float just above the mesh
 const TURN_KEY = 0.12; // radians per key press
-const BAR3D = 92; // css px kept on the right for the colour bar
+const BAR3D = 92; // css px kept on the right for the colour bar (below it, 54, on a phone)
+const NARROW3D = 560; // css px: narrower canvases put the colour bar below the surface
 
 function camera3d(mv) {
   // world: x, y scaled so the longer side spans [−1, 1]; z from [0, zmax] to [0, HEIGHT3D]
@@ -22,7 +23,7 @@ function camera3d(mv) {
   const zlo = Math.min(0, sf.zmin), zs = HEIGHT3D / (sf.zmax - zlo || 1);
   const { az, el } = mv.cam3d, c = Math.cos(az), s = Math.sin(az), ce = Math.cos(el), se = Math.sin(el);
   // fit for every azimuth at this elevation: the turning box stays the same size
-  const R = Math.hypot(x1 - x0, y1 - y0) / 2 / half, pad = 44;
+  const R = Math.hypot(x1 - x0, y1 - y0) / 2 / half, pad = mv.plot.cssW < NARROW3D ? 26 : 44;
   const k = Math.min((p.w - 2 * pad) / (2 * R), (p.h - 2 * pad) / (2 * R * se + HEIGHT3D * ce));
   const ou = p.left + p.w / 2, ov = p.top + pad + k * (R * se + HEIGHT3D * ce);
   const world = (x, y, z) => [(x - cx) / half, (y - cy) / half, (z - zlo) * zs];
@@ -165,17 +166,33 @@ function axes3d(mv, ctx, cam, front) {
 }
 
 function colourBar3d(mv, ctx) {
-  // the colour bar at the right: the height scale and its honest title (the formula and s)
+  // the colour bar at the right (below on a phone): the height scale and its honest title
+  // (the formula and s)
   const p = mv.plot, sf = mv.h.surface, ink = getComputedStyle(mv.root).color || "#262730";
+  const span = sf.zmax - sf.zmin || 1, ticks = (len) => niceTicks(sf.zmin, sf.zmax, Math.max(2, Math.round(len / 45)));
+  ctx.strokeStyle = "rgba(128,138,150,0.9)"; ctx.lineWidth = 1;
+  if (p.cssW < NARROW3D) {
+    const left = p.left + 40, top = p.top + p.h + 8, w = p.w - 80, h = 10;
+    const grad = ctx.createLinearGradient(left, 0, left + w, 0);
+    for (const [t, c] of SURFACE3D_SCALE) grad.addColorStop(t, c);
+    ctx.fillStyle = grad; ctx.fillRect(left, top, w, h); ctx.strokeRect(left, top, w, h);
+    ctx.fillStyle = ink; ctx.font = `${12 * mv.fs}px sans-serif`;
+    ctx.textAlign = "center"; ctx.textBaseline = "top";
+    for (const t of ticks(w)) {
+      const u = left + (w * (t - sf.zmin)) / span;
+      ctx.fillRect(u, top + h, 1, 4);
+      ctx.fillText(fmt(t), u, top + h + 5);
+    }
+    ctx.fillText(`height ${sf.title},  s = ${fmt(sf.s)}`, left + w / 2, top + h + 22);
+    return;
+  }
   const left = p.left + p.w + 10, top = p.top + 24, w = 14, h = Math.max(p.h - 64, 60);
   const grad = ctx.createLinearGradient(0, top + h, 0, top);
   for (const [t, c] of SURFACE3D_SCALE) grad.addColorStop(t, c);
-  ctx.fillStyle = grad; ctx.fillRect(left, top, w, h);
-  ctx.strokeStyle = "rgba(128,138,150,0.9)"; ctx.lineWidth = 1; ctx.strokeRect(left, top, w, h);
+  ctx.fillStyle = grad; ctx.fillRect(left, top, w, h); ctx.strokeRect(left, top, w, h);
   ctx.fillStyle = ink; ctx.font = `${12 * mv.fs}px sans-serif`;
   ctx.textAlign = "left"; ctx.textBaseline = "middle";
-  const span = sf.zmax - sf.zmin || 1;
-  for (const t of niceTicks(sf.zmin, sf.zmax, Math.max(2, Math.round(h / 45)))) {
+  for (const t of ticks(h)) {
     const v = top + h * (1 - (t - sf.zmin) / span);
     ctx.fillRect(left + w, v, 4, 1);
     ctx.fillText(fmt(t), left + w + 6, v);
@@ -237,9 +254,14 @@ function drawPaths3d(mv, ctx, s, shown) {
 }
 
 function layout3d(mv, width, maxH) {
-  // the plot area: the canvas less the colour bar; a little less tall than wide
+  // the plot area: the canvas less the colour bar; a little less tall than wide. Returns
+  // the plot's {left, w, h} and the css px the canvas needs below it
+  if (width < NARROW3D) {
+    const w = width - 12;
+    return { left: 6, w, h: Math.min(maxH, Math.max(240, w * 0.8)), below: 54 * mv.fs };
+  }
   const w = Math.max(width - 12 - BAR3D * mv.fs, 160);
-  return { left: 6, w, h: Math.min(maxH, Math.max(240, w * 0.72)) };
+  return { left: 6, w, h: Math.min(maxH, Math.max(240, w * 0.72)), below: 0 };
 }
 
 function turn3d(mv, daz, del) {
