@@ -4,6 +4,7 @@ drawn up to the step, a drag turns the picture; and its playback rate for 6 race
 
 from __future__ import annotations
 
+import base64
 import io
 import time
 
@@ -108,6 +109,10 @@ def test_the_payload_opens_in_3d_and_the_surface_stays_through_play_step_scrub(o
 
 def test_keyboard_only_playback_in_3d_and_the_paths_follow_the_step(open_export):
     page, root = open_export(mode="3d")
+    page.evaluate(
+        "() => { window.__steps = []; window.addEventListener('descent-lab:step',"
+        " (e) => window.__steps.push(e.detail.step)); }"
+    )
     readout = root.locator(".readout")
     root.locator(".play").focus()
     page.keyboard.press("Home")
@@ -116,6 +121,7 @@ def test_keyboard_only_playback_in_3d_and_the_paths_follow_the_step(open_export)
     page.keyboard.press("ArrowRight")
     page.keyboard.press("ArrowRight")
     assert readout.inner_text() == "step 2 / 200"
+    assert page.evaluate("() => window.__steps") == [0, 1, 2]  # one event per step shown
     at2 = plot_pixels(page, root)
     assert np.abs(at2 - at0).max(axis=-1).mean() > 0.001 * 255, "the paths did not grow"
     page.keyboard.press("End")
@@ -152,6 +158,41 @@ def test_a_drag_turns_the_surface(open_export):
     assert np.abs(after - before).max(axis=-1).mean() > 0.05 * 255, "the picture did not turn"
     assert surface_share(after) > 0.08
     assert root.get_attribute("data-mode") == "3d"
+
+
+def test_the_viewers_mode_and_angle_survive_a_remount_and_a_new_scene_of_the_same_mode(
+    open_export,
+):
+    page, root = open_export()  # the payload says contour
+    root.locator(".mode button[value='3d']").click()
+    root.locator(".map-canvas").focus()
+    page.keyboard.press("ArrowUp")
+    angle = root.get_attribute("data-angle")
+    # Streamlit unmounts and mounts the component again, then sends a new scene (same mode)
+    page.evaluate(
+        """() => {
+        const el = document.getElementById("map");
+        const cleanup = mountMap({ data: bytes, parentElement: el, key: "export" });
+        cleanup();
+        mountMap({ data: bytes.slice(), parentElement: el, key: "export" });
+    }"""
+    )
+    root = page.locator(".dlmap")
+    assert root.get_attribute("data-mode") == "3d" and root.get_attribute("data-angle") == angle
+    assert surface_share(plot_pixels(page, root)) > 0.08
+
+
+def test_a_new_mode_from_the_server_wins_over_the_shown_one(open_export):
+    page, root = open_export()
+    land = compute.get_landscape(("ravine", (), "", ()))
+    blob = scene_blob(land, [_run(0.3)], (-5.0, -2.0), steps=50, mode="3d")
+    page.evaluate(
+        """(b64) => mountMap({ data: Uint8Array.from(atob(b64), (c) => c.charCodeAt(0)),
+            parentElement: document.getElementById("map"), key: "export" })""",
+        base64.b64encode(blob).decode(),
+    )
+    assert root.get_attribute("data-mode") == "3d"
+    assert root.locator(".readout").inner_text() == "step 50 / 50"
 
 
 def test_3d_playback_rate_for_6_racers_by_1000_steps(open_export):
