@@ -160,6 +160,25 @@ def test_a_drag_turns_the_surface(open_export):
     assert root.get_attribute("data-mode") == "3d"
 
 
+def test_the_surface_hides_what_lies_behind_its_walls_and_nothing_from_above(open_export):
+    """The ravine seen low from −y: its near wall hides the valley floor, where the paths
+    run (drawn faint there); seen from straight above nothing is hidden."""
+    page, root = open_export(mode="3d")
+    root.locator(".map-canvas").focus()
+    for _ in range(4):
+        page.keyboard.press("ArrowDown")  # elevation 0.5 → its lowest, 0.08
+    for _ in range(6):
+        page.keyboard.press("Shift+ArrowLeft")  # azimuth 0.72 → 0: seen from −y
+    page.wait_for_function("() => document.querySelector('.dlmap').dataset.angle === '0.000,0.080'")
+    page.wait_for_timeout(100)
+    assert int(root.get_attribute("data-hidden3d")) > 10
+    for _ in range(14):
+        page.keyboard.press("ArrowUp")
+    page.wait_for_function("() => document.querySelector('.dlmap').dataset.angle === '0.000,1.450'")
+    page.wait_for_timeout(100)
+    assert root.get_attribute("data-hidden3d") == "0"
+
+
 def test_the_viewers_mode_and_angle_survive_a_remount_and_a_new_scene_of_the_same_mode(
     open_export,
 ):

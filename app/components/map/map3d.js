@@ -2,7 +2,8 @@
 // log(1 + (f − f*)/s) (payload.py: the 60 × 60 mesh "z3" on "x3", "y3"; paths and marks
 // lifted onto it by heightAt, bilinear on the contour's full grid "z"), drawn on a 2-D canvas by an orthographic camera (azimuth, elevation). The
 // surface, its axes, landmarks and colour bar go into the base bitmap once per view angle,
-// resize or theme; each frame draws only the paths up to the step and their current points.
+// resize or theme; each frame draws only the paths up to the step and their current points
+// (faint where the surface hides them: depthBuffer3d).
 // Drag (or Shift+← →, ↑ ↓) turns the camera. Loaded before map.js; MapView calls these.
 
 const SURFACE3D_SCALE = [
@@ -96,6 +97,7 @@ function renderSurface3d(mv) {
     ctx.fillStyle = fill; ctx.strokeStyle = fill; // the stroke closes the hairline seams
     ctx.fill(); ctx.stroke();
   }
+  mv.depth3d = depthBuffer3d(mv, quads, order, U, V, D);
   axes3d(mv, ctx, cam, true);
   // landmarks: minima ★, saddles ◇, start ○, on the surface
   const on = (x, y) => cam.project(x, y, heightAt(mv, x, y) + lift3d(mv));
@@ -117,6 +119,40 @@ function renderSurface3d(mv) {
   }
   colourBar3d(mv, ctx);
   return canvas;
+}
+
+function depthBuffer3d(mv, quads, order, U, V, D) {
+  // what the surface hides: the quads painted far to near in colours that encode their
+  // depth (16 bits in red, green), read back once per view. A point is hidden where the
+  // surface's depth at its pixel is nearer than its own by more than a quad's depth extent
+  // (a point lying on the surface is never hidden by its own quad)
+  const p = mv.plot, n = mv.h.surface.n, w = Math.ceil(p.cssW), h = Math.ceil(p.cssH);
+  const c = document.createElement("canvas");
+  c.width = w; c.height = h;
+  const ctx = c.getContext("2d", { willReadFrequently: true });
+  let lo = Infinity, hi = -Infinity;
+  for (const d of D) { if (d < lo) lo = d; if (d > hi) hi = d; }
+  const span = hi - lo || 1, extents = [];
+  for (const q of order) {
+    const o = quads[q], ds = [D[o], D[o + 1], D[o + n], D[o + n + 1]];
+    const e = Math.round(((ds.reduce((a, b) => a + b) / 4 - lo) / span) * 65535);
+    extents.push(Math.max(...ds) - Math.min(...ds));
+    ctx.fillStyle = `rgb(${e >> 8},${e & 255},0)`;
+    ctx.beginPath();
+    ctx.moveTo(U[o], V[o]); ctx.lineTo(U[o + 1], V[o + 1]);
+    ctx.lineTo(U[o + n + 1], V[o + n + 1]); ctx.lineTo(U[o + n], V[o + n]);
+    ctx.fill();
+  }
+  extents.sort((a, b) => a - b);
+  const eps = 2 * extents[Math.floor(0.95 * (extents.length - 1))];
+  const data = ctx.getImageData(0, 0, w, h).data;
+  const at = (u, v) => {
+    const i = Math.round(u), j = Math.round(v);
+    if (i < 0 || j < 0 || i >= w || j >= h) return Infinity;
+    const k = 4 * (j * w + i);
+    return data[k + 3] < 128 ? Infinity : lo + (((data[k] << 8) | data[k + 1]) / 65535) * span;
+  };
+  return { hidden: (u, v, d) => at(u, v) < d - eps };
 }
 
 function lift3d(mv) {
@@ -156,9 +192,13 @@ function axes3d(mv, ctx, cam, front) {
     const [u, v] = P(x, y), du = u - mid[0], dv = v - mid[1], r = Math.hypot(du, dv) || 1;
     ctx.fillText(text, u + (du / r) * gap, v + (dv / r) * gap);
   };
-  const inner = (ts, lo, hi) => ts.filter((t) => t > lo + (hi - lo) * 0.04 && t < hi - (hi - lo) * 0.04);
-  for (const t of inner(xt, x0, x1)) label(t, nearY, fmt(t), 14);
-  for (const t of inner(yt, y0, y1)) label(nearX, t, fmt(t), 14);
+  // ticks on an edge seen too short for them (edge-on) are left out: no label overlaps
+  const inner = (ts, lo, hi, a, b) => {
+    const room = Math.hypot(a[0] - b[0], a[1] - b[1]) / Math.max(ts.length, 1);
+    return room < 28 * mv.fs ? [] : ts.filter((t) => t > lo + (hi - lo) * 0.04 && t < hi - (hi - lo) * 0.04);
+  };
+  for (const t of inner(xt, x0, x1, P(x0, nearY), P(x1, nearY))) label(t, nearY, fmt(t), 14);
+  for (const t of inner(yt, y0, y1, P(nearX, y0), P(nearX, y1))) label(nearX, t, fmt(t), 14);
   ctx.font = `bold ${13 * mv.fs}px sans-serif`;
   label((x0 + x1) / 2, nearY, "x", 34);
   label(nearX, (y0 + y1) / 2, "y", 34);
@@ -206,43 +246,58 @@ function colourBar3d(mv, ctx) {
   ctx.restore();
 }
 
-const PROJECTED3D = new WeakMap(); // series -> {cam, u, v}: a path lifted and projected once per view
+const PROJECTED3D = new WeakMap(); // series -> {cam, u, v, behind}: lifted, projected once per view
 
 function projected3d(mv, ser) {
   let pr = PROJECTED3D.get(ser);
   if (pr && pr.cam === mv.cam) return pr;
   const n = ser.px.length, u = new Float32Array(n), v = new Float32Array(n), lift = lift3d(mv);
+  const behind = new Uint8Array(n);
   for (let j = 0; j < n; j++) {
     const x = ser.px[j], y = ser.py[j];
     if (!Number.isFinite(x) || !Number.isFinite(y)) { u[j] = v[j] = NaN; continue; }
-    [u[j], v[j]] = mv.cam.project(x, y, heightAt(mv, x, y) + lift);
+    let d;
+    [u[j], v[j], d] = mv.cam.project(x, y, heightAt(mv, x, y) + lift);
+    behind[j] = mv.depth3d.hidden(u[j], v[j], d) ? 1 : 0;
   }
-  pr = { cam: mv.cam, u, v };
+  pr = { cam: mv.cam, u, v, behind };
   PROJECTED3D.set(ser, pr);
   return pr;
 }
 
 function drawPaths3d(mv, ctx, s, shown) {
   // each path up to step s on the surface (a light casing under its colour and dash), then
-  // every racer's current point (its marker; × once it has diverged)
+  // every racer's current point (its marker; × once it has diverged); faint behind the surface
   const heads = [];
+  let hidden = 0;
   ctx.lineJoin = "round";
   shown.forEach((ser, i) => {
     const run = mv.h.runs[i], k = Math.min(lastAtOrBefore(ser.idx, s), ser.endPos);
     if (k < 0) return;
-    const { u, v } = projected3d(mv, ser);
-    ctx.beginPath();
-    let open = false, last = -1;
+    const { u, v, behind } = projected3d(mv, ser);
+    const parts = [new Path2D(), new Path2D()], ends = [-1, -1]; // [in sight, hidden]
+    let prev = -1;
     for (let j = 0; j <= k; j++) {
-      if (!Number.isFinite(u[j])) { open = false; continue; }
-      ctx[open ? "lineTo" : "moveTo"](u[j], v[j]); open = true; last = j;
+      if (!Number.isFinite(u[j])) { prev = -1; continue; }
+      hidden += behind[j];
+      if (prev >= 0) {
+        const b = behind[j] | behind[prev], path = parts[b];
+        if (ends[b] !== prev) path.moveTo(u[prev], v[prev]);
+        path.lineTo(u[j], v[j]); ends[b] = j;
+      }
+      prev = j;
     }
-    ctx.strokeStyle = "rgba(255,255,255,0.75)"; ctx.lineWidth = 5; ctx.stroke();
-    ctx.strokeStyle = run.colour; ctx.lineWidth = 2.5; ctx.setLineDash(run.dash); ctx.stroke();
+    ctx.setLineDash(run.dash);
+    ctx.globalAlpha = 0.4; ctx.strokeStyle = run.colour; ctx.lineWidth = 1.8; ctx.stroke(parts[1]);
+    ctx.globalAlpha = 1; ctx.setLineDash([]);
+    ctx.strokeStyle = "rgba(255,255,255,0.75)"; ctx.lineWidth = 5; ctx.stroke(parts[0]);
+    ctx.strokeStyle = run.colour; ctx.lineWidth = 2.5; ctx.setLineDash(run.dash); ctx.stroke(parts[0]);
     ctx.setLineDash([]);
-    if (last >= 0) heads.push([u[last], v[last], run, ser.diverged > 0 && s >= ser.diverged]);
+    if (prev >= 0) heads.push([u[prev], v[prev], run, ser.diverged > 0 && s >= ser.diverged, behind[prev]]);
   });
-  for (const [u, v, run, gone] of heads) {
+  mv.root.dataset.hidden3d = String(hidden);
+  for (const [u, v, run, gone, behind] of heads) {
+    ctx.globalAlpha = behind ? 0.5 : 1;
     if (gone) {
       drawMarker(ctx, "x", u, v, 8); ctx.strokeStyle = "#fff"; ctx.lineWidth = 5.5; ctx.stroke();
       ctx.strokeStyle = run.colour; ctx.lineWidth = 3.5; ctx.stroke();
@@ -251,6 +306,7 @@ function drawPaths3d(mv, ctx, s, shown) {
       ctx.lineWidth = 1.8; ctx.strokeStyle = "#fff"; ctx.stroke();
     }
   }
+  ctx.globalAlpha = 1;
 }
 
 function layout3d(mv, width, maxH) {
