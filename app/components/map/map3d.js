@@ -15,6 +15,7 @@ const HEIGHT3D = 1.1; // the box's height, in half-widths of its longer side
 const LIFT3D = 0.015 * HEIGHT3D; // paths and marks float just above the mesh
 const TURN_KEY = 0.12; // radians per key press
 const BAR3D = 92; // css px kept on the right for the colour bar (below it, 54, on a phone)
+const DEPTH3D_RES = 0.5; // the depth buffer's pixels per css px
 const NARROW3D = 560; // css px: narrower canvases put the colour bar below the surface
 
 function camera3d(mv) {
@@ -48,7 +49,7 @@ function heightAt(mv, x, y) {
 }
 
 function renderSurface3d(mv) {
-  const p = mv.plot, dpr = p.dpr, a = mv.a, sf = mv.h.surface, n = sf.n;
+  const t0 = performance.now(), p = mv.plot, dpr = p.dpr, a = mv.a, sf = mv.h.surface, n = sf.n;
   const canvas = document.createElement("canvas");
   canvas.width = mv.el.map.width;
   canvas.height = mv.el.map.height;
@@ -118,6 +119,7 @@ function renderSurface3d(mv) {
     ctx.lineWidth = 2.5; ctx.strokeStyle = "#111"; ctx.stroke();
   }
   colourBar3d(mv, ctx);
+  mv.root.dataset.baseMs = (performance.now() - t0).toFixed(1); // one view angle's render
   return canvas;
 }
 
@@ -126,10 +128,11 @@ function depthBuffer3d(mv, quads, order, U, V, D) {
   // depth (16 bits in red, green), read back once per view. A point is hidden where the
   // surface's depth at its pixel is nearer than its own by more than a quad's depth extent
   // (a point lying on the surface is never hidden by its own quad)
-  const p = mv.plot, n = mv.h.surface.n, w = Math.ceil(p.cssW), h = Math.ceil(p.cssH);
+  const p = mv.plot, n = mv.h.surface.n, r = DEPTH3D_RES, w = Math.ceil(p.cssW * r), h = Math.ceil(p.cssH * r);
   const c = document.createElement("canvas");
   c.width = w; c.height = h;
   const ctx = c.getContext("2d", { willReadFrequently: true });
+  ctx.scale(r, r);
   let lo = Infinity, hi = -Infinity;
   for (const d of D) { if (d < lo) lo = d; if (d > hi) hi = d; }
   const span = hi - lo || 1, extents = [];
@@ -147,7 +150,7 @@ function depthBuffer3d(mv, quads, order, U, V, D) {
   const eps = 2 * extents[Math.floor(0.95 * (extents.length - 1))];
   const data = ctx.getImageData(0, 0, w, h).data;
   const at = (u, v) => {
-    const i = Math.round(u), j = Math.round(v);
+    const i = Math.round(u * r), j = Math.round(v * r);
     if (i < 0 || j < 0 || i >= w || j >= h) return Infinity;
     const k = 4 * (j * w + i);
     return data[k + 3] < 128 ? Infinity : lo + (((data[k] << 8) | data[k + 1]) / 65535) * span;
