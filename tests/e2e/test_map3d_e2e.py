@@ -16,6 +16,7 @@ from app import compute
 from app.components.map import standalone_html
 from app.components.map.payload import scene_blob
 from tests.app.test_plots import _run
+from tests.e2e.conftest import count_reruns, wait_map
 
 pytestmark = pytest.mark.e2e
 
@@ -225,3 +226,18 @@ def test_3d_playback_rate_for_6_racers_by_1000_steps(open_export):
     draw = float(root.get_attribute("data-draw-ms"))
     print(f"3-D playback, 6 racers × 1000 steps: {rate:.0f} frames/s, last frame {draw:.1f} ms")
     assert rate > 0
+
+
+def test_in_the_app_the_3d_view_previews_a_rate_drag_without_a_rerun(app_page):
+    root = wait_map(app_page)
+    root.locator(".mode button[value='3d']").click()
+    assert root.get_attribute("data-mode") == "3d"
+    reruns = count_reruns(app_page)
+    before = plot_pixels(app_page, root)
+    assert surface_share(before) > 0.08
+    lr = root.locator(".lr")
+    lr.evaluate("(e) => { e.value = String(e.max - 20); e.dispatchEvent(new Event('input')); }")
+    after = plot_pixels(app_page, root)
+    assert np.abs(after - before).max(axis=-1).mean() > 0.001 * 255, "the path did not move"
+    assert abs(surface_share(after) - surface_share(before)) < 0.1 * surface_share(before)
+    assert reruns() == 0 and root.get_attribute("data-mode") == "3d"
