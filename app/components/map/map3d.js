@@ -101,7 +101,12 @@ function renderSurface3d(mv) {
   mv.depth3d = depthBuffer3d(mv, quads, order, U, V, D);
   axes3d(mv, ctx, cam, true);
   // landmarks: minima ★, saddles ◇, start ○, on the surface
-  const on = (x, y) => cam.project(x, y, heightAt(mv, x, y) + lift3d(mv));
+  const on = (x, y) => {
+    // a mark the surface hides is drawn faint, as the paths are
+    const [u, v, d] = cam.project(x, y, heightAt(mv, x, y) + lift3d(mv));
+    ctx.globalAlpha = mv.depth3d.hidden(u, v, d) ? 0.4 : 1;
+    return [u, v];
+  };
   ctx.lineWidth = 1.5;
   for (const [x, y] of mv.h.minima) {
     const [u, v] = on(x, y);
@@ -118,6 +123,7 @@ function renderSurface3d(mv) {
     drawMarker(ctx, "circle", u, v, 7.5); ctx.lineWidth = 4.5; ctx.strokeStyle = "#fff"; ctx.stroke();
     ctx.lineWidth = 2.5; ctx.strokeStyle = "#111"; ctx.stroke();
   }
+  ctx.globalAlpha = 1;
   colourBar3d(mv, ctx);
   mv.root.dataset.baseMs = (performance.now() - t0).toFixed(1); // one view angle's render
   return canvas;
