@@ -7,7 +7,8 @@ both in Debian's Chromium (Playwright, headless, 1440 × 900), medians over --ch
 - rate change → path redrawn. Map: the map's rate control (an input event → the next frame,
   no server); Plotly map: typing an exact rate (Enter → the plotted path differs, a rerun).
 - playback frames per second, 6 racers × 1000 steps (Map: frames the component drew while
-  playing; Plotly map: `plotly_animatingframe` events while its ▶ Play runs).
+  playing, on the contour map and in its 3-D view; Plotly map: `plotly_animatingframe`
+  events while its ▶ Play runs).
 - commit: one rerun that changes the rate and redraws (Map: releasing its rate control →
   the new scene drawn; both: typing an exact rate in the sidebar).
 - first chart on a warm server: a new tab → the map drawn (wall clock; for the component also
@@ -157,10 +158,12 @@ def released_rates(page, count: int) -> list[float]:
     return delays
 
 
-def fps(browser, url: str, new: bool) -> float:
+def fps(browser, url: str, new: bool, three_d: bool = False) -> float:
     page, _, _ = open_page(browser, url, new, RACE)
     if new:
         root = page.locator(MAP).first
+        if three_d:  # the map's own 3-D view (its Contour / 3-D toggle)
+            root.locator(".mode button[value='3d']").click()
         frames0, t0 = int(root.get_attribute("data-frames")), time.perf_counter()
         root.locator(".play").click()
         time.sleep(3.0)
@@ -197,6 +200,8 @@ def measure(browser, url: str, new: bool, n: int) -> dict:
             out["no_plotly"].append([v / 1000 for v in page.evaluate(IN_PAGE_JS)])
         page.context.close()
     out["fps"] = fps(browser, url, new)
+    if new:
+        out["fps3d"] = fps(browser, url, new, three_d=True)
     return out
 
 
@@ -228,6 +233,8 @@ def main() -> None:
         ("rate change → redrawn (map: its rate control; Plotly: typed, a rerun)",
          lambda r: ms(r.get("scrub") or r["typed"])),
         ("playback, 6 racers × 1000 steps", lambda r: f"{r['fps']:.0f} frames/s"),
+        ("playback in 3-D, 6 racers × 1000 steps",
+         lambda r: f"{r['fps3d']:.0f} frames/s" if "fps3d" in r else "–"),
         ("commit: release the map's rate control → drawn", lambda r: ms(r.get("release", []))),
         ("commit: typed exact rate → drawn (one rerun)", lambda r: ms(r["typed"])),
         ("first chart, warm server", lambda r: ms(r["first"])),

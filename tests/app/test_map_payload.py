@@ -8,7 +8,14 @@ import pytest
 
 from app import compute, plots
 from app.components.map import standalone_html
-from app.components.map.payload import run_steps, sampled, scene_blob, unpack
+from app.components.map.payload import (
+    SURFACE_GRID,
+    run_steps,
+    sampled,
+    scene_blob,
+    unpack,
+)
+from tests.app.conftest import map_scene
 from tests.app.test_plots import _run
 
 
@@ -79,3 +86,45 @@ def test_the_export_is_one_offline_page(land):
     assert "function mountMap" in page and "mountMap({" in page
     assert "A &lt;b&gt; title" in page
     assert "<script src" not in page and "http" not in page.replace("http://www.w3.org", "")
+
+
+def test_the_blob_opens_in_the_mode_asked_and_refuses_another(land):
+    runs = [_run(0.4)]
+    assert unpack(scene_blob(land, runs, (-5.0, -2.0), steps=40))[0]["mode"] == "contour"
+    assert unpack(scene_blob(land, runs, (-5.0, -2.0), steps=40, mode="3d"))[0]["mode"] == "3d"
+    with pytest.raises(ValueError, match="mode"):
+        scene_blob(land, runs, (-5.0, -2.0), steps=40, mode="surface")
+
+
+def test_the_3d_mesh_is_the_drawn_height_on_a_60_by_60_grid_over_the_whole_box(land):
+    header, a = unpack(scene_blob(land, [_run(0.4)], (-5.0, -2.0), steps=40, mode="3d"))
+    n = header["surface"]["n"]
+    assert n == SURFACE_GRID == 60 and a["z3"].shape == (n * n,)
+    assert a["z3"].nbytes == 14_400  # 60 × 60 float32
+    assert (a["x3"][0], a["x3"][-1], a["y3"][0], a["y3"][-1]) == tuple(plots.f32(land.box))
+    assert (np.diff(a["x3"]) > 0).all() and (np.diff(a["y3"]) > 0).all()
+    ix = np.searchsorted(land.xs, a["x3"].astype(np.float64) - 1e-6)
+    iy = np.searchsorted(land.ys, a["y3"].astype(np.float64) - 1e-6)
+    expect = land.height(land.f[np.ix_(iy, ix)]).ravel()
+    assert np.allclose(a["z3"], expect, rtol=1e-6, atol=1e-6)
+    assert header["surface"]["zmin"] == pytest.approx(float(expect.min()))
+    assert header["surface"]["zmax"] == pytest.approx(float(expect.max()))
+    assert header["surface"]["s"] == pytest.approx(land.scale)
+    assert header["surface"]["title"] == plots.HEIGHT_TITLE == "log(1 + (f − f*)/s)"
+
+
+def test_6_racers_by_5000_steps_with_their_batches_fit_1_5_mb_with_the_3d_mesh(run_app):
+    at = run_app(steps="5000", opt=";".join(["momentum:lr=0.1"] * 6))
+    header, a = map_scene(at)
+    (el,) = [e for e in at.get("bidi_component") if e.proto.component_name == "descent_lab_map"]
+    size = len(el.proto.bytes)
+    mesh = a["z3"].nbytes + a["x3"].nbytes + a["y3"].nbytes
+    rows = " + ".join(f"{len(b['values'])} {b['param']}" for b in header["scrubs"])
+    print(
+        f"map blob, 6 racers × 5000 steps + batches of {rows}: {size / 1e6:.3f} MB "
+        f"(of which the 3-D mesh {mesh / 1e3:.1f} kB)"
+    )
+    assert size <= 1.5e6
+    assert header["steps"] == 5000 and len(header["runs"]) == 6
+    assert mesh == 60 * 60 * 4 + 2 * 60 * 4  # the paths' heights cost nothing: see payload
+    assert np.isfinite(a["z3"]).all() and np.isfinite(a["z"]).all()

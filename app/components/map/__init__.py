@@ -9,8 +9,10 @@ releasing the learning-rate or momentum control); each is one rerun.
 On the page, the map dispatches `window` CustomEvent "descent-lab:step" with
 detail {step, total} (whole step shown, the run's step count) on every change of the shown
 step: each playback frame, a step, a scrub, a new scene. Other components listen to it.
-Zoom (+ / − / Reset, keys + − 0, Ctrl+wheel or pinch, drag to pan) and the theme (Streamlit's
---st-* CSS variables, re-read when they change) are the browser's alone.
+A Contour / 3-D toggle switches the view (the blob says the first one; the viewer's choice is
+kept across reruns); the 3-D surface turns by drag or Shift+← → (tilt ↑ ↓), with the same
+playback. Zoom (+ / − / Reset, keys + − 0, Ctrl+wheel or pinch, drag to pan) and the theme
+(Streamlit's --st-* CSS variables, re-read when they change) are the browser's alone.
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ from .payload import round_to_scale
 HERE = Path(__file__).resolve().parent
 HTML = (HERE / "map.html").read_text(encoding="utf-8")
 CSS = (HERE / "map.css").read_text(encoding="utf-8")
-JS = (HERE / "map.js").read_text(encoding="utf-8")
+# the 3-D view's functions first (map3d.js), then the MapView that calls them (map.js)
+JS = "\n".join((HERE / name).read_text(encoding="utf-8") for name in ("map3d.js", "map.js"))
 
 _mount = st.components.v2.component(
     "descent_lab_map", html=HTML, css=CSS, js=JS + "\nexport default mountMap;\n"

@@ -23,7 +23,7 @@ const LINE_COLOUR = "rgba(60,72,90,0.45)";
 const TITLES = ["Loss above the minimum  f − f*", "Learning rate", "Gradient norm  ‖∇f‖"];
 const KEYS = ["loss", "lr", "gn"];
 const KEY_COMMIT_MS = 600;
-const KEPT = new Map(); // frontend key -> {step, playing, speed, loop, view}: survives remounts
+const KEPT = new Map(); // frontend key -> {step, playing, speed, loop, view, mode}: survives remounts
 const STEP_EVENT = "descent-lab:step";
 const ZOOM_STEP = 1.5;
 const MAX_ZOOM = 64;
@@ -134,6 +134,7 @@ class MapView {
       readout: q(".readout"), speed: q(".speed"), loop: q(".loop"), record: q(".record"),
       scrubs: q(".scrubs"), legend: q(".legend"),
       zoomIn: q(".zoom-in"), zoomOut: q(".zoom-out"), zoomReset: q(".zoom-reset"),
+      modes: [...this.root.querySelectorAll(".mode button")],
     };
     const kept = KEPT.get(key) || {};
     this.step = kept.step ?? Infinity; // a new map shows the whole run
@@ -149,6 +150,9 @@ class MapView {
     this.theme = this.themeKey();
     this.themeTimer = setInterval(() => this.checkTheme(), THEME_POLL_MS);
     this.keptView = kept.view;
+    this.mode = kept.mode; // "contour" | "3d": the payload's until the viewer picks one
+    this.sceneMode = kept.sceneMode;
+    this.cam3d = kept.cam3d || { ...CAMERA3D };
   }
 
   themeKey() {
@@ -188,6 +192,23 @@ class MapView {
     e.zoomIn.addEventListener("click", () => this.zoom(ZOOM_STEP));
     e.zoomOut.addEventListener("click", () => this.zoom(1 / ZOOM_STEP));
     e.zoomReset.addEventListener("click", () => this.setView(this.h.box));
+    for (const b of e.modes) b.addEventListener("click", () => this.setMode(b.value));
+  }
+
+  setMode(mode) {
+    // the contour map or the 3-D surface: same playback, curves and events
+    this.mode = mode === "3d" ? "3d" : "contour";
+    const three = this.mode === "3d";
+    this.root.dataset.mode = this.mode;
+    this.root.dataset.angle = `${this.cam3d.az.toFixed(3)},${this.cam3d.el.toFixed(3)}`;
+    for (const b of this.el.modes) b.setAttribute("aria-pressed", String(b.value === this.mode));
+    this.el.map.setAttribute("aria-label", three
+      ? "Loss landscape as a 3-D surface with the optimizers' paths; drag or Shift+arrows to turn"
+      : "Loss landscape map with the optimizers' paths; click to start there");
+    this.el.map.style.cursor = three ? "grab" : "";
+    this.el.hover.style.display = "none";
+    this.keep();
+    this.layout();
   }
 
   load(bytes) {
@@ -208,6 +229,9 @@ class MapView {
     this.viewBox = header.box.join(",");
     this.view = kept.box === this.viewBox ? kept.view : header.box.slice();
     this.keptView = null;
+    // a new mode from the server (the URL's map=) wins; else the viewer's choice stays
+    if (header.mode !== this.sceneMode || !this.mode) this.mode = header.mode || "contour";
+    this.sceneMode = header.mode;
     const d = this.root.dataset;
     d.bytes = String(size);
     d.labels = JSON.stringify(header.runs.map((r) => r.label));
@@ -215,7 +239,7 @@ class MapView {
     d.box = header.box.join(",");
     this.root.dataset.scene = String((Number(this.root.dataset.scene) || 0) + 1);
     this.legend();
-    this.layout();
+    this.setMode(this.mode);
     d.drawnAt ??= performance.now().toFixed(0); // ms since the page's navigation began
   }
 
@@ -250,8 +274,10 @@ class MapView {
     let pw = width - MAP_MARGIN.l - MAP_MARGIN.r;
     let ph = (pw * (y1 - y0)) / (x1 - x0);
     if (ph > maxH) { ph = maxH; pw = (ph * (x1 - x0)) / (y1 - y0); }
-    const left = MAP_MARGIN.l + (width - MAP_MARGIN.l - MAP_MARGIN.r - pw) / 2;
-    this.plot = { left, top: MAP_MARGIN.t, w: pw, h: ph, cssW: width, cssH: ph + MAP_MARGIN.t + MAP_MARGIN.b, dpr };
+    let left = MAP_MARGIN.l + (width - MAP_MARGIN.l - MAP_MARGIN.r - pw) / 2;
+    let below = MAP_MARGIN.b;
+    if (this.mode === "3d") ({ left, w: pw, h: ph, below } = layout3d(this, width, maxH));
+    this.plot = { left, top: MAP_MARGIN.t, w: pw, h: ph, cssW: width, cssH: ph + MAP_MARGIN.t + below, dpr };
     this.root.dataset.plot = [left, MAP_MARGIN.t, pw, ph].map((v) => v.toFixed(2)).join(",");
     this.root.dataset.view = this.view.map((v) => Number(v.toPrecision(6))).join(",");
     this.zoomButtons();
@@ -259,7 +285,7 @@ class MapView {
     c.width = Math.round(width * dpr);
     c.height = Math.round(this.plot.cssH * dpr);
     c.style.height = `${this.plot.cssH}px`;
-    this.base = this.renderBase();
+    this.base = this.mode === "3d" ? renderSurface3d(this) : this.renderBase();
     this.layoutCurves(width, dpr);
     this.draw();
   }
@@ -473,6 +499,20 @@ class MapView {
     ctx.drawImage(this.base, 0, 0);
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     const s = Math.floor(this.step), shown = this.shown();
+    if (this.mode === "3d") drawPaths3d(this, ctx, s, shown);
+    else this.drawPaths(ctx, s, shown);
+    this.drawCurves(s, shown);
+    this.frames += 1;
+    const d = this.root.dataset;
+    d.step = String(s);
+    d.frames = String(this.frames);
+    d.drawMs = (performance.now() - t0).toFixed(2);
+    if (this.recording) this.composite();
+  }
+
+  drawPaths(ctx, s, shown) {
+    // the contour map's paths up to step s and the current points, inside the plot area
+    const p = this.plot;
     ctx.save();
     ctx.beginPath(); ctx.rect(p.left, p.top, p.w, p.h); ctx.clip();
     const heads = [];
@@ -504,13 +544,6 @@ class MapView {
       }
     }
     ctx.restore();
-    this.drawCurves(s, shown);
-    this.frames += 1;
-    const d = this.root.dataset;
-    d.step = String(s);
-    d.frames = String(this.frames);
-    d.drawMs = (performance.now() - t0).toFixed(2);
-    if (this.recording) this.composite();
   }
 
   drawCurves(s, shown) {
@@ -605,6 +638,7 @@ class MapView {
       step: this.step, atEnd: this.atEnd, playing: this.playing,
       speed: this.el.speed.value, loop: this.el.loop.checked,
       view: { box: this.viewBox, view: this.view },
+      mode: this.mode, sceneMode: this.sceneMode, cam3d: this.cam3d,
     });
   }
 
@@ -617,9 +651,10 @@ class MapView {
       ev.preventDefault(); this.spaceHandled = true; this.toggle(); return;
     }
     if (isRange) return; // ← → Home End move the focused slider itself
-    const zooms = { "+": ZOOM_STEP, "=": ZOOM_STEP, "-": 1 / ZOOM_STEP };
+    if (this.mode === "3d" && key3d(this, ev)) return;
+    const zooms = this.mode === "3d" ? {} : { "+": ZOOM_STEP, "=": ZOOM_STEP, "-": 1 / ZOOM_STEP };
     if (ev.key in zooms) { ev.preventDefault(); this.zoom(zooms[ev.key]); return; }
-    if (ev.key === "0") { ev.preventDefault(); this.setView(this.h.box); return; }
+    if (ev.key === "0" && this.mode !== "3d") { ev.preventDefault(); this.setView(this.h.box); return; }
     const s = Math.floor(this.step);
     const moves = { ArrowLeft: s - 1, ArrowRight: s + 1, Home: 0, End: this.T };
     if (ev.key in moves) { ev.preventDefault(); this.jump(moves[ev.key]); }
@@ -700,6 +735,7 @@ class MapView {
   // ---------------------------------------------------------------- click to start
 
   dataAt(ev) {
+    if (this.mode === "3d") return null; // a drag turns the surface; no click-to-start
     const r = this.el.map.getBoundingClientRect(), p = this.plot, [x0, x1, y0, y1] = this.view;
     const u = ev.clientX - r.left, v = ev.clientY - r.top;
     if (u < p.left || u > p.left + p.w || v < p.top || v > p.top + p.h) return null;
@@ -750,22 +786,26 @@ class MapView {
   }
 
   zoomButtons() {
-    const w = this.view[1] - this.view[0], b = this.h.box;
-    this.el.zoomIn.disabled = w <= (b[1] - b[0]) / MAX_ZOOM * (1 + 1e-9);
-    this.el.zoomOut.disabled = this.el.zoomReset.disabled = !this.zoomed();
-    this.el.map.style.cursor = this.zoomed() ? "grab" : "";
+    const w = this.view[1] - this.view[0], b = this.h.box, three = this.mode === "3d";
+    this.el.zoomIn.disabled = three || w <= (b[1] - b[0]) / MAX_ZOOM * (1 + 1e-9);
+    this.el.zoomOut.disabled = this.el.zoomReset.disabled = three || !this.zoomed();
+    this.el.map.style.cursor = three || this.zoomed() ? "grab" : "";
   }
 
   onWheel(ev) {
     // Ctrl+wheel (and a trackpad pinch, which the browser sends as one): a plain wheel
     // scrolls the page as everywhere else
-    if (!this.h || !ev.ctrlKey) return;
+    if (!this.h || !ev.ctrlKey || this.mode === "3d") return;
     ev.preventDefault();
     this.zoom(Math.exp(-ev.deltaY * 0.01), this.dataAt(ev) || undefined);
   }
 
   onPress(ev) {
     this.panned = false;
+    if (this.h && this.mode === "3d" && ev.button === 0) {
+      this.press = { x: ev.clientX, y: ev.clientY, turn: true };
+      return;
+    }
     this.press = this.h && this.zoomed() && ev.button === 0
       ? { x: ev.clientX, y: ev.clientY, view: this.view.slice() } : null;
   }
@@ -773,6 +813,12 @@ class MapView {
   onDrag(ev) {
     const pr = this.press;
     if (!pr || !(ev.buttons & 1)) return;
+    if (pr.turn) {
+      // a drag across the plot's width turns the surface half round
+      turn3d(this, ((pr.x - ev.clientX) / this.plot.w) * Math.PI, ((ev.clientY - pr.y) / this.plot.h) * 1.5);
+      pr.x = ev.clientX; pr.y = ev.clientY;
+      return;
+    }
     const du = ev.clientX - pr.x, dv = ev.clientY - pr.y;
     if (!this.panned && Math.hypot(du, dv) < DRAG_PX) return;
     this.panned = true;

@@ -15,12 +15,22 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.plots import LANDSCAPE_SCALE, Landscape, Run, as_drawn_on_map, f32, keep_indices
+from app.plots import (
+    HEIGHT_TITLE,
+    LANDSCAPE_SCALE,
+    Landscape,
+    Run,
+    as_drawn_on_map,
+    f32,
+    keep_indices,
+)
 
 MAX_RUN_POINTS = 2000  # per racer: every step of a run up to 2 000 steps
 MAX_BATCH_POINTS = 200  # per value of a scrub batch
 DENSE_HEAD = 100  # the first steps of a batch run are all kept (a diverging run is quick)
 CONTOUR_LEVELS = 24
+SURFACE_GRID = 60  # nodes per side of the 3-D view's mesh: 60 × 60 float32 = 14.4 kB
+MODES = ("contour", "3d")
 
 
 @dataclass(frozen=True)
@@ -104,6 +114,16 @@ def sampled(run: Run, box, idx: np.ndarray, floor: float) -> dict[str, np.ndarra
     return {"px": pos[:, 0], "py": pos[:, 1], "loss": loss, "lr": lr, "gn": grad}
 
 
+def surface_grid(land: Landscape, n: int = SURFACE_GRID) -> dict[str, np.ndarray]:
+    """The 3-D view's mesh: every ~len/n-th node of the landscape grid (its first and last
+    kept), x (n,), y (n,) and the drawn height log1p((f − f*)/s) (n, n). (Paths and marks
+    are lifted onto the surface in the browser, bilinear on the full grid "z" it already
+    has: their heights cost no bytes.)"""
+    ix = np.round(np.linspace(0, len(land.xs) - 1, n)).astype(int)
+    iy = np.round(np.linspace(0, len(land.ys) - 1, n)).astype(int)
+    return {"x3": land.xs[ix], "y3": land.ys[iy], "z3": land.height(land.f[np.ix_(iy, ix)])}
+
+
 MARKERS = ("circle", "square", "triangle", "diamond", "down", "star")
 DASHES = ((), (9, 4), (2, 3), (12, 3, 2, 3), (5, 5), (1, 2))
 
@@ -129,9 +149,13 @@ def scene_blob(
     query: str = "",
     title: str = "",
     present: bool = False,
+    mode: str = "contour",
 ) -> bytes:
     """The scene as the component draws it (see the module docstring for the format);
-    `present`: text sized for a projector."""
+    `present`: text sized for a projector; `mode`: the view it opens in, "contour" or "3d"
+    (a view the browser chose is kept over it)."""
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
     box = land.box
     pack = Packer()
     z = land.height(land.f)
@@ -145,8 +169,12 @@ def scene_blob(
         header_runs.append(
             racer_header(i, run) | {"note": run.note or as_drawn_on_map(run, box).note}
         )
+    mesh = surface_grid(land)
+    for name, values in mesh.items():
+        pack.add(name, values)
     header = {
         "v": 1,
+        "mode": mode,
         "box": list(box),
         "grid": {
             "w": len(land.xs),
@@ -155,6 +183,13 @@ def scene_blob(
             "zmax": float(z.max()),
             "levels": CONTOUR_LEVELS,
             "scale": LANDSCAPE_SCALE,
+        },
+        "surface": {
+            "n": SURFACE_GRID,
+            "zmin": float(mesh["z3"].min()),
+            "zmax": float(mesh["z3"].max()),
+            "s": float(land.scale),
+            "title": HEIGHT_TITLE,
         },
         "minima": [list(map(float, m)) for m in land.minima],
         "saddles": [list(map(float, s)) for s in land.saddles],
