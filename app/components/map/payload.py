@@ -22,7 +22,7 @@ MAX_BATCH_POINTS = 200  # per value of a scrub batch
 DENSE_HEAD = 100  # the first steps of a batch run are all kept (a diverging run is quick)
 CONTOUR_LEVELS = 24
 SLICE_T = (-0.5, 1.5)  # the slice's range of t along the step (0: before it, 1: after it)
-SLICE_N = 33  # samples per step: t = 0 and t = 1 are samples 8 and 24
+SLICE_N = 21  # samples per step, 0.1 apart: t = 0 and t = 1 are samples 5 and 15
 
 
 @dataclass(frozen=True)
