@@ -21,6 +21,8 @@ function lessonLoad(view) {
   // disable playback in a hidden scene; a new scene shows the prediction it was sent
   const h = view.h, hidden = !!h.hidden;
   for (const name of PLAYBACK_CONTROLS) view.el[name].disabled = hidden;
+  // leaving a hidden scene for an ordinary one shows the whole run again, as a new map does
+  if (!hidden && view.root.dataset.hidden === "true" && !h.autoplay) { view.step = view.T; view.atEnd = true; }
   view.root.classList.toggle("hidden-scene", hidden);
   view.root.dataset.hidden = String(hidden);
   view.prediction = h.prediction || null;
