@@ -128,3 +128,33 @@ def test_the_slice_of_a_5000_step_run_costs_the_kept_steps_times_the_samples(lan
     kept = len(run_steps(5000))
     assert len(with_slice) - len(plain) == pytest.approx(kept * SLICE_N * 4, abs=64)
     assert len(with_slice) - len(plain) < 200_000
+
+
+def _read_clicks():
+    from types import SimpleNamespace
+
+    import streamlit as st
+
+    from app.components.map import clicked_prediction, clicked_start
+
+    box = (-6.0, 6.0, -3.0, 3.0)
+    st.session_state["m"] = SimpleNamespace(predict=[4.18321, -2.7549], start=None)
+    st.session_state["n"] = SimpleNamespace(predict=["x", 1], start=[1.0, 2.0])
+    st.write(
+        repr(
+            (
+                clicked_prediction("m", box),
+                clicked_start("m", box),
+                clicked_prediction("n", box),
+                clicked_start("n", box),
+            )
+        )
+    )
+
+
+def test_a_prediction_click_comes_back_rounded_like_a_start():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(_read_clicks).run()
+    assert not at.exception
+    assert at.markdown[0].value == "((4.18, -2.75), None, None, (1.0, 2.0))"
