@@ -166,3 +166,25 @@ def test_the_slice_panel_draws_the_step_and_follows_the_arrows(open_scene, land)
     assert np.abs(shot() - first).max() < 3
     page.keyboard.press("End")
     assert root.get_attribute("data-slice-step") == ""  # the last point has no step after it
+
+
+def test_during_a_live_rate_scrub_the_slice_says_release_to_update(open_scene, land):
+    from app import compute
+
+    key = ("ravine", (), "", ())
+    start = tuple(map(float, RAVINE.start))
+    batch = compute.scrub_batch(key, 0, "lr", "gd", 0.4, (), "constant", (), 0, 40, start, 0.0, 0)
+    blob = scene_blob(land, [_run(0.4)], start, steps=40, batches=[batch], slice_f=RAVINE.f)
+    page = open_scene(blob)
+    root = wait_map(page)
+    root.locator(".slice-toggle").click()
+    root.locator(".map-canvas").focus()
+    page.keyboard.press("Home")
+    assert root.get_attribute("data-slice-step") == "0"
+    lr = root.locator(".lr")
+    lr.evaluate("(e) => { e.value = String(e.max - 5); e.dispatchEvent(new Event('input')); }")
+    assert root.get_attribute("data-slice-step") == ""  # "release the control to update"
+    lr.evaluate(
+        "(e, i) => { e.value = String(i); e.dispatchEvent(new Event('input')); }", batch.current
+    )
+    assert root.get_attribute("data-slice-step") == "0"  # back on its own rate: drawn again
