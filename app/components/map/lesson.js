@@ -128,7 +128,8 @@ class SlicePanel {
     ctx.strokeStyle = "rgba(120,130,145,0.9)"; ctx.lineWidth = 1; ctx.strokeRect(p.left, p.top, p.w, p.h);
     ctx.fillStyle = ink; ctx.font = `bold ${13 * view.fs}px sans-serif`;
     ctx.textAlign = "center"; ctx.textBaseline = "bottom";
-    ctx.fillText(`Loss along step ${step} → ${step + 1} of ${name}: f(xₖ + t·d)`, p.left + p.w / 2, p.top - 6);
+    const of = this.cssW < 480 ? "" : ` of ${name}`; // a phone: the title fits the width
+    ctx.fillText(`Loss along step ${step} → ${step + 1}${of}: f(xₖ + t·d)`, p.left + p.w / 2, p.top - 6);
     const X = (t) => p.left + ((t - sl.t[0]) / (sl.t[1] - sl.t[0])) * p.w;
     ctx.font = `${12 * view.fs}px sans-serif`; ctx.textBaseline = "top";
     for (const t of niceTicks(sl.t[0], sl.t[1], 4)) {
