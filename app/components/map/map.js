@@ -145,6 +145,7 @@ class MapView {
     if (kept.speed) this.el.speed.value = kept.speed;
     this.el.loop.checked = !!kept.loop;
     this.wire();
+    this.slicePanel = new SlicePanel(this); // lesson.js
     this.resizer = new ResizeObserver(() => this.layout());
     this.resizer.observe(this.root);
     this.theme = this.themeKey();
@@ -224,6 +225,7 @@ class MapView {
     this.el.scrubs.replaceChildren(...header.scrubs.map((sc, j) => this.scrubBlock(sc, j)));
     this.el.scrub.max = String(this.T);
     this.step = this.atEnd ? this.T : Math.min(this.step, this.T);
+    lessonLoad(this); // lesson.js: a hidden scene, a prediction, the slice
     // a new scene on the same domain keeps the zoom; another domain starts whole
     const kept = this.view ? { box: this.viewBox, view: this.view } : this.keptView || {};
     this.viewBox = header.box.join(",");
@@ -245,7 +247,7 @@ class MapView {
 
   seriesOf(idx, i, prefix, diverged, row) {
     const pick = (name) => {
-      const a = this.a[prefix + name];
+      const a = this.a[prefix + name] || new Float32Array(0); // a hidden scene: px, py only
       if (row === undefined) return a;
       const k = idx.length;
       return a.subarray(row * k, (row + 1) * k);
@@ -288,6 +290,7 @@ class MapView {
     this.base = this.mode === "3d" ? renderSurface3d(this) : this.renderBase();
     this.layoutCurves(width, dpr);
     this.draw();
+    this.slicePanel.layout();
   }
 
   toPx(x, y) {
@@ -436,6 +439,7 @@ class MapView {
         ctx.fillText(pow10(k), panel.left - 6, v);
         ctx.fillStyle = "rgba(120,130,145,0.18)"; ctx.fillRect(panel.left, v, panel.w, 1); ctx.fillStyle = ink;
       }
+      hiddenCurvesNote(this, ctx, panel);
       ctx.save();
       ctx.beginPath(); ctx.rect(panel.left, panel.top, panel.w, panel.h); ctx.clip();
       shown.forEach((s, i) => {
@@ -502,6 +506,7 @@ class MapView {
     if (this.mode === "3d") drawPaths3d(this, ctx, s, shown);
     else this.drawPaths(ctx, s, shown);
     this.drawCurves(s, shown);
+    this.slicePanel.draw(s);
     this.frames += 1;
     const d = this.root.dataset;
     d.step = String(s);
@@ -543,6 +548,7 @@ class MapView {
         ctx.lineWidth = 1.8; ctx.strokeStyle = "#fff"; ctx.stroke();
       }
     }
+    drawPrediction(this, ctx);
     ctx.restore();
   }
 
@@ -646,6 +652,7 @@ class MapView {
     const t = ev.target;
     const isRange = t && t.tagName === "INPUT" && t.type === "range";
     if (t && (t.tagName === "SELECT" || (t.tagName === "INPUT" && t.type === "checkbox" && ev.key !== " "))) return;
+    if (this.h && this.h.hidden) return; // no playback before the reveal
     if (ev.key === " " || ev.key === "Spacebar") {
       if (t && t.tagName === "INPUT" && t.type === "checkbox") return;
       ev.preventDefault(); this.spaceHandled = true; this.toggle(); return;
@@ -747,13 +754,15 @@ class MapView {
     const at = this.dataAt(ev), hv = this.el.hover;
     if (!at) { hv.style.display = "none"; return; }
     hv.style.display = "block";
-    hv.textContent = `(${fmt(at[0])}, ${fmt(at[1])})${this.trigger ? " · click: start here" : ""}`;
+    const hint = this.h.hidden ? " · click: where will it end?" : this.trigger ? " · click: start here" : "";
+    hv.textContent = `(${fmt(at[0])}, ${fmt(at[1])})${hint}`;
   }
 
   onClick(ev) {
     if (this.panned) { this.panned = false; return; } // the end of a drag, not a click
     const at = this.h && this.dataAt(ev);
-    if (at && this.trigger) this.trigger("start", at);
+    if (at && this.h.hidden) lessonClick(this, at);
+    else if (at && this.trigger) this.trigger("start", at);
   }
 
   // ---------------------------------------------------------------- zoom & pan
@@ -900,8 +909,11 @@ function mountMap(component) {
   if (data && data !== view.bytes) {
     view.bytes = data;
     view.load(data);
+    const reveal = lessonAutoplay(view); // lesson.js: the reveal plays once from step 0
+    if (reveal) view.step = 0;
     view.setStep(view.step);
-    if (KEPT.get(view.key) && KEPT.get(view.key).playing && !view.playing) view.play();
+    const kept = KEPT.get(view.key);
+    if ((reveal || (kept && kept.playing)) && !view.playing) view.play();
   }
   return () => {
     view.destroy();

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import struct
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,6 +31,8 @@ DENSE_HEAD = 100  # the first steps of a batch run are all kept (a diverging run
 CONTOUR_LEVELS = 24
 SURFACE_GRID = 60  # nodes per side of the 3-D view's mesh: 60 × 60 float32 = 14.4 kB
 MODES = ("contour", "3d")
+SLICE_T = (-0.5, 1.5)  # the slice's range of t along the step (0: before it, 1: after it)
+SLICE_N = 21  # samples per step, 0.1 apart: t = 0 and t = 1 are samples 5 and 15
 
 
 @dataclass(frozen=True)
@@ -139,6 +141,28 @@ def racer_header(i: int, run: Run) -> dict:
     }
 
 
+def slice_samples(
+    f: Callable[[np.ndarray], np.ndarray],
+    positions: np.ndarray,
+    kept_steps: np.ndarray,
+    n: int = SLICE_N,
+) -> np.ndarray:
+    """(K, n) loss along each kept step k's direction: f(x_k + t·d), d = x_{k+1} − x_k, for
+    t = linspace(−0.5, 1.5, n) (t = 0 is x_k, t = 1 is x_{k+1}); NaN where the run has no step
+    k → k+1 (its last point, or past `positions`) or the value is not finite."""
+    pos = np.asarray(positions, dtype=np.float64)
+    k = np.asarray(kept_steps, dtype=np.int64)
+    has_next = k + 1 < len(pos)
+    here = pos[np.minimum(k, len(pos) - 1)]
+    step = pos[np.minimum(k + 1, len(pos) - 1)] - here
+    t = np.linspace(*SLICE_T, n)
+    points = here[:, None, :] + t[None, :, None] * step[:, None, :]
+    with np.errstate(all="ignore"):
+        values = np.asarray(f(points), dtype=np.float64)
+    values[~has_next] = np.nan
+    return np.where(np.isfinite(values), values, np.nan)
+
+
 def scene_blob(
     land: Landscape,
     runs: Sequence[Run],
@@ -150,25 +174,41 @@ def scene_blob(
     title: str = "",
     present: bool = False,
     mode: str = "contour",
+    hidden: bool = False,
+    autoplay: bool = False,
+    prediction: Sequence[float] | None = None,
+    slice_f: Callable[[np.ndarray], np.ndarray] | None = None,
+    slice_racer: int = 0,
 ) -> bytes:
-    """The scene as the component draws it (see the module docstring for the format);
-    `present`: text sized for a projector; `mode`: the view it opens in, "contour" or "3d"
-    (a view the browser chose is kept over it)."""
+    """The scene as the component draws it (see the module docstring for the format).
+
+    `present`: text sized for a projector. `mode`: the view it opens in, "contour" or "3d"
+    (a view the browser chose is kept over it). `hidden` (a lesson before its reveal): only the
+    landscape, the start(s) and minima and the racers at step 0; no path, curves, outcome
+    or scrub is sent at all, and a click is a prediction. `autoplay`: play once from step 0
+    when the scene first mounts (the reveal). `prediction`: a predicted end point to mark.
+    `slice_f` (the surface's f): send the 1-D slice along each kept step of racer
+    `slice_racer` (slice_samples)."""
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
     box = land.box
     pack = Packer()
     z = land.height(land.f)
     pack.add("z", z)
-    idx = run_steps(steps)
+    idx = np.zeros(1, dtype=np.int64) if hidden else run_steps(steps)
     pack.add("idx", idx)
     header_runs = []
     for i, run in enumerate(runs):
-        for name, values in sampled(run, box, idx, land.floor).items():
-            pack.add(f"r{i}.{name}", values)
-        header_runs.append(
-            racer_header(i, run) | {"note": run.note or as_drawn_on_map(run, box).note}
-        )
+        header = racer_header(i, run)
+        if hidden:
+            header.pop("diverged")
+            pack.add(f"r{i}.px", run.positions[:1, 0])
+            pack.add(f"r{i}.py", run.positions[:1, 1])
+        else:
+            for name, values in sampled(run, box, idx, land.floor).items():
+                pack.add(f"r{i}.{name}", values)
+            header["note"] = run.note or as_drawn_on_map(run, box).note
+        header_runs.append(header)
     mesh = surface_grid(land)
     for name, values in mesh.items():
         pack.add(name, values)
@@ -199,8 +239,18 @@ def scene_blob(
         "query": query,
         "title": title,
         "present": bool(present),
+        "hidden": bool(hidden),
+        "autoplay": bool(autoplay and not hidden),
+        "prediction": None if prediction is None else [float(v) for v in prediction[:2]],
+        "slice": None,
         "scrubs": [],
     }
+    if hidden:
+        return pack.blob(header)
+    if slice_f is not None and 0 <= slice_racer < len(runs):
+        run = runs[slice_racer]
+        pack.add("slice", slice_samples(slice_f, run.positions[: run.last + 1], idx))
+        header["slice"] = {"racer": slice_racer, "t": list(SLICE_T), "n": SLICE_N}
     for j, batch in enumerate(batches):
         prefix = f"s{j}."
         pack.add(prefix + "idx", batch.idx)
