@@ -11,6 +11,9 @@ for the narrowest strip (`MIN_WIDTH` px): each grows right of its rate or, where
 leave the strip, left; labels that would overlap stack in lanes (first fit). A wider strip only
 moves them apart. Text is currentColor and colours are mixed with it, so the strip reads in
 light and dark themes; `present` scales it for a projector. No Streamlit here (pure).
+
+Draw it with `st.markdown(html, unsafe_allow_html=True)`: Streamlit 1.67's `st.html` sanitizer
+removes inline <svg> (bands, rules and markers vanish; checked in Chromium).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ PRESENT_SCALE = 1.3
 CHAR = 0.62  # a character's width in em, generous for digits and capitals
 MARKER = 14  # px, a racer's marker (× scale)
 GAP = 6  # px between two labels in a lane
+LABEL_GAP = 4  # px between a plain label and its rate
 LANE = 1.7  # lane height in em
 STABLE, UNSTABLE, BEST = "#009E73", "#D55E00", "#009E73"
 SHAPES = {  # in a 0…14 box, the map's marker kinds (app/components/map/map.js drawMarker)
@@ -79,9 +83,13 @@ def place(labels: Sequence[Label], scale: float = 1.0) -> list[tuple[int, bool]]
     out = []
     for label in labels:
         w, x = label_width(label, scale), label.at * MIN_WIDTH
-        pad = MARKER * scale / 2 if label.marker else 0.0  # the marker is centred on x
+        pad = _pad(label, scale)
         sides = {True: (x + pad - w, x + pad), False: (x - pad, x - pad + w)}
-        inside = [s for s in (label.prefer_left, not label.prefer_left) if _inside(sides[s], pad)]
+        inside = [
+            s
+            for s in (label.prefer_left, not label.prefer_left)
+            if _inside(sides[s], max(pad, 0.0))
+        ]
         fits = inside or [x > MIN_WIDTH / 2]  # too wide either way: towards the middle
         lane, left = next(
             ((i, s) for i, used in enumerate(lanes) for s in fits if _free(sides[s], used)),
@@ -92,6 +100,12 @@ def place(labels: Sequence[Label], scale: float = 1.0) -> list[tuple[int, bool]]
         lanes[lane].append(sides[left])
         out.append((lane, left))
     return out
+
+
+def _pad(label: Label, scale: float) -> float:
+    """How far a label reaches back over its x: a marker's half (centred on x), or −LABEL_GAP
+    (plain text keeps clear of the rule at x)."""
+    return MARKER * scale / 2 if label.marker else -LABEL_GAP * scale
 
 
 def _inside(span: tuple[float, float], slack: float) -> bool:
@@ -161,7 +175,7 @@ def _marker(shape: str, colour: str, size: float) -> str:
 
 def _label_html(label: Label, lane: int, left: bool, scale: float) -> str:
     pct = f"{label.at * 100:.3f}%"
-    pad = f"{MARKER * scale / 2:g}px" if label.marker else "0px"
+    pad = f"{_pad(label, scale):g}px"
     side = (
         f"right:calc({100 - label.at * 100:.3f}% - {pad})" if left else f"left:calc({pct} - {pad})"
     )
