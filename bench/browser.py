@@ -2,7 +2,10 @@
 
 Starts `streamlit run` of this tree and, with --baseline DIR, of another checkout (main at
 62cbd9a: `git worktree add /tmp/base-map 62cbd9a`), each on a free loopback port, and measures
-both in Debian's Chromium (Playwright, headless, 1440 × 900), medians over --changes N:
+both in Debian's Chromium (Playwright, headless, 1440 × 900), medians over --changes N.
+--compare DIR … adds other checkouts that have the map component too (before/after a change
+around the map, e.g. the theory's rate strip without Plotly); --first-only measures only the
+first chart (the quick check for such a change):
 
 - rate change → path redrawn. Map: the map's rate control (an input event → the next frame,
   no server); Plotly map: typing an exact rate (Enter → the plotted path differs, a rerun).
@@ -14,13 +17,14 @@ both in Debian's Chromium (Playwright, headless, 1440 × 900), medians over --ch
 - first chart on a warm server: a new tab → the map drawn (wall clock; for the component also
   in the page: navigation start → its first scene drawn, and → its code mounted, with and
   without Streamlit's Plotly chunk, which the page's other Plotly charts load: where the time
-  goes).
+  goes), and whether the page fetched Streamlit's Plotly chunk at all.
 - bytes per scene: what the websocket delivers for one rate change (and the map's blob).
 
 Targets (issue 11): scrub ≤ 50 ms, ≥ 30 frames/s, commit ≤ 0.4 s, first chart ≤ 2 s,
 ≤ 1.5 MB per scene.
 
-    python bench/browser.py [--changes N] [--baseline /tmp/base-map]
+    python bench/browser.py [--changes N] [--baseline /tmp/base-map] [--compare DIR …]
+                            [--first-only]
 """
 
 from __future__ import annotations
@@ -117,8 +121,10 @@ PLOTLY_CHUNK = "**/static/js/PlotlyChart.*.js"
 def open_page(browser, url: str, new: bool, query: str = "", plotly: bool = True):
     context = browser.new_context(viewport=VIEWPORT)
     page = context.new_page()
+    page.plotly_fetched = False  # did the page ask for Streamlit's Plotly chunk?
     if not plotly:  # the page without Streamlit's Plotly chunk (its Plotly charts stay empty)
         page.route(PLOTLY_CHUNK, lambda route: route.abort())
+    page.on("request", lambda r: "/PlotlyChart." in r.url and setattr(page, "plotly_fetched", True))
     counter = Bytes(page)
     start = time.perf_counter()
     page.goto(url + "/" + query)
@@ -178,7 +184,27 @@ def fps(browser, url: str, new: bool, three_d: bool = False) -> float:
     return rate
 
 
-def measure(browser, url: str, new: bool, n: int) -> dict:
+def first_charts(browser, url: str, new: bool, n: int) -> dict:
+    """n new tabs: seconds to the map drawn (+ in-page times and without the Plotly chunk)."""
+    out = {"first": [], "in_page": [], "no_plotly": [], "plotly_fetched": []}
+    for _ in range(n):
+        page, _, first = open_page(browser, url, new)
+        out["first"].append(first)
+        wait_idle(page)  # the whole first run drawn: did any of it need Plotly?
+        out["plotly_fetched"].append(page.plotly_fetched)
+        if new:
+            out["in_page"].append([v / 1000 for v in page.evaluate(IN_PAGE_JS)])
+            page.context.close()
+            page = open_page(browser, url, new, plotly=False)[0]
+            out["no_plotly"].append([v / 1000 for v in page.evaluate(IN_PAGE_JS)])
+        page.context.close()
+    return out
+
+
+def measure(browser, url: str, new: bool, n: int, first_only: bool = False) -> dict:
+    if first_only:
+        open_page(browser, url, new)[0].context.close()  # warm-up: first imports, cache fills
+        return first_charts(browser, url, new, n)
     page, counter, _ = open_page(browser, url, new)
     typed_rates(page, new, 2, 0, counter)  # warm-up: first imports, cache fills
     typed, sizes = typed_rates(page, new, n, 2, counter)
@@ -189,16 +215,7 @@ def measure(browser, url: str, new: bool, n: int) -> dict:
         out["release"] = released_rates(page, n)
         out["blob"] = int(root.get_attribute("data-bytes"))
     page.context.close()
-    out["first"], out["in_page"], out["no_plotly"] = [], [], []
-    for _ in range(n):
-        page, _, first = open_page(browser, url, new)
-        out["first"].append(first)
-        if new:
-            out["in_page"].append([v / 1000 for v in page.evaluate(IN_PAGE_JS)])
-            page.context.close()
-            page = open_page(browser, url, new, plotly=False)[0]
-            out["no_plotly"].append([v / 1000 for v in page.evaluate(IN_PAGE_JS)])
-        page.context.close()
+    out.update(first_charts(browser, url, new, n))
     out["fps"] = fps(browser, url, new)
     if new:
         out["fps3d"] = fps(browser, url, new, three_d=True)
@@ -213,18 +230,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--changes", type=int, default=10)
     parser.add_argument("--baseline", type=Path, default=None)
+    parser.add_argument("--compare", type=Path, nargs="*", default=[])
+    parser.add_argument("--first-only", action="store_true")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
     results = {}
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        trees = [("map component", ROOT, True)]
+        trees = [(t.name[:15] if args.compare else "map component", t, True)
+                 for t in (ROOT, *(c.resolve() for c in args.compare))]  # fmt: skip
         if args.baseline:
             trees.append(("Plotly frames", args.baseline.resolve(), False))
         for name, tree, new in trees:
             with deployment(tree / "streamlit_app.py") as dep:
-                results[name] = measure(browser, dep.url, new, args.changes)
+                results[name] = measure(browser, dep.url, new, args.changes, args.first_only)
         browser.close()
 
     print(f"Chromium {VIEWPORT['width']} × {VIEWPORT['height']}, medians of {args.changes}, "
@@ -243,14 +263,26 @@ def main() -> None:
         ("  in the page: navigation → map drawn", lambda r: ms([v[1] for v in r["in_page"]])),
         ("  the same without Streamlit's Plotly chunk",
          lambda r: ms([v[1] for v in r["no_plotly"]])),
+        ("  new tabs that fetched the Plotly chunk",
+         lambda r: f"{sum(r['plotly_fetched'])} of {len(r['plotly_fetched'])}"),
         ("websocket bytes per rate change",
          lambda r: f"{statistics.median(r['bytes']) / 1e3:.0f} kB"),
-        ("map blob per scene", lambda r: f"{r['blob'] / 1e6:.3f} MB" if "blob" in r else "–"),
+        ("map blob per scene", lambda r: f"{r['blob'] / 1e6:.3f} MB"),
     ]  # fmt: skip
     names = list(results)
     print(f"{'':58} " + " | ".join(f"{n:>15}" for n in names))
     for label, cell in rows:
-        print(f"{label:58} " + " | ".join(f"{cell(results[n]):>15}" for n in names))
+        cells = [_cell(cell, results[n]) for n in names]
+        if any(c != "–" for c in cells):  # --first-only: the first-chart rows only
+            print(f"{label:58} " + " | ".join(f"{c:>15}" for c in cells))
+
+
+def _cell(cell, result: dict) -> str:
+    """A table cell, "–" where this tree or this run has no such measurement."""
+    try:
+        return cell(result)
+    except KeyError:
+        return "–"
 
 
 if __name__ == "__main__":
