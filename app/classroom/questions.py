@@ -110,6 +110,29 @@ def _first_to_leave(s: Settings, outs: Outcomes) -> str:
     return "A" if fast is not None and fast < slow else "C"
 
 
+def _fate(s: Settings, outs: Outcomes) -> str:
+    """The common vocabulary for one run: it reaches the minimum, it blows up (diverges, is
+    thrown off the map or steps where f is undefined), or it is still on its way."""
+    kind = outs[0].kind
+    if _reached(outs[0]):
+        return "REACH"
+    return "AWAY" if kind in (*AWAY, Kind.UNDEFINED) else "ON_WAY"
+
+
+def hover(s: Settings, out: compute.Outcome) -> float:
+    """Root-mean-square distance to the global minimum over the second half of the run."""
+    target = np.asarray(compute.get_surface(compute.surface_key(s)).global_min.point)
+    late = out.positions[len(out.positions) // 2 :] - target
+    return float(np.sqrt((late**2).sum(axis=1).mean()))
+
+
+def _hovers_closer(s: Settings, outs: Outcomes) -> str:
+    """'BOTH' when both runs converge (stay on the minimum), else the one with less hover."""
+    if all(map(_reached, outs)):
+        return "BOTH"
+    return _racer_key(int(np.argmin([hover(s, o) for o in outs])))
+
+
 def _racer_key(i: int) -> str:
     return "ABCDEFGH"[i]
 
@@ -128,7 +151,23 @@ def _asks() -> dict[str, Ask]:
     slow, fast = _labels("net_plateau")
     settles = f"within {LESSONS['unscaled'].settings.steps} steps"
     lo, hi = _labels("unscaled")
+    cycle = f"within {LESSONS['one_cycle'].settings.steps} steps"
     return {
+        "one_cycle": Ask(
+            (
+                ("REACH", f"It reaches the minimum {cycle}"),
+                ("AWAY", "It blows up, as in lesson 1"),
+                ("ON_WAY", f"It is still on its way after {cycle.removeprefix('within ')}"),
+            ),
+            _fate,
+        ),
+        "noise": Ask(
+            (
+                *_per_racer("noise", "{} hovers closer"),
+                ("BOTH", "Both stop on the minimum"),
+            ),
+            _hovers_closer,
+        ),
         "unscaled": Ask(
             (
                 ("A", f"Both settle at the best weights {settles}"),
