@@ -70,20 +70,23 @@ def _gradient_points(s: Settings, outs: Outcomes) -> str:
 
 
 def _larger_rate_escapes(s: Settings, outs: Outcomes) -> str:
-    out = outs[-1]
-    return "A" if _reached(out) else ("C" if out.kind in AWAY else "B")
+    """The larger (last) rate's fate, with "trapped in a local minimum" told apart."""
+    return "TRAPPED" if outs[-1].kind == Kind.TRAPPED else _fate(s, outs[-1:])
 
 
 def _deepest(s: Settings, outs: Outcomes) -> str:
+    """The racer with the lowest final loss among those that did not blow up ('NONE' if all
+    did)."""
     losses = [np.inf if o.kind in AWAY else float(o.loss[-1]) for o in outs]
-    return _racer_key(int(np.argmin(losses)))
+    return "NONE" if np.isinf(losses).all() else _racer_key(int(np.argmin(losses)))
 
 
 def _loss_after_decay(s: Settings, outs: Outcomes) -> str:
     """'keeps falling' when the loss over the last tenth of the run averages under half of
     its average over the middle fifth (steps 40 %–60 %)."""
     loss, n = outs[0].loss, len(outs[0].loss)
-    late, middle = loss[-max(n // 10, 1) :].mean(), loss[int(0.4 * n) : int(0.6 * n)].mean()
+    mid = int(0.4 * n)
+    late, middle = loss[-max(n // 10, 1) :].mean(), loss[mid : max(int(0.6 * n), mid + 1)].mean()
     return "A" if late < 0.5 * middle else "B"
 
 
@@ -210,13 +213,16 @@ def _asks() -> dict[str, Ask]:
         ),
         "trapped": Ask(
             (
-                ("A", "It escapes to a global minimum"),
-                ("B", "It stays inside the valley"),
-                ("C", "It blows up or leaves the map"),
+                ("REACH", "It escapes to a global minimum"),
+                ("TRAPPED", "It stays trapped in a local minimum"),
+                ("AWAY", "It blows up or leaves the map"),
+                ("ON_WAY", "It is still on its way, in no minimum yet"),
             ),
             _larger_rate_escapes,
         ),
-        "momentum": Ask(_per_racer("momentum", "{}"), _deepest),
+        "momentum": Ask(
+            (*_per_racer("momentum", "{}"), ("NONE", "Neither: both blow up")), _deepest
+        ),
         "decay": Ask(
             (("A", "The loss keeps falling"), ("B", "The loss freezes where it is")),
             _loss_after_decay,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -66,9 +68,24 @@ def test_judge_is_right_exactly_for_the_true_choice_and_says_why_from_the_runs(n
 
 def test_the_explained_answers_are_the_picked_ones():
     """The explanation's claim is the pick rule's answer, for the two new lessons."""
-    expected = {"one_cycle": "REACH", "noise": "B", "too_large": "B", "momentum": "B"}
+    expected = {"one_cycle": "REACH", "noise": "B", "trapped": "TRAPPED", "momentum": "B"}
     for name, key in expected.items():
         assert qs.ASKS[name].pick(LESSONS[name].settings, runs(LESSONS[name].settings)) == key
+
+
+@pytest.mark.parametrize("name", list(LESSONS))
+def test_the_choices_partition_the_outcomes_every_run_has_one_true_choice(name):
+    """Whatever each racer's kind and loss, the pick rule names one of the lesson's choices."""
+    path = np.array([[1.0, 1.5], [0.5, 0.7], [0.25, 0.3]])
+    keys = {k for k, _ in qs.ASKS[name].choices}
+    n = len(LESSONS[name].settings.racers)
+    for kinds in itertools.product(Kind, repeat=n):
+        for losses in itertools.product((0.1, 0.9), repeat=n):
+            outs = [
+                compute.Outcome(path, np.full(3, f), np.zeros(2), np.zeros(3), -1, int(k), "", {})
+                for k, f in zip(kinds, losses, strict=True)
+            ]
+            assert qs.ASKS[name].pick(LESSONS[name].settings, outs) in keys
 
 
 def test_noise_judgement_states_each_racers_measured_hover():
