@@ -108,12 +108,37 @@ def parse_lock(
 # --------------------------------------------------------------------------- judging
 
 
+def _said(out: compute.Outcome) -> str:
+    """The racer's narration as the end of a longer sentence."""
+    return out.sentence[:1].lower() + out.sentence[1:].rstrip(".")
+
+
 def _hover_fact(s: Settings, out: compute.Outcome) -> str:
     return f"hovers {num(questions.hover(s, out))} from the minimum (root-mean-square, last half)"
 
 
+def _limit_fact(s: Settings, out: compute.Outcome) -> str:
+    """How long the run's own rates stayed above GD's limit 2/λ_max at the minimum."""
+    surface = compute.get_surface(compute.surface_key(s))
+    limit = 2.0 / np.linalg.eigvalsh(surface.hess(np.asarray(surface.global_min.point)))[-1]
+    above = np.flatnonzero(out.lr > limit)
+    span = f"steps {above[0]}–{above[-1]}" if above.size else "no step"
+    return (
+        f"its rate was above the limit 2/λ_max = {num(limit)} for {above.size} of "
+        f"{out.lr.size} steps ({span}); {_said(out)}"
+    )
+
+
+def _angle_fact(s: Settings, out: compute.Outcome) -> str:
+    across, straight = questions.gradient_angles(s)
+    return (
+        f"at the start −∇f is {num(across)}° from the ravine's steep axis and {num(straight)}° "
+        f"from the line to the minimum; {_said(out)}"
+    )
+
+
 # what a lesson's question is about, where the racer's narration does not say it
-FACTS = {"noise": _hover_fact}
+FACTS = {"noise": _hover_fact, "one_cycle": _limit_fact, "zigzag": _angle_fact}
 
 
 def _why(lesson: Lesson, runs: questions.Outcomes) -> str:

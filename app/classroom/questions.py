@@ -16,7 +16,7 @@ import numpy as np
 
 from app import compute, narration
 from app import settings as cfg
-from app.lessons import LESSON_LIST, LESSONS
+from app.lessons import LESSON_LIST, LESSONS, next_lesson
 from app.scene import start_of
 from app.settings import Settings
 from optimizers.diagnostics import Outcome as Kind
@@ -56,9 +56,9 @@ def _share_covered(s: Settings, outs: Outcomes) -> str:
     return "A" if covered < 0.25 else ("B" if covered < 0.5 else "C")
 
 
-def _gradient_points(s: Settings, outs: Outcomes) -> str:
-    """'across' when −∇f at the start is closer in angle to the steep axis of the Hessian at
-    the minimum than to the straight line to the minimum."""
+def gradient_angles(s: Settings) -> tuple[float, float]:
+    """Degrees between −∇f at the start and (the steep axis of the Hessian at the minimum, the
+    straight line to the minimum)."""
     surface = compute.get_surface(compute.surface_key(s))
     x0 = np.asarray(start_of(s, surface), dtype=np.float64)
     x_min = np.asarray(surface.global_min.point, dtype=np.float64)
@@ -66,7 +66,16 @@ def _gradient_points(s: Settings, outs: Outcomes) -> str:
     down /= np.linalg.norm(down)
     to_min = (x_min - x0) / np.linalg.norm(x_min - x0)
     steep = np.linalg.eigh(surface.hess(x_min))[1][:, -1]  # eigenvector of λ_max
-    return "B" if abs(down @ steep) > down @ to_min else "A"
+    cosines = np.clip([abs(down @ steep), down @ to_min], -1.0, 1.0)
+    across, straight = np.degrees(np.arccos(cosines))
+    return float(across), float(straight)
+
+
+def _gradient_points(s: Settings, outs: Outcomes) -> str:
+    """'across' when −∇f at the start is closer in angle to the steep axis than to the line to
+    the minimum."""
+    across, straight = gradient_angles(s)
+    return "B" if across < straight else "A"
 
 
 def _larger_rate_escapes(s: Settings, outs: Outcomes) -> str:
@@ -271,9 +280,7 @@ def for_scene(s: Settings) -> Question:
 
 def next_question(question: Question) -> Question:
     """The next lesson (after the last one, or after a scene: the first)."""
-    names = [lesson.name for lesson in LESSON_LIST]
-    i = names.index(question.lesson) + 1 if question.lesson in names else 0
-    return for_lesson(names[i % len(names)])
+    return for_lesson(next_lesson(question.lesson) or LESSON_LIST[0].name)
 
 
 def right_choice(question: Question, outs: Outcomes) -> str:

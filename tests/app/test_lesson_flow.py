@@ -63,7 +63,7 @@ def test_judge_is_right_exactly_for_the_true_choice_and_says_why_from_the_runs(n
         assert sentence.startswith("Right: " if right else "Not quite: ")
         assert choices[truth] in sentence and "nan" not in sentence.lower()
         if name != "noise":
-            assert all(o.sentence.rstrip(".") in sentence for o in outs)
+            assert all(o.sentence[1:].rstrip(".") in sentence for o in outs)
 
 
 def test_the_explained_answers_are_the_picked_ones():
@@ -88,6 +88,17 @@ def test_the_choices_partition_the_outcomes_every_run_has_one_true_choice(name):
             assert qs.ASKS[name].pick(LESSONS[name].settings, outs) in keys
 
 
+def test_one_cycle_and_zigzag_judgements_state_the_runs_own_numbers():
+    lesson = LESSONS["one_cycle"]
+    right, sentence = lesson_flow.judge(lesson, "REACH", runs(lesson.settings))
+    assert right and "above the limit 2/λ_max = 0.5 for 26 of 100 steps (steps 22–47)" in sentence
+    lesson = LESSONS["zigzag"]
+    across, straight = qs.gradient_angles(lesson.settings)
+    right, sentence = lesson_flow.judge(lesson, "B", runs(lesson.settings))
+    assert right and across < 10 < 45 < straight
+    assert f"{across:.3g}° from the ravine's steep axis and {straight:.3g}°" in sentence
+
+
 def test_noise_judgement_states_each_racers_measured_hover():
     lesson = LESSONS["noise"]
     outs = runs(lesson.settings)
@@ -110,11 +121,14 @@ def test_a_map_point_is_right_within_five_percent_of_the_map():
 
 
 def test_the_judgement_follows_the_runs_not_a_fixed_answer():
-    z = np.zeros((3, 2))
-    fake = [compute.Outcome(z, np.ones(3), np.zeros(2), np.zeros(3), 9, int(Kind.DIVERGED),
-                            "Diverged at step 9.", {})]  # fmt: skip
+    z, lr = np.zeros((3, 2)), np.array([0.6, 0.6])
+    fake = [compute.Outcome(z, np.ones(3), lr, np.zeros(3), 2, int(Kind.DIVERGED),
+                            "Diverged at step 2.", {})]  # fmt: skip
     right, sentence = lesson_flow.judge(LESSONS["one_cycle"], "AWAY", fake)
-    assert right and "blows up" in sentence and "Diverged at step 9" in sentence
+    assert right and sentence.startswith("Right: It blows up")
+    assert sentence.endswith("for 2 of 2 steps (steps 0–1); diverged at step 2.")
+    right, _ = lesson_flow.judge(LESSONS["one_cycle"], "REACH", fake)
+    assert not right
 
 
 @pytest.mark.parametrize(
