@@ -106,8 +106,8 @@ LESSON_LIST = (
         "so the path bounces from wall to wall while it creeps along the floor.",
         "Where does the gradient point at the start: at the minimum, or across the ravine?",
         try_next=(
-            "Add heavy-ball momentum μ = 0.5 at the same rate: the bounces cancel and it "
-            "reaches the minimum within the 80 steps.",
+            "Add heavy-ball momentum μ = 0.5 at the same rate: it reaches the minimum "
+            "within the 80 steps.",
             {"racers": (_momentum(0.2, 0.5),)},
             (CONVERGED,),
         ),
@@ -246,7 +246,7 @@ LESSON_LIST = (
         "at lr/25 = 0.024, warms up to 0.6 at step 29 and anneals back down. It is above the "
         "limit for only 26 of the 100 steps (steps 22–47). Those stretch the distance across "
         "the ravine 448-fold, but the 22 warm-up steps before them had already shrunk it "
-        "about 3 × 10⁷-fold, and the cool-down after them shrinks it much further.",
+        "2.85 × 10⁷-fold, and the cool-down after them shrinks it much further.",
         "The same lr 0.6 that blew up in lesson 1, now as the peak of a one-cycle schedule. "
         "What will it do within 100 steps? Predict, then press ▶.",
         try_next=(

@@ -44,6 +44,19 @@ def test_try_next_changes_one_free_control_and_does_what_it_says(name):
         assert kinds == lesson.try_next.kinds
 
 
+def test_try_next_claims_beyond_the_kinds():
+    """'almost there' is the narration's own verdict; 'gets closer' is a lower final loss;
+    'trapped like gradient descent' is the same local minimum."""
+    for name, racer in (("too_large", 0), ("unscaled", 0), ("net_plateau", 0)):
+        assert runs(LESSONS[name].try_next.settings)[racer].sentence.startswith("Almost there")
+    before, after = (
+        runs(s) for s in (LESSONS["adaptive"].settings, LESSONS["adaptive"].try_next.settings)
+    )
+    assert after[0].loss[-1] < before[0].loss[-1]
+    gd, momentum = runs(LESSONS["momentum"].try_next.settings)
+    assert np.allclose(gd.positions[-1], momentum.positions[-1], atol=1e-2)
+
+
 def test_noise_try_next_cosine_ends_closer_than_the_constant_rate_hovered():
     lesson = LESSONS["noise"]
     before, after = runs(lesson.settings), runs(lesson.try_next.settings)
