@@ -56,7 +56,11 @@ def changed_controls(before: Settings, after: Settings) -> frozenset[str]:
         "noise": ("noise",),
         "seed": ("seed",),
     }
-    changed = {c for c, names in fields.items() if any(_differs(before, after, n) for n in names)}
+    changed = {
+        control
+        for control, names in fields.items()
+        if any(getattr(before, n) != getattr(after, n) for n in names)
+    }
     a, b = before.racers, after.racers
     per_racer = {"optimizer": "optimizer", "lr": "lr", "momentum": "hyper"}
     if len(a) != len(b):
@@ -67,10 +71,6 @@ def changed_controls(before: Settings, after: Settings) -> frozenset[str]:
     return frozenset(changed)
 
 
-def _differs(a: Settings, b: Settings, name: str) -> bool:
-    return getattr(a, name) != getattr(b, name)
-
-
 def _last(value: str | Sequence[str]) -> str:
     return value if isinstance(value, str) else (value[-1] if value else "")
 
@@ -79,7 +79,8 @@ def parse_lock(
     query: Mapping[str, str | Sequence[str]], lesson: Lesson | None = None
 ) -> tuple[frozenset[str], list[str]]:
     """The locked controls a link asks for (`lock=` or `free=`, see the module docstring) and
-    any warnings; a bad value locks nothing."""
+    any warnings; a bad value locks nothing. `query` is the page's query (or a scene's
+    `dict(settings.extra)`: both keys pass through `Settings` as other views' keys)."""
     keys = [k for k in ("lock", "free") if k in query]
     if not keys:
         return frozenset(), []
@@ -95,9 +96,11 @@ def parse_lock(
             return frozenset(), ["lock=lesson needs a lesson: nothing is locked."]
         return frozenset(CONTROLS) - set(lesson.free), []
     unknown = [n for n in names if n not in CONTROLS]
-    if unknown or not names:
-        shown = ", ".join(repr(n[:30]) for n in unknown) or "nothing"
-        known = ", ".join(CONTROLS)
+    known = ", ".join(CONTROLS)
+    if not names:
+        return frozenset(), [f"{key}= names no control (known: {known}): nothing is locked."]
+    if unknown:
+        shown = ", ".join(repr(n[:30]) for n in unknown)
         return frozenset(), [
             f"Unknown control in {key}=: {shown} (known: {known}); nothing is locked."
         ]

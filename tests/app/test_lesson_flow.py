@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from app import compute, lesson_flow
+from app import settings as cfg
 from app.classroom import questions as qs
 from app.lessons import LESSON_LIST, LESSONS, next_lesson, previous_lesson, progress
 from app.scene import start_of
@@ -177,3 +178,10 @@ def test_lock_lesson_leaves_the_lessons_free_controls_movable():
 def test_a_bad_lock_is_a_warning_and_no_lock(query):
     locked, warnings = lesson_flow.parse_lock(query)
     assert locked == frozenset() and len(warnings) == 1 and "nothing is locked" in warnings[0]
+
+
+def test_a_lock_survives_the_share_link_as_a_scenes_passed_through_key():
+    s, warnings = cfg.from_query({"lesson": "too_large", "lock": "lesson"})
+    assert warnings == [] and "lock=lesson" in cfg.share_query_string(s)
+    locked, _ = lesson_flow.parse_lock(dict(s.extra), LESSONS[s.lesson])
+    assert locked == set(lesson_flow.CONTROLS) - {"lr"}
