@@ -172,5 +172,5 @@ def judge(
     return right, (
         f"{'Right' if right else 'Not quite'}: {label} ends at {point(end, side)}, {num(off)} from "
         f"your point ({'within' if right else 'more than'} {num(tolerance)}, "
-        f"{TAP_TOLERANCE:.0%} of the map)."
+        f"{TAP_TOLERANCE:.0%} of the map's larger side)."
     )
