@@ -16,7 +16,7 @@ import numpy as np
 
 from app import compute, narration
 from app import settings as cfg
-from app.lessons import LESSON_LIST, LESSONS
+from app.lessons import LESSON_LIST, LESSONS, next_lesson
 from app.scene import start_of
 from app.settings import Settings
 from optimizers.diagnostics import Outcome as Kind
@@ -56,9 +56,9 @@ def _share_covered(s: Settings, outs: Outcomes) -> str:
     return "A" if covered < 0.25 else ("B" if covered < 0.5 else "C")
 
 
-def _gradient_points(s: Settings, outs: Outcomes) -> str:
-    """'across' when −∇f at the start is closer in angle to the steep axis of the Hessian at
-    the minimum than to the straight line to the minimum."""
+def gradient_angles(s: Settings) -> tuple[float, float]:
+    """Degrees between −∇f at the start and (the steep axis of the Hessian at the minimum, the
+    straight line to the minimum)."""
     surface = compute.get_surface(compute.surface_key(s))
     x0 = np.asarray(start_of(s, surface), dtype=np.float64)
     x_min = np.asarray(surface.global_min.point, dtype=np.float64)
@@ -66,24 +66,36 @@ def _gradient_points(s: Settings, outs: Outcomes) -> str:
     down /= np.linalg.norm(down)
     to_min = (x_min - x0) / np.linalg.norm(x_min - x0)
     steep = np.linalg.eigh(surface.hess(x_min))[1][:, -1]  # eigenvector of λ_max
-    return "B" if abs(down @ steep) > down @ to_min else "A"
+    cosines = np.clip([abs(down @ steep), down @ to_min], -1.0, 1.0)
+    across, straight = np.degrees(np.arccos(cosines))
+    return float(across), float(straight)
+
+
+def _gradient_points(s: Settings, outs: Outcomes) -> str:
+    """'across' when −∇f at the start is closer in angle to the steep axis than to the line to
+    the minimum."""
+    across, straight = gradient_angles(s)
+    return "B" if across < straight else "A"
 
 
 def _larger_rate_escapes(s: Settings, outs: Outcomes) -> str:
-    out = outs[-1]
-    return "A" if _reached(out) else ("C" if out.kind in AWAY else "B")
+    """The larger (last) rate's fate, with "trapped in a local minimum" told apart."""
+    return "TRAPPED" if outs[-1].kind == Kind.TRAPPED else _fate(s, outs[-1:])
 
 
 def _deepest(s: Settings, outs: Outcomes) -> str:
+    """The racer with the lowest final loss among those that did not blow up ('NONE' if all
+    did)."""
     losses = [np.inf if o.kind in AWAY else float(o.loss[-1]) for o in outs]
-    return _racer_key(int(np.argmin(losses)))
+    return "NONE" if np.isinf(losses).all() else _racer_key(int(np.argmin(losses)))
 
 
 def _loss_after_decay(s: Settings, outs: Outcomes) -> str:
     """'keeps falling' when the loss over the last tenth of the run averages under half of
     its average over the middle fifth (steps 40 %–60 %)."""
     loss, n = outs[0].loss, len(outs[0].loss)
-    late, middle = loss[-max(n // 10, 1) :].mean(), loss[int(0.4 * n) : int(0.6 * n)].mean()
+    mid = int(0.4 * n)
+    late, middle = loss[-max(n // 10, 1) :].mean(), loss[mid : max(int(0.6 * n), mid + 1)].mean()
     return "A" if late < 0.5 * middle else "B"
 
 
@@ -110,6 +122,29 @@ def _first_to_leave(s: Settings, outs: Outcomes) -> str:
     return "A" if fast is not None and fast < slow else "C"
 
 
+def _fate(s: Settings, outs: Outcomes) -> str:
+    """The common vocabulary for one run: it reaches the minimum, it blows up (diverges, is
+    thrown off the map or steps where f is undefined), or it is still on its way."""
+    kind = outs[0].kind
+    if _reached(outs[0]):
+        return "REACH"
+    return "AWAY" if kind in (*AWAY, Kind.UNDEFINED) else "ON_WAY"
+
+
+def hover(s: Settings, out: compute.Outcome) -> float:
+    """Root-mean-square distance to the global minimum over the second half of the run."""
+    target = np.asarray(compute.get_surface(compute.surface_key(s)).global_min.point)
+    late = out.positions[len(out.positions) // 2 :] - target
+    return float(np.sqrt((late**2).sum(axis=1).mean()))
+
+
+def _hovers_closer(s: Settings, outs: Outcomes) -> str:
+    """'BOTH' when both runs converge (stay on the minimum), else the one with less hover."""
+    if all(map(_reached, outs)):
+        return "BOTH"
+    return _racer_key(int(np.argmin([hover(s, o) for o in outs])))
+
+
 def _racer_key(i: int) -> str:
     return "ABCDEFGH"[i]
 
@@ -128,7 +163,23 @@ def _asks() -> dict[str, Ask]:
     slow, fast = _labels("net_plateau")
     settles = f"within {LESSONS['unscaled'].settings.steps} steps"
     lo, hi = _labels("unscaled")
+    cycle = f"within {LESSONS['one_cycle'].settings.steps} steps"
     return {
+        "one_cycle": Ask(
+            (
+                ("REACH", f"It reaches the minimum {cycle}"),
+                ("AWAY", "It blows up, as in lesson 1"),
+                ("ON_WAY", f"It is still on its way after {cycle.removeprefix('within ')}"),
+            ),
+            _fate,
+        ),
+        "noise": Ask(
+            (
+                *_per_racer("noise", "{} hovers closer"),
+                ("BOTH", "Both stop on the minimum"),
+            ),
+            _hovers_closer,
+        ),
         "unscaled": Ask(
             (
                 ("A", f"Both settle at the best weights {settles}"),
@@ -171,13 +222,16 @@ def _asks() -> dict[str, Ask]:
         ),
         "trapped": Ask(
             (
-                ("A", "It escapes to a global minimum"),
-                ("B", "It stays inside the valley"),
-                ("C", "It blows up or leaves the map"),
+                ("REACH", "It escapes to a global minimum"),
+                ("TRAPPED", "It stays trapped in a local minimum"),
+                ("AWAY", "It blows up or leaves the map"),
+                ("ON_WAY", "It is still on its way, in no minimum yet"),
             ),
             _larger_rate_escapes,
         ),
-        "momentum": Ask(_per_racer("momentum", "{}"), _deepest),
+        "momentum": Ask(
+            (*_per_racer("momentum", "{}"), ("NONE", "Neither: both blow up")), _deepest
+        ),
         "decay": Ask(
             (("A", "The loss keeps falling"), ("B", "The loss freezes where it is")),
             _loss_after_decay,
@@ -226,9 +280,7 @@ def for_scene(s: Settings) -> Question:
 
 def next_question(question: Question) -> Question:
     """The next lesson (after the last one, or after a scene: the first)."""
-    names = [lesson.name for lesson in LESSON_LIST]
-    i = names.index(question.lesson) + 1 if question.lesson in names else 0
-    return for_lesson(names[i % len(names)])
+    return for_lesson(next_lesson(question.lesson) or LESSON_LIST[0].name)
 
 
 def right_choice(question: Question, outs: Outcomes) -> str:
