@@ -370,6 +370,31 @@ class Session:
 
 
 # ----------------------------------------------------------------------------- stats
+@dataclass(frozen=True)
+class Phases:
+    """Alternating windows of `window` s from `start`: clean, abuse, clean, abuse, … A rerun is
+    in the window it started in; one that starts within `settle` s after an abuse window ends
+    is in neither (the abusers' last work may still be running), nor is one before `start`.
+    The class's reruns with and without abusers then share one server, one warm cache and one
+    machine load: the sequential clean-then-abused runs followed the shared machine's load."""
+
+    start: float
+    window: float
+    settle: float = 2.0
+
+    def at(self, t: float) -> str | None:
+        """The phase at monotonic time t: "clean", "abuse" or None (not started, settling)."""
+        if t < self.start or self.window <= 0:
+            return None
+        k, into = divmod(t - self.start, self.window)
+        if int(k) % 2:
+            return "abuse"
+        return None if k > 0 and into < self.settle else "clean"
+
+    def abusing(self) -> bool:
+        return self.at(time.monotonic()) == "abuse"
+
+
 @dataclass
 class Stats:
     """Thread-safe results of one load phase."""
@@ -382,6 +407,8 @@ class Stats:
     changed: Counter = field(default_factory=Counter)
     by_widget: dict[str, list[float]] = field(default_factory=dict)
     late: int = 0
+    phases: Phases | None = None
+    by_phase: dict[str, list[float]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add_run(
@@ -389,6 +416,10 @@ class Stats:
     ) -> None:
         with self.lock:
             (self.first_paint if first else self.latencies).append(result.latency)
+            if self.phases is not None and not first:
+                phase = self.phases.at(time.monotonic() - result.latency)
+                if phase is not None:
+                    self.by_phase.setdefault(phase, []).append(result.latency)
             if widget:
                 self.by_widget.setdefault(widget, []).append(result.latency)
             self.nbytes.append(result.nbytes)
@@ -403,7 +434,9 @@ class Stats:
     def summary(self) -> dict:
         with self.lock:
             kinds = Counter(e["kind"] for e in self.errors)
+            phases = {n: distribution(xs) for n, xs in sorted(self.by_phase.items())}
             return {
+                **({"phase_latency_s": phases} if self.phases is not None else {}),
                 "reruns": len(self.latencies),
                 "rerun_latency_s": distribution(self.latencies),
                 "first_paint_s": distribution(self.first_paint),
@@ -637,11 +670,17 @@ def drive_students(students: list[Student], stats: Stats, duration: float, timeo
 
 # ----------------------------------------------------------------------------- scenarios
 def run_classroom(
-    url: str, pids: dict[str, int], sessions: int, duration: float, opts: LoadOptions
+    url: str,
+    pids: dict[str, int],
+    sessions: int,
+    duration: float,
+    opts: LoadOptions,
+    phases: Phases | None = None,
 ) -> dict:
-    """The whole class joins within `ramp` s, then reruns every `interval` s for `duration`."""
+    """The whole class joins within `ramp` s, then reruns every `interval` s for `duration`
+    (with `phases`, its rerun latencies are also reported per phase)."""
     students = [Student(i, url, opts) for i in range(sessions)]
-    stats = Stats()
+    stats = Stats(phases=phases)
     with MemorySampler(pids) as mem:
         baseline = mem.sample()
         join_students(students, stats, opts.ramp, opts.timeout)
@@ -870,10 +909,20 @@ ABUSES: dict[str, Callable[[str], str]] = {
 }
 
 
-def run_abuse_loop(url: str, until: float, results: list, names: list[str]) -> None:
-    """Cycle through the abuse clients until `until`; record what the server did."""
+def run_abuse_loop(
+    url: str,
+    until: float,
+    results: list,
+    names: list[str],
+    active: Callable[[], bool] = lambda: True,
+) -> None:
+    """Cycle through the abuse clients until `until`, each started only while `active()`;
+    record what the server did."""
     i = 0
     while time.monotonic() < until:
+        if not active():
+            time.sleep(0.1)
+            continue
         name = names[i % len(names)]
         try:
             outcome = ABUSES[name](url)
@@ -1007,6 +1056,20 @@ def check_abuse(result: dict, clean: dict) -> list[str]:
     return missed
 
 
+def abuse_pair(result: dict, clean: dict) -> tuple[dict, dict]:
+    """What --check compares: (with abusers, without). With --interleave the class's latencies
+    in the abuse windows and in the clean windows of the same run; the peak memory always from
+    the separate clean run (caches filled in an abuse window stay for the next clean one)."""
+    phases = result.get("phase_latency_s")
+    if phases is None:
+        return result, clean
+    absent = {"n": 0}
+    return (
+        {**result, "rerun_latency_s": phases.get("abuse", absent)},
+        {**clean, "rerun_latency_s": phases.get("clean", absent)},
+    )
+
+
 _A = ABUSE_TARGETS
 CHECK_HELP = f"""\
 exit 1 when a classroom target is missed:
@@ -1019,7 +1082,9 @@ exit 1 when a classroom target is missed:
 With --abuse, also against the same class without abusers (run first, on
 its own fresh server unless --url, or read from --baseline): the class's
 p95 with the abusers > {_A["p95_ratio"]}× the clean run's or > {_A["p95_s"]} s, or its
-peak RSS > {_A["peak_ratio"]}× the clean run's.
+peak RSS > {_A["peak_ratio"]}× the clean run's. With --interleave, the p95s
+compared are the class's in the abuse windows and in the clean windows of
+the abused run (the peak RSS is still the clean run's).
 --memory-steps runs are not checked.""".replace("%", "%%")  # argparse formats help with %
 
 
@@ -1057,6 +1122,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="hostile clients run alongside (all, or a comma list of: " + ", ".join(ABUSES) + ")",
     )
     ap.add_argument(
+        "--interleave",
+        type=float,
+        default=0,
+        metavar="S",
+        help="with --abuse: the abusers run only in every other S-second window (clean first);\n"
+        "the class's latency is also reported per window kind, and --check compares\n"
+        "the class's p95 in abuse windows with its p95 in clean windows of the same run",
+    )
+    ap.add_argument(
         "--baseline",
         type=Path,
         help="with --abuse --check: the --json of a clean run to compare with (default: run one)",
@@ -1089,14 +1163,20 @@ def measure(
         steps = [int(n) for n in args.memory_steps.split(",")]
         return {"memory_steps": run_memory_steps(url, pids, steps, args.duration, opts)}
     abuse: list[dict] = []
-    abuser = None
+    abuser = phases = None
     if abuse_names:
         until = time.monotonic() + opts.ramp + args.duration
+        active = lambda: True  # noqa: E731
+        if args.interleave > 0:
+            phases = Phases(time.monotonic() + opts.ramp, args.interleave)
+            active = phases.abusing
         abuser = threading.Thread(
-            target=run_abuse_loop, args=(url, until, abuse, abuse_names.split(",")), daemon=True
+            target=run_abuse_loop,
+            args=(url, until, abuse, abuse_names.split(","), active),
+            daemon=True,
         )
         abuser.start()
-    result = run_classroom(url, pids, args.sessions, args.duration, opts)
+    result = run_classroom(url, pids, args.sessions, args.duration, opts, phases)
     if abuser is not None:
         abuser.join(timeout=30)
         result["abuse"] = abuse
@@ -1175,12 +1255,19 @@ def main(argv: list[str] | None = None) -> int:
         args.json.write_text(json.dumps(result, indent=2, default=str))
     missed = check_targets(result) if args.check and "memory_steps" not in result else []
     if clean is not None:
-        missed += check_abuse(result, clean)
         lat, clean_lat = result["rerun_latency_s"], clean["rerun_latency_s"]
         print(
-            f"with abusers / clean: p95 {lat.get('p95')} / {clean_lat.get('p95')} s, peak "
+            f"with abusers / clean run: p95 {lat.get('p95')} / {clean_lat.get('p95')} s, peak "
             f"{result['memory']['total']['peak_mb']} / {clean['memory']['total']['peak_mb']} MB"
         )
+        abused, clean = abuse_pair(result, clean)
+        if "phase_latency_s" in result:
+            lat, clean_lat = abused["rerun_latency_s"], clean["rerun_latency_s"]
+            print(
+                f"interleaved, same run: abuse windows p95 {lat.get('p95')} s ({lat['n']} "
+                f"reruns) / clean windows p95 {clean_lat.get('p95')} s ({clean_lat['n']} reruns)"
+            )
+        missed += check_abuse(abused, clean)
     for line in missed:
         print("MISSED:", line)
     return 1 if missed else 0
