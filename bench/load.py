@@ -933,6 +933,50 @@ def run_abuse_loop(
         time.sleep(1.0)
 
 
+def settled_cpu_s(pids: Iterable[int], quiet: float = 0.3, most: float = 30.0) -> float:
+    """The process trees' CPU seconds once they used < 10 ms in `quiet` s (at most `most` s)."""
+    pids = list(pids)
+    last = sum(tree_cpu_s(p) for p in pids)
+    end = time.monotonic() + most
+    while time.monotonic() < end:
+        time.sleep(quiet)
+        now = sum(tree_cpu_s(p) for p in pids)
+        if now - last < 0.01:
+            return now
+        last = now
+    return last
+
+
+def abuse_cost(
+    url: str, pids: dict[str, int], names: list[str], calls: int, opts: LoadOptions
+) -> dict:
+    """Server CPU seconds per call of each abuse client alone on an idle server (from idle to
+    idle: what the call's work costs, whenever it runs), next to one class rerun's (a change of
+    the main widget). Medians and ranges of `calls` calls each; the machine's load barely
+    moves CPU seconds, unlike latencies."""
+    servers = [p for n, p in pids.items() if n != "nginx"]
+
+    def cost(call: Callable[[], Any]) -> float:
+        before = settled_cpu_s(servers)
+        call()
+        return settled_cpu_s(servers) - before
+
+    rng = random.Random(0)
+    student = Session(url, opts.query, opts.timeout)
+    student.open()
+    student.rerun()
+    out = {"class rerun": [cost(lambda: student.rerun(*student.pick_change(rng, opts.target, 0)))
+                           for _ in range(calls)]}  # fmt: skip
+    student.close()
+    for name in names:
+        out[name] = [cost(lambda name=name: ABUSES[name](url)) for _ in range(calls)]
+    return {
+        name: {"median_s": round(percentile(xs, 50), 3), "min_s": round(min(xs), 3),
+               "max_s": round(max(xs), 3)}
+        for name, xs in out.items()
+    }  # fmt: skip
+
+
 # ----------------------------------------------------------------------------- CLI
 def _git(repo: Path, *args: str) -> str | None:
     """stdout of `git -C repo ARGS`, or None without git or outside a checkout."""
@@ -1122,6 +1166,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="hostile clients run alongside (all, or a comma list of: " + ", ".join(ABUSES) + ")",
     )
     ap.add_argument(
+        "--abuse-cost",
+        type=int,
+        default=0,
+        metavar="N",
+        help="no class: the server CPU of N calls of each abuse client (--abuse, default all)\n"
+        "and of N class reruns, each from idle to idle (not checked)",
+    )
+    ap.add_argument(
         "--interleave",
         type=float,
         default=0,
@@ -1162,6 +1214,9 @@ def measure(
     if args.memory_steps:
         steps = [int(n) for n in args.memory_steps.split(",")]
         return {"memory_steps": run_memory_steps(url, pids, steps, args.duration, opts)}
+    if args.abuse_cost:
+        names = (args.abuse or ",".join(ABUSES)).split(",")
+        return {"abuse_cost": abuse_cost(url, pids, names, args.abuse_cost, opts)}
     abuse: list[dict] = []
     abuser = phases = None
     if abuse_names:
@@ -1185,6 +1240,10 @@ def measure(
 
 def print_summary(result: dict) -> None:
     """A few human lines; the JSON has everything."""
+    if "abuse_cost" in result:
+        for name, c in result["abuse_cost"].items():
+            print(f"{name:>20}: server CPU {c['median_s']} s per call ({c['min_s']}–{c['max_s']})")
+        return
     if "memory_steps" in result:
         for step in result["memory_steps"]:
             lat = step["rerun_latency_s"]
@@ -1233,7 +1292,7 @@ def main(argv: list[str] | None = None) -> int:
     meta = run_meta(args)
     print(header(meta), flush=True)
     clean = None
-    if args.abuse and args.check and not args.memory_steps:
+    if args.abuse and args.check and not (args.memory_steps or args.abuse_cost):
         if args.baseline:
             clean = json.loads(args.baseline.read_text())
         else:
@@ -1253,7 +1312,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     if args.json:
         args.json.write_text(json.dumps(result, indent=2, default=str))
-    missed = check_targets(result) if args.check and "memory_steps" not in result else []
+    measured = "memory_steps" not in result and "abuse_cost" not in result
+    missed = check_targets(result) if args.check and measured else []
     if clean is not None:
         lat, clean_lat = result["rerun_latency_s"], clean["rerun_latency_s"]
         print(

@@ -85,3 +85,38 @@ def test_abusers_start_only_while_their_window_is_open(monkeypatch):
     assert calls == [] and results == []
     run_abuse_loop("http://x", time.monotonic() + 0.2, results, ["probe"], active=lambda: True)
     assert calls == ["http://x"] and results[0]["outcome"] == "ok"
+
+
+# ----------------------------------------------------------------------------- --abuse-cost
+def test_cpu_is_read_once_the_server_is_idle(monkeypatch):
+    readings = iter([1.0, 1.5, 1.9, 1.905, 9.0])  # busy, busy, then < 10 ms in a quiet period
+    monkeypatch.setattr(load, "tree_cpu_s", lambda pid: next(readings))
+    assert load.settled_cpu_s([7], quiet=0) == 1.905
+
+
+def test_abuse_cost_is_the_servers_cpu_per_call_from_idle_to_idle(monkeypatch):
+    cpu = [0.0]
+
+    class FakeSession:
+        def __init__(self, *args):
+            pass
+
+        open = close = lambda self: None
+
+        def rerun(self, *change):
+            cpu[0] += 0.03
+
+        def pick_change(self, *args):
+            return ("lr", "0.1")
+
+    def storm(url):
+        cpu[0] += 0.2
+        return "sent"
+
+    monkeypatch.setattr(load, "Session", FakeSession)
+    monkeypatch.setitem(ABUSES, "storm", storm)
+    monkeypatch.setattr(load, "tree_cpu_s", lambda pid: cpu[0])
+    monkeypatch.setattr(load.time, "sleep", lambda s: None)
+    cost = load.abuse_cost("http://x", {"replica-1": 1}, ["storm"], 3, load.LoadOptions())
+    assert cost["storm"] == {"median_s": 0.2, "min_s": 0.2, "max_s": 0.2}
+    assert cost["class rerun"]["median_s"] == 0.03
