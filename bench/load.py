@@ -370,6 +370,31 @@ class Session:
 
 
 # ----------------------------------------------------------------------------- stats
+@dataclass(frozen=True)
+class Phases:
+    """Alternating windows of `window` s from `start`: clean, abuse, clean, abuse, … A rerun is
+    in the window it started in; one that starts within `settle` s after an abuse window ends
+    is in neither (the abusers' last work may still be running), nor is one before `start`.
+    The class's reruns with and without abusers then share one server, one warm cache and one
+    machine load: the sequential clean-then-abused runs followed the shared machine's load."""
+
+    start: float
+    window: float
+    settle: float = 2.0
+
+    def at(self, t: float) -> str | None:
+        """The phase at monotonic time t: "clean", "abuse" or None (not started, settling)."""
+        if t < self.start or self.window <= 0:
+            return None
+        k, into = divmod(t - self.start, self.window)
+        if int(k) % 2:
+            return "abuse"
+        return None if k > 0 and into < self.settle else "clean"
+
+    def abusing(self) -> bool:
+        return self.at(time.monotonic()) == "abuse"
+
+
 @dataclass
 class Stats:
     """Thread-safe results of one load phase."""
@@ -382,6 +407,8 @@ class Stats:
     changed: Counter = field(default_factory=Counter)
     by_widget: dict[str, list[float]] = field(default_factory=dict)
     late: int = 0
+    phases: Phases | None = None
+    by_phase: dict[str, list[float]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add_run(
@@ -389,6 +416,10 @@ class Stats:
     ) -> None:
         with self.lock:
             (self.first_paint if first else self.latencies).append(result.latency)
+            if self.phases is not None and not first:
+                phase = self.phases.at(time.monotonic() - result.latency)
+                if phase is not None:
+                    self.by_phase.setdefault(phase, []).append(result.latency)
             if widget:
                 self.by_widget.setdefault(widget, []).append(result.latency)
             self.nbytes.append(result.nbytes)
@@ -403,7 +434,9 @@ class Stats:
     def summary(self) -> dict:
         with self.lock:
             kinds = Counter(e["kind"] for e in self.errors)
+            phases = {n: distribution(xs) for n, xs in sorted(self.by_phase.items())}
             return {
+                **({"phase_latency_s": phases} if self.phases is not None else {}),
                 "reruns": len(self.latencies),
                 "rerun_latency_s": distribution(self.latencies),
                 "first_paint_s": distribution(self.first_paint),
@@ -637,11 +670,17 @@ def drive_students(students: list[Student], stats: Stats, duration: float, timeo
 
 # ----------------------------------------------------------------------------- scenarios
 def run_classroom(
-    url: str, pids: dict[str, int], sessions: int, duration: float, opts: LoadOptions
+    url: str,
+    pids: dict[str, int],
+    sessions: int,
+    duration: float,
+    opts: LoadOptions,
+    phases: Phases | None = None,
 ) -> dict:
-    """The whole class joins within `ramp` s, then reruns every `interval` s for `duration`."""
+    """The whole class joins within `ramp` s, then reruns every `interval` s for `duration`
+    (with `phases`, its rerun latencies are also reported per phase)."""
     students = [Student(i, url, opts) for i in range(sessions)]
-    stats = Stats()
+    stats = Stats(phases=phases)
     with MemorySampler(pids) as mem:
         baseline = mem.sample()
         join_students(students, stats, opts.ramp, opts.timeout)
@@ -870,10 +909,20 @@ ABUSES: dict[str, Callable[[str], str]] = {
 }
 
 
-def run_abuse_loop(url: str, until: float, results: list, names: list[str]) -> None:
-    """Cycle through the abuse clients until `until`; record what the server did."""
+def run_abuse_loop(
+    url: str,
+    until: float,
+    results: list,
+    names: list[str],
+    active: Callable[[], bool] = lambda: True,
+) -> None:
+    """Cycle through the abuse clients until `until`, each started only while `active()`;
+    record what the server did."""
     i = 0
     while time.monotonic() < until:
+        if not active():
+            time.sleep(0.1)
+            continue
         name = names[i % len(names)]
         try:
             outcome = ABUSES[name](url)
@@ -882,6 +931,50 @@ def run_abuse_loop(url: str, until: float, results: list, names: list[str]) -> N
         results.append({"abuse": name, "outcome": outcome, "healthy": is_healthy(url)})
         i += 1
         time.sleep(1.0)
+
+
+def settled_cpu_s(pids: Iterable[int], quiet: float = 0.3, most: float = 30.0) -> float:
+    """The process trees' CPU seconds once they used < 10 ms in `quiet` s (at most `most` s)."""
+    pids = list(pids)
+    last = sum(tree_cpu_s(p) for p in pids)
+    end = time.monotonic() + most
+    while time.monotonic() < end:
+        time.sleep(quiet)
+        now = sum(tree_cpu_s(p) for p in pids)
+        if now - last < 0.01:
+            return now
+        last = now
+    return last
+
+
+def abuse_cost(
+    url: str, pids: dict[str, int], names: list[str], calls: int, opts: LoadOptions
+) -> dict:
+    """Server CPU seconds per call of each abuse client alone on an idle server (from idle to
+    idle: what the call's work costs, whenever it runs), next to one class rerun's (a change of
+    the main widget). Medians and ranges of `calls` calls each; the machine's load barely
+    moves CPU seconds, unlike latencies."""
+    servers = [p for n, p in pids.items() if n != "nginx"]
+
+    def cost(call: Callable[[], Any]) -> float:
+        before = settled_cpu_s(servers)
+        call()
+        return settled_cpu_s(servers) - before
+
+    rng = random.Random(0)
+    student = Session(url, opts.query, opts.timeout)
+    student.open()
+    student.rerun()
+    out = {"class rerun": [cost(lambda: student.rerun(*student.pick_change(rng, opts.target, 0)))
+                           for _ in range(calls)]}  # fmt: skip
+    student.close()
+    for name in names:
+        out[name] = [cost(lambda name=name: ABUSES[name](url)) for _ in range(calls)]
+    return {
+        name: {"median_s": round(percentile(xs, 50), 3), "min_s": round(min(xs), 3),
+               "max_s": round(max(xs), 3)}
+        for name, xs in out.items()
+    }  # fmt: skip
 
 
 # ----------------------------------------------------------------------------- CLI
@@ -1007,6 +1100,20 @@ def check_abuse(result: dict, clean: dict) -> list[str]:
     return missed
 
 
+def abuse_pair(result: dict, clean: dict) -> tuple[dict, dict]:
+    """What --check compares: (with abusers, without). With --interleave the class's latencies
+    in the abuse windows and in the clean windows of the same run; the peak memory always from
+    the separate clean run (caches filled in an abuse window stay for the next clean one)."""
+    phases = result.get("phase_latency_s")
+    if phases is None:
+        return result, clean
+    absent = {"n": 0}
+    return (
+        {**result, "rerun_latency_s": phases.get("abuse", absent)},
+        {**clean, "rerun_latency_s": phases.get("clean", absent)},
+    )
+
+
 _A = ABUSE_TARGETS
 CHECK_HELP = f"""\
 exit 1 when a classroom target is missed:
@@ -1019,7 +1126,9 @@ exit 1 when a classroom target is missed:
 With --abuse, also against the same class without abusers (run first, on
 its own fresh server unless --url, or read from --baseline): the class's
 p95 with the abusers > {_A["p95_ratio"]}× the clean run's or > {_A["p95_s"]} s, or its
-peak RSS > {_A["peak_ratio"]}× the clean run's.
+peak RSS > {_A["peak_ratio"]}× the clean run's. With --interleave, the p95s
+compared are the class's in the abuse windows and in the clean windows of
+the abused run (the peak RSS is still the clean run's).
 --memory-steps runs are not checked.""".replace("%", "%%")  # argparse formats help with %
 
 
@@ -1057,6 +1166,23 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="hostile clients run alongside (all, or a comma list of: " + ", ".join(ABUSES) + ")",
     )
     ap.add_argument(
+        "--abuse-cost",
+        type=int,
+        default=0,
+        metavar="N",
+        help="no class: the server CPU of N calls of each abuse client (--abuse, default all)\n"
+        "and of N class reruns, each from idle to idle (not checked)",
+    )
+    ap.add_argument(
+        "--interleave",
+        type=float,
+        default=0,
+        metavar="S",
+        help="with --abuse: the abusers run only in every other S-second window (clean first);\n"
+        "the class's latency is also reported per window kind, and --check compares\n"
+        "the class's p95 in abuse windows with its p95 in clean windows of the same run",
+    )
+    ap.add_argument(
         "--baseline",
         type=Path,
         help="with --abuse --check: the --json of a clean run to compare with (default: run one)",
@@ -1088,15 +1214,24 @@ def measure(
     if args.memory_steps:
         steps = [int(n) for n in args.memory_steps.split(",")]
         return {"memory_steps": run_memory_steps(url, pids, steps, args.duration, opts)}
+    if args.abuse_cost:
+        names = (args.abuse or ",".join(ABUSES)).split(",")
+        return {"abuse_cost": abuse_cost(url, pids, names, args.abuse_cost, opts)}
     abuse: list[dict] = []
-    abuser = None
+    abuser = phases = None
     if abuse_names:
         until = time.monotonic() + opts.ramp + args.duration
+        active = lambda: True  # noqa: E731
+        if args.interleave > 0:
+            phases = Phases(time.monotonic() + opts.ramp, args.interleave)
+            active = phases.abusing
         abuser = threading.Thread(
-            target=run_abuse_loop, args=(url, until, abuse, abuse_names.split(",")), daemon=True
+            target=run_abuse_loop,
+            args=(url, until, abuse, abuse_names.split(","), active),
+            daemon=True,
         )
         abuser.start()
-    result = run_classroom(url, pids, args.sessions, args.duration, opts)
+    result = run_classroom(url, pids, args.sessions, args.duration, opts, phases)
     if abuser is not None:
         abuser.join(timeout=30)
         result["abuse"] = abuse
@@ -1105,6 +1240,10 @@ def measure(
 
 def print_summary(result: dict) -> None:
     """A few human lines; the JSON has everything."""
+    if "abuse_cost" in result:
+        for name, c in result["abuse_cost"].items():
+            print(f"{name:>20}: server CPU {c['median_s']} s per call ({c['min_s']}–{c['max_s']})")
+        return
     if "memory_steps" in result:
         for step in result["memory_steps"]:
             lat = step["rerun_latency_s"]
@@ -1153,7 +1292,7 @@ def main(argv: list[str] | None = None) -> int:
     meta = run_meta(args)
     print(header(meta), flush=True)
     clean = None
-    if args.abuse and args.check and not args.memory_steps:
+    if args.abuse and args.check and not (args.memory_steps or args.abuse_cost):
         if args.baseline:
             clean = json.loads(args.baseline.read_text())
         else:
@@ -1173,14 +1312,22 @@ def main(argv: list[str] | None = None) -> int:
     )
     if args.json:
         args.json.write_text(json.dumps(result, indent=2, default=str))
-    missed = check_targets(result) if args.check and "memory_steps" not in result else []
+    measured = "memory_steps" not in result and "abuse_cost" not in result
+    missed = check_targets(result) if args.check and measured else []
     if clean is not None:
-        missed += check_abuse(result, clean)
         lat, clean_lat = result["rerun_latency_s"], clean["rerun_latency_s"]
         print(
-            f"with abusers / clean: p95 {lat.get('p95')} / {clean_lat.get('p95')} s, peak "
+            f"with abusers / clean run: p95 {lat.get('p95')} / {clean_lat.get('p95')} s, peak "
             f"{result['memory']['total']['peak_mb']} / {clean['memory']['total']['peak_mb']} MB"
         )
+        abused, clean = abuse_pair(result, clean)
+        if "phase_latency_s" in result:
+            lat, clean_lat = abused["rerun_latency_s"], clean["rerun_latency_s"]
+            print(
+                f"interleaved, same run: abuse windows p95 {lat.get('p95')} s ({lat['n']} "
+                f"reruns) / clean windows p95 {clean_lat.get('p95')} s ({clean_lat['n']} reruns)"
+            )
+        missed += check_abuse(abused, clean)
     for line in missed:
         print("MISSED:", line)
     return 1 if missed else 0
