@@ -14,6 +14,9 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
+from app.figures import plots
+from app.figures.plots import Landscape, Run, f32, sample_landscape
+from app.state.settings import DEFAULT_DOMAIN, DEFAULT_FORMULA, FORMULA, LR_MAX, LR_MIN, Settings
 from optimizers import OPTIMIZERS, make_optimizer, make_policy, suggest
 from optimizers.diagnostics import describe, diagnose
 from optimizers.rules import sgd
@@ -22,7 +25,6 @@ from optimizers.stability import NoQuadraticModel, Stability, analyze, stable_lr
 from surfaces import Surface, make_surface
 from surfaces.formula import make_formula_surface
 
-from . import plots
 from .components.map.payload import (
     DENSE_HEAD,
     MAX_BATCH_POINTS,
@@ -30,8 +32,6 @@ from .components.map.payload import (
     run_steps,
     sampled,
 )
-from .plots import Landscape, Run, f32, sample_landscape
-from .settings import DEFAULT_DOMAIN, DEFAULT_FORMULA, FORMULA, LR_MAX, LR_MIN, Settings
 
 SurfaceKey = tuple  # (name, params pairs, formula, domain): primitives only
 MAP_GRID = 120  # samples per side of the main map's contour

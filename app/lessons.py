@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .settings import Settings, make_racer
+from app.state.settings import Settings, make_racer
 
 
 @dataclass(frozen=True)

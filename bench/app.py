@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from app import plots  # noqa: E402
 from app.compute import PlainFigure  # noqa: E402
-from app.settings import LR_MAX, LR_MIN, Settings, make_racer, to_query  # noqa: E402
+from app.state.settings import LR_MAX, LR_MIN, Settings, make_racer, to_query  # noqa: E402
 from optimizers import make_optimizer, make_policy  # noqa: E402
 from optimizers.diagnostics import describe, diagnose  # noqa: E402
 from optimizers.simulate import simulate  # noqa: E402

@@ -15,10 +15,10 @@ from urllib.parse import parse_qs
 import numpy as np
 
 from app import compute, narration
-from app import settings as cfg
 from app.lessons import LESSON_LIST, LESSONS
-from app.scene import start_of
-from app.settings import Settings
+from app.state import settings as cfg
+from app.state.scene import start_of
+from app.state.settings import Settings
 from optimizers.diagnostics import Outcome as Kind
 
 from .store import Question

@@ -12,8 +12,8 @@ import re
 
 import pytest
 
-from app.lab_views import LAB_VIEWS
 from app.lessons import LESSONS
+from app.pages.lab import LAB_VIEWS
 from surfaces import SURFACES
 
 from .conftest import new_app

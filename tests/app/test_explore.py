@@ -7,7 +7,7 @@ import pytest
 
 from app.lessons import LESSONS
 from app.markup import plain
-from app.settings import from_query
+from app.state.settings import from_query
 from optimizers import OPTIMIZERS, POLICIES, make_optimizer, make_policy
 from optimizers.diagnostics import diagnose
 from optimizers.simulate import simulate
@@ -518,7 +518,7 @@ def test_the_try_it_line_is_the_landscapes_own_measured_tip(surface):
     """The ravine's '0.6 diverges / 0.02 crawls' was shown on every landscape; now each shows
     its own tip, whose rates were run on it (a typed formula: advice without numbers)."""
     from app import compute
-    from app.settings import Settings
+    from app.state.settings import Settings
 
     at = new_app(surface=surface)
     at.run()

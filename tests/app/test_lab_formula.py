@@ -10,8 +10,8 @@ import json
 import numpy as np
 import pytest
 
-from app.budget import CALL_BUDGET, snap_down
-from app.lab_views import LAB_VIEWS, STEP_LADDER
+from app.pages.lab import LAB_VIEWS, STEP_LADDER
+from app.state.budget import CALL_BUDGET, snap_down
 from app.theory import stability_or_none
 from optimizers.lab.basins import UNDEFINED, defined_at
 from optimizers.stability import analyze

@@ -8,10 +8,10 @@ import pytest
 from streamlit.delta_generator import DeltaGenerator
 
 from app import lab_compute
-from app.budget import WORK_BUDGET
-from app.lab_plots import NOT_REACHED
-from app.lab_views import FINDER_MAXS, FINDER_MINS, RACE_GRID
+from app.figures.lab_plots import NOT_REACHED
 from app.markup import plain
+from app.pages.lab import FINDER_MAXS, FINDER_MINS, RACE_GRID
+from app.state.budget import WORK_BUDGET
 from optimizers import make_optimizer
 from optimizers.lab import DEFAULT_LRS, RACE_CRITERION, fair_race, lr_range_test
 from surfaces import make_surface

@@ -1,7 +1,7 @@
 """Hostile links against the real app (streamlit_app.py in AppTest), every URL key it reads.
 
 For every view and every key that view reads — the scene's keys (tests/app/test_settings.py
-fuzzes `from_query` itself) and the view's own (app/lab_views.py LAB_PARAMS) — one hostile value
+fuzzes `from_query` itself) and the view's own (app/state/links.py LAB_PARAMS) — one hostile value
 at a time, then a few random mixes per view: the page never shows an exception, a warning (or,
 for a formula, the formula error) names what was refused, and every other key of the link is
 kept. Hostile values rotate over the views, so each value of each key runs somewhere. About
@@ -14,7 +14,7 @@ import random
 
 import pytest
 
-from app.lab_views import LAB_PARAMS, LAB_VIEWS
+from app.pages.lab import LAB_PARAMS, LAB_VIEWS
 
 from .conftest import new_app
 

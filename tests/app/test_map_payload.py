@@ -6,9 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app import compute, plots
+from app import compute
 from app.components.map import standalone_html
 from app.components.map.payload import run_steps, sampled, scene_blob, unpack
+from app.figures import plots
 from tests.app.test_plots import _run
 
 

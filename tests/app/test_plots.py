@@ -6,8 +6,8 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from app import plots
 from app.compute import Outcome
+from app.figures import plots
 from app.narration import inspector_rows, theory_sentences, trajectories_csv
 from optimizers import make_optimizer
 from optimizers.simulate import simulate

@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np
 import plotly.io as pio
 
-from app import compute, plots
+from app import compute
+from app.figures import plots
 from tests.app.conftest import map_scene, new_app
 from tests.app.test_plots import _run
 

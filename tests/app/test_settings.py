@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.lab_views import LAB_PARAMS, LAB_VIEWS
 from app.lessons import LESSONS
-from app.settings import (
+from app.pages.lab import LAB_PARAMS, LAB_VIEWS
+from app.state.settings import (
     DEFAULT,
     FORMULA,
     KNOWN_KEYS,
@@ -124,7 +124,7 @@ def scenes(draw):
         for name in draw(st.lists(st.sampled_from(list(OPTIMIZERS)), min_size=1, max_size=6))
     )
     policy = draw(st.sampled_from(list(POLICIES)))
-    from app.settings import canonical
+    from app.state.settings import canonical
 
     steps = draw(st.integers(1, 5000))
     return Settings(

@@ -12,14 +12,14 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app import controls
+from app.state import controls
 from surfaces import make_surface
 
 
 def _planted_app() -> None:
     import streamlit as st
 
-    from app.main import main
+    from app.pages.explore import main
 
     for key, value in st.session_state.pop("_plant", {}).items():
         st.session_state[key] = value
@@ -105,7 +105,7 @@ LAB_CASES = [
 
 @pytest.mark.parametrize(("view", "plant"), LAB_CASES)
 def test_garbage_in_a_lab_widget_falls_back(view, plant):
-    from app import lab_views
+    from app.pages import lab as lab_views
 
     params = {
         p.key: p

@@ -17,17 +17,16 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
+from app import compute
+from app.figures.plots import colours_for
+from app.lessons import LESSONS
+from app.state import settings as cfg
+from app.state.settings import FORMULA, MAX_RACERS, Racer, Settings
 from optimizers import OPTIMIZERS, POLICIES, is_flag
 from optimizers.schedules import WARMUP_START
 from surfaces import SURFACES, ParamSpec
 from surfaces.formula import FORMULA_HELP
 from surfaces.params import ListSpec
-
-from . import compute
-from . import settings as cfg
-from .lessons import LESSONS
-from .plots import colours_for
-from .settings import FORMULA, MAX_RACERS, Racer, Settings
 
 # Round, readable rates from 1e-4 to 10, 14 per decade (0.4, 0.45, 0.5, 0.6 … as in the lessons).
 _MANTISSAS = (1, 1.2, 1.5, 2, 2.5, 3, 3.5, 4, 4.5, 5, 6, 7, 8, 9)

@@ -494,7 +494,7 @@ def _lesson_scene(s: Settings, query: Mapping) -> Settings:
 
 
 def _lessons() -> Mapping:
-    from .lessons import LESSONS  # lessons.py builds Settings: imported on first use
+    from app.lessons import LESSONS  # lessons.py builds Settings: imported on first use
 
     return LESSONS
 

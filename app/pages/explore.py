@@ -12,21 +12,22 @@ from collections.abc import Callable
 import numpy as np
 import streamlit as st
 
+from app import compute, heap, narration
+from app.classroom import views as classroom
+from app.components.map import clicked_start, map_component, standalone_html
+from app.components.map import payload as map_payload
+from app.figures import plots
+from app.lessons import LESSONS
+from app.markup import plain
+from app.models_view import render_model_panel
+from app.pages.lab import LAB_VIEWS
+from app.state import controls
+from app.state import settings as cfg
+from app.state.budget import affordable_steps
+from app.state.scene import resolve_surface, run_from_start
+from app.state.settings import Settings
 from optimizers.stability import NoQuadraticModel
 from surfaces import Surface
-
-from . import compute, controls, heap, narration, plots
-from . import settings as cfg
-from .budget import affordable_steps
-from .classroom import views as classroom
-from .components.map import clicked_start, map_component, standalone_html
-from .components.map import payload as map_payload
-from .lab_views import LAB_VIEWS
-from .lessons import LESSONS
-from .markup import plain
-from .models_view import render_model_panel
-from .scene import resolve_surface, run_from_start
-from .settings import Settings
 
 heap.keep_freed_memory()  # NumPy's temporaries reuse freed heap instead of faulting pages in
 
@@ -333,8 +334,8 @@ def build_scene(s: Settings, key, surface: Surface) -> Scene | None:
 
 def affordable_scene(s: Settings, surface: Surface) -> Settings:
     """`s`, or `s` with fewer steps (and a warning) when its racers would cost more than one
-    request may (app/budget.py): only typed formulas far costlier than the built-ins get there.
-    The link keeps the steps asked for."""
+    request may (app/state/budget.py): only typed formulas far costlier than the built-ins get
+    there. The link keeps the steps asked for."""
     n = len(s.racers)
     steps = affordable_steps(
         s.steps,

@@ -17,21 +17,22 @@ from urllib.parse import urlencode
 import numpy as np
 import streamlit as st
 
+from app import compute, lab_compute
+from app.components.map import clicked_start, map_component
+from app.components.map import payload as map_payload
+from app.figures import lab_plots, plots
+from app.gate import ends_view_when_refused
+from app.markup import plain
+from app.state import controls
+from app.state.budget import affordable_steps, ladder, snap
+from app.state.scene import resolve_surface, run_from_start, start_of
+from app.state.settings import LR_MAX, LR_MIN, Racer, Settings, fmt
+from app.theory import NO_THEORY, theory_at_minimum
 from optimizers import OPTIMIZERS, POLICIES
 from optimizers.lab import DEFAULT_LRS, decade_grid, parse_lr_grid
 from optimizers.lab.basins import UNDEFINED
 from optimizers.numbers import num
 from optimizers.stability import stable_lr
-
-from . import compute, controls, lab_compute, lab_plots, plots
-from .budget import affordable_steps, ladder, snap
-from .components.map import clicked_start, map_component
-from .components.map import payload as map_payload
-from .gate import ends_view_when_refused
-from .markup import plain
-from .scene import resolve_surface, run_from_start, start_of
-from .settings import LR_MAX, LR_MIN, Racer, Settings, fmt
-from .theory import NO_THEORY, theory_at_minimum
 
 CONFIG = {"displaylogo": False}
 
