@@ -200,7 +200,7 @@ assert set(ASKS) == set(LESSONS), "every lesson needs its choices"
 def scene_settings(question: Question) -> tuple[Settings, list[str]]:
     """The scene a question runs (from its stored query string) and any warnings."""
     query = {k: v for k, v in parse_qs(question.scene, keep_blank_values=True).items()}
-    return cfg.from_query(query)
+    return cfg.from_query(query, lessons=LESSONS)
 
 
 def scene_query(s: Settings) -> str:
