@@ -13,8 +13,9 @@ import numpy as np
 import streamlit as st
 
 from app.figures import model_plots as mp
-from app.pages.lab import chart, choice, number, publish, seed_params
+from app.pages.lab import chart
 from app.state.budget import affordable_steps
+from app.state.links import choice, number, publish, seed_params
 from app.state.settings import Settings
 from optimizers import OPTIMIZERS, make_optimizer, make_policy
 from optimizers.lab.common import stability_at_minimum

@@ -61,7 +61,7 @@ def test_a_record_missing_a_member_is_not_surface_like():
 
 
 def test_module_level_rate_grids_are_read_only():
-    from app.pages.lab import RACE_GRID
+    from app.pages.race import RACE_GRID
 
     for grid in (DEFAULT_LRS, RACE_GRID):
         with pytest.raises(ValueError, match="read-only"):
