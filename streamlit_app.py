@@ -10,6 +10,6 @@ import pandas  # noqa: F401
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from app.main import main
+from app.shell import main
 
 main()

@@ -14,6 +14,8 @@ from typing import NamedTuple
 import numpy as np
 import streamlit as st
 
+from app.figures.lab_plots import SweepPanel, sweep_panels
+from app.figures.plots import Landscape, sample_landscape
 from optimizers import make_optimizer, make_policy
 from optimizers.lab import (
     BasinMap,
@@ -36,8 +38,6 @@ from surfaces.data import RegressionData, make_regression_data, regression_surfa
 
 from . import gate
 from .compute import SurfaceKey, get_surface
-from .lab_plots import SweepPanel, sweep_panels
-from .plots import Landscape, sample_landscape
 from .theory import theory_at_minimum
 
 PANEL_GRID = 60  # samples per side of the small-multiple contours (light figures)

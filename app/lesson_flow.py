@@ -24,7 +24,7 @@ import numpy as np
 from app import compute, narration
 from app.classroom import questions
 from app.lessons import Lesson
-from app.settings import Settings
+from app.state.settings import Settings
 from optimizers.numbers import num, point
 
 CONTROLS = (

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from app.state.settings import Settings, make_racer
 from optimizers.diagnostics import Outcome
-
-from .settings import Settings, make_racer
 
 CONVERGED, TRAPPED, CRAWLING = Outcome.CONVERGED, Outcome.TRAPPED, Outcome.CRAWLING
 DIVERGED, OSCILLATING = Outcome.DIVERGED, Outcome.OSCILLATING

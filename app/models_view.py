@@ -12,19 +12,20 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+from app.figures import model_plots as mp
+from app.pages.lab import chart
+from app.state.budget import affordable_steps
+from app.state.links import choice, number, publish, seed_params
+from app.state.settings import Settings
 from optimizers import OPTIMIZERS, make_optimizer, make_policy
 from optimizers.lab.common import stability_at_minimum
 from optimizers.lab.train import Training, steps_per_epoch, train
 from surfaces.models import ModelSurface
 
 from . import compute, lab_compute
-from . import model_plots as mp
-from .budget import affordable_steps
 from .components.dataview import dataview_component
 from .components.dataview import payload as dataview_payload
-from .lab_views import chart, choice, number, publish, seed_params
 from .narration import num
-from .settings import Settings
 
 VAL_PLATEAU = {"factor": 0.5, "patience": 2}  # per epoch, on the validation loss
 TRAIN_PARAMS = (

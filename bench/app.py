@@ -30,9 +30,9 @@ import plotly.io as pio
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from app import plots  # noqa: E402
-from app.compute import PlainFigure  # noqa: E402
-from app.settings import LR_MAX, LR_MIN, Settings, make_racer, to_query  # noqa: E402
+from app.compute import chart_figure  # noqa: E402
+from app.figures import plots  # noqa: E402
+from app.state.settings import LR_MAX, LR_MIN, Settings, make_racer, to_query  # noqa: E402
 from optimizers import make_optimizer, make_policy  # noqa: E402
 from optimizers.diagnostics import describe, diagnose  # noqa: E402
 from optimizers.simulate import simulate  # noqa: E402
@@ -105,7 +105,7 @@ def builders(s: Settings, lrs, land) -> int:
             LR_MAX,
         ),
     ]
-    return sum(len(pio.to_json(PlainFigure(spec), validate=False)) for spec in specs)
+    return sum(len(pio.to_json(chart_figure(spec), validate=False)) for spec in specs)
 
 
 def apptest_rerun(s: Settings, repeats: int) -> tuple[float, int]:

@@ -10,7 +10,7 @@ each with its throughput ratio to the baseline measured in the same run (the mac
 and noisy: compare ratios, not seconds), and the peak traced memory of the basin map.
 Best of `REPEATS` runs. Each basin map also gets PASS / FAIL against its target: a 200 × 200
 map of 500 steps within `BASIN_TARGET_S` seconds of wall time (best of the runs); --quick runs a
-smaller map, for which the target does not apply. Like the server (app/main.py), it first asks
+smaller map, for which the target does not apply. Like the server (app/shell.py), it first asks
 glibc to keep freed heap memory for reuse (app/heap.py); --default-heap measures without that.
 """
 

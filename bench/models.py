@@ -6,7 +6,7 @@ Three measurements, each with its ratio to Rosenbrock measured in the same run (
 shared and noisy: read the ratios, not the seconds):
 
   cost      one (f, ∇f) on 6 400 points, relative to Himmelblau's, printed next to the
-            `Surface.cost` the work budget (app/budget.py) charges for it;
+            `Surface.cost` the work budget (app/state/budget.py) charges for it;
   rerun     the explore view's server time of one AppTest rerun after the first racer's rate
             changed (simulate, diagnose, figures and, on a model, the data view);
   basins    a 120 × 120 basin map of GD (`optimizers.lab.basin_map`, T steps), as the basins

@@ -15,10 +15,10 @@ from urllib.parse import parse_qs
 import numpy as np
 
 from app import compute, narration
-from app import settings as cfg
 from app.lessons import LESSON_LIST, LESSONS, next_lesson
-from app.scene import start_of
-from app.settings import Settings
+from app.state import settings as cfg
+from app.state.scene import start_of
+from app.state.settings import Settings
 from optimizers.diagnostics import Outcome as Kind
 
 from .store import Question
@@ -254,7 +254,7 @@ assert set(ASKS) == set(LESSONS), "every lesson needs its choices"
 def scene_settings(question: Question) -> tuple[Settings, list[str]]:
     """The scene a question runs (from its stored query string) and any warnings."""
     query = {k: v for k, v in parse_qs(question.scene, keep_blank_values=True).items()}
-    return cfg.from_query(query)
+    return cfg.from_query(query, lessons=LESSONS)
 
 
 def scene_query(s: Settings) -> str:

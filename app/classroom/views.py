@@ -13,12 +13,13 @@ import numpy as np
 import segno
 import streamlit as st
 
-from app import compute, narration, plots
+from app import compute, narration
 from app.components.map import map_component
 from app.components.map import payload as map_payload
+from app.figures import plots
 from app.markup import plain
-from app.scene import resolve_surface, run_from_start
-from app.settings import Settings
+from app.state.scene import resolve_surface, run_from_start
+from app.state.settings import Settings
 
 from . import questions as qs
 from .store import ClassState, Question, Refused, get_store

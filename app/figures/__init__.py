@@ -1,0 +1,1 @@
+"""Pure figure builders: data → Plotly figure dicts (no streamlit)."""

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from html import escape
 
 from app.components.map.payload import MARKERS
-from app.ticks import power_label
+from app.figures.ticks import power_label
 from optimizers.numbers import num
 
 MIN_WIDTH = 280  # px: the narrowest plot area labels are placed for (a phone's column)

@@ -40,6 +40,16 @@ def run_app():
     return _run
 
 
+def go_to(at: AppTest, view: str) -> AppTest:
+    """Open page `view` as the app's own buttons do (`goto`: st.switch_page; AppTest cannot
+    click the navigation, the e2e tests do) and run it."""
+    at.session_state["goto"] = view
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert at.session_state["page"] == view
+    return at
+
+
 def figures(at: AppTest) -> list[dict]:
     return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
 

@@ -12,8 +12,8 @@ import re
 
 import pytest
 
-from app.lab_views import LAB_VIEWS
 from app.lessons import LESSONS
+from app.shell import VIEWS as PAGES
 from surfaces import SURFACES
 
 from .conftest import new_app
@@ -42,7 +42,7 @@ LIGHT = {  # the views' light settings (the default scene otherwise)
     "phase": {"pd_n": "15", "pd_steps": "100"},
     "sgd": {"sgd_runs": "5", "sgd_steps": "100"},
 }
-VIEWS = ("explore", *LAB_VIEWS)
+VIEWS = tuple(PAGES)
 BAD_WORD = re.compile(r"(?<![A-Za-z])(nan|NaN|inf|Inf|None)(?![A-Za-z])")
 
 

@@ -7,12 +7,12 @@ import pytest
 
 from app.lessons import LESSONS
 from app.markup import plain
-from app.settings import from_query
+from app.state.settings import from_query
 from optimizers import OPTIMIZERS, POLICIES, make_optimizer, make_policy
 from optimizers.diagnostics import diagnose
 from optimizers.simulate import simulate
 from surfaces import SURFACES, make_surface
-from tests.app.conftest import figures, map_curves, map_figure, map_scene, new_app, values
+from tests.app.conftest import figures, go_to, map_curves, map_figure, map_scene, new_app, values
 
 
 def chart(at, kind: str) -> dict:
@@ -366,12 +366,10 @@ def test_inspector_shows_position_gradient_step_and_state(run_app):
 
 def test_view_switch_renders_only_the_chosen_view_and_keeps_the_scene(run_app):
     at = run_app(opt="adam:lr=0.2")
-    at.segmented_control(key="view").set_value("sweep")
-    settle(at)
-    assert at.query_params["view"] == "sweep" and at.query_params["opt"] == "adam:lr=0.2"
+    go_to(at, "sweep")
+    assert "view" not in at.query_params and at.query_params["opt"] == "adam:lr=0.2"
     assert not any("What happened" in m.value for m in at.markdown)  # explore not rendered
-    at.segmented_control(key="view").set_value("explore")
-    settle(at)
+    go_to(at, "explore")
     assert paths(chart(at, "contour"))[0]["name"] == "Adam · lr 0.2"
     assert "view" not in at.query_params
 
@@ -419,7 +417,7 @@ def test_each_lesson_sets_its_scene(run_app, name):
     ]
     assert at.query_params["lesson"] == name
     assert any(lesson.question in i.value for i in at.info)
-    scene, warnings = from_query(dict(at.query_params))
+    scene, warnings = from_query(dict(at.query_params), lessons=LESSONS)
     assert not warnings and scene == lesson.settings
 
 
@@ -518,7 +516,7 @@ def test_the_try_it_line_is_the_landscapes_own_measured_tip(surface):
     """The ravine's '0.6 diverges / 0.02 crawls' was shown on every landscape; now each shows
     its own tip, whose rates were run on it (a typed formula: advice without numbers)."""
     from app import compute
-    from app.settings import Settings
+    from app.state.settings import Settings
 
     at = new_app(surface=surface)
     at.run()

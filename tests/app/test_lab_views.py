@@ -8,15 +8,16 @@ import pytest
 from streamlit.delta_generator import DeltaGenerator
 
 from app import lab_compute
-from app.budget import WORK_BUDGET
-from app.lab_plots import NOT_REACHED
-from app.lab_views import FINDER_MAXS, FINDER_MINS, RACE_GRID
+from app.figures.lab_plots import NOT_REACHED
 from app.markup import plain
+from app.pages.finder import FINDER_MAXS, FINDER_MINS
+from app.pages.race import RACE_GRID
+from app.state.budget import WORK_BUDGET
 from optimizers import make_optimizer
 from optimizers.lab import DEFAULT_LRS, RACE_CRITERION, fair_race, lr_range_test
 from surfaces import make_surface
 
-from .conftest import figures, map_figure, map_scene, values
+from .conftest import figures, go_to, map_figure, map_scene, values
 
 
 def fig_with(at, trace_type: str) -> dict:
@@ -67,12 +68,11 @@ def assert_progress_then_cache_hit(at, calls, unit: str) -> None:
 # --------------------------------------------------------------------------- switching views
 
 
-def test_picker_switches_to_a_lab_view(run_app):
+def test_navigation_opens_a_lab_view(run_app):
     at = run_app()
-    picker = at.get("button_group")[0]
-    picker.set_value("sweep").run()
+    go_to(at, "sweep")
     no_problems(at)
-    assert at.query_params["view"] == "sweep"
+    assert "view" not in at.query_params  # the page's URL path names it
     assert len(figures(at)) == 2
 
 
@@ -144,7 +144,7 @@ def test_finder_send_to_explore_sets_the_rate(run_app):
     steep = lr_range_test(surface, make_optimizer("gd"), np.array(surface.start)).suggestions[
         "steep"
     ]
-    assert at.session_state["view"] == "explore"
+    assert at.session_state["page"] == "explore"
     assert at.session_state["r0:lr"] == pytest.approx(steep)
     assert at.query_params["opt"].startswith(f"gd:lr={steep!r}"[:10])
 

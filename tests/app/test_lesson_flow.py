@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 
 from app import compute, lesson_flow
-from app import settings as cfg
 from app.classroom import questions as qs
 from app.lessons import LESSON_LIST, LESSONS, next_lesson, previous_lesson, progress
-from app.scene import start_of
-from app.settings import Settings
+from app.state import settings as cfg
+from app.state.scene import start_of
+from app.state.settings import Settings
 from optimizers.diagnostics import Outcome as Kind
 
 
@@ -181,7 +181,7 @@ def test_a_bad_lock_is_a_warning_and_no_lock(query):
 
 
 def test_a_lock_survives_the_share_link_as_a_scenes_passed_through_key():
-    s, warnings = cfg.from_query({"lesson": "too_large", "lock": "lesson"})
+    s, warnings = cfg.from_query({"lesson": "too_large", "lock": "lesson"}, lessons=LESSONS)
     assert warnings == [] and "lock=lesson" in cfg.share_query_string(s)
     locked, _ = lesson_flow.parse_lock(dict(s.extra), LESSONS[s.lesson])
     assert locked == set(lesson_flow.CONTROLS) - {"lr"}

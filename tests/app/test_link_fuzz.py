@@ -1,7 +1,7 @@
 """Hostile links against the real app (streamlit_app.py in AppTest), every URL key it reads.
 
 For every view and every key that view reads — the scene's keys (tests/app/test_settings.py
-fuzzes `from_query` itself) and the view's own (app/lab_views.py LAB_PARAMS) — one hostile value
+fuzzes `from_query` itself) and the view's own (View.params, app/state/links.py) — one hostile value
 at a time, then a few random mixes per view: the page never shows an exception, a warning (or,
 for a formula, the formula error) names what was refused, and every other key of the link is
 kept. Hostile values rotate over the views, so each value of each key runs somewhere. About
@@ -14,7 +14,7 @@ import random
 
 import pytest
 
-from app.lab_views import LAB_PARAMS, LAB_VIEWS
+from app.shell import VIEWS as PAGES
 
 from .conftest import new_app
 
@@ -75,7 +75,7 @@ NEEDLES = {  # what a warning about a key says, besides the key itself
     "f": ("Formula problem", "'f'"),
     "warmup": ("warm-up",),
 }
-VIEWS = ("explore", *LAB_VIEWS)
+VIEWS = tuple(PAGES)
 SCENE_KEYS = tuple(HOSTILE)
 
 
@@ -85,11 +85,17 @@ def hostile_values(key: str) -> tuple:
     return LAB_HOSTILE.get(key, NUMBER)
 
 
+def own_keys(view: str) -> list[str]:
+    """The view's own link keys it always reads (explore's, the model panel's, are read only on
+    a model landscape: tests/app/test_models_app.py)."""
+    return [p.key for p in PAGES[view].params] if view != "explore" else []
+
+
 def cases() -> list[tuple[str, str, object]]:
     """(view, key, value): every key each view reads, its hostile values rotating over views."""
     out = []
     for v, view in enumerate(VIEWS):
-        own = [p.key for p in LAB_PARAMS.get(view, ())]
+        own = own_keys(view)
         for k, key in enumerate((*SCENE_KEYS, *own)):
             values = hostile_values(key)
             rounds = len(values) if key in own else 1  # own keys: every value, in their view
@@ -124,7 +130,9 @@ def run_hostile(view: str, hostile: dict) -> None:
         named = value.partition(":")[0] if isinstance(value, str) and ":" in value else key
         needles = (key, named, *NEEDLES.get(key, ()))  # 'Ignored beta1='2' in adam: …'
         assert any(n in problems for n in needles), (key, value, problems)
-    kept = {k: v for k, v in base.items() if k not in hostile}
+    kept = {k: v for k, v in base.items() if k not in hostile and k != "view"}  # the path
+    if "view" in hostile:  # a refused view opens explore: the lab view's own keys stay behind
+        kept = {k: v for k, v in kept.items() if k not in own_keys(view)}
     if "surface" in hostile:  # a refused landscape takes its formula with it
         kept.pop("f", None)
     url = dict(at.query_params)
@@ -142,6 +150,6 @@ def test_one_hostile_key(view, key, value):
 @pytest.mark.parametrize("mix", range(2))
 def test_a_random_mix_of_hostile_keys(view, mix):
     rng = random.Random(f"{view}-{mix}")  # the same mixes on every run
-    own = [p.key for p in LAB_PARAMS.get(view, ())]
+    own = own_keys(view)
     keys = rng.sample([k for k in (*SCENE_KEYS, *own) if k != "view"], 3)  # the view stays
     run_hostile(view, {key: rng.choice(hostile_values(key)) for key in keys})

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app import compute, plots
+from app import compute
 from app.components.map import standalone_html
 from app.components.map.payload import (
     SURFACE_GRID,
@@ -15,6 +15,7 @@ from app.components.map.payload import (
     scene_blob,
     unpack,
 )
+from app.figures import plots
 from tests.app.conftest import map_scene
 from tests.app.test_plots import _run
 

@@ -10,7 +10,7 @@ import re
 import numpy as np
 import pytest
 
-from app import model_plots as mp
+from app.figures import model_plots as mp
 from app.lessons import LESSONS
 from optimizers import make_optimizer
 from optimizers.diagnostics import Outcome, diagnose

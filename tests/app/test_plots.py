@@ -6,8 +6,8 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from app import plots
 from app.compute import Outcome
+from app.figures import plots
 from app.narration import inspector_rows, theory_sentences, trajectories_csv
 from optimizers import make_optimizer
 from optimizers.simulate import simulate
@@ -69,10 +69,10 @@ def test_for_projector_scales_text_and_spacing_and_keeps_the_plot_area(land):
 def test_standalone_html_keeps_the_playback(land):
     import plotly.io as pio
 
-    from app.compute import PlainFigure
+    from app.compute import chart_figure
 
     spec = plots.contour_figure(land, [_run(0.4)], [(-5, -2)], title="GD on the ravine")
-    page = pio.to_html(PlainFigure(spec), include_plotlyjs="cdn", full_html=True)
+    page = pio.to_html(chart_figure(spec), include_plotlyjs="cdn", full_html=True)
     assert "cdn.plot.ly" in page and "Plotly.addFrames" in page and "GD on the ravine" in page
     assert len(page) < 400_000
 

@@ -1,6 +1,7 @@
 """What makes a common rerun cheap stays in place: a learning-rate change rebuilds only the
-paths (the landscape's layers are encoded once and cached), figures are sent as prebuilt specs,
-and Streamlit's full garbage collection after every run stays off (~70 ms per rerun)."""
+paths (the landscape's layers are encoded once and cached), figures are built once per spec
+(a cached go.Figure), and Streamlit's full garbage collection after every run stays off
+(~70 ms per rerun)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ import tomllib
 from pathlib import Path
 
 import numpy as np
+import plotly.graph_objects as go
 import plotly.io as pio
 
-from app import compute, plots
+from app import compute
+from app.figures import plots
 from tests.app.conftest import map_scene, new_app
 from tests.app.test_plots import _run
 
@@ -22,9 +25,9 @@ def test_cached_layers_give_the_same_figure():
     s = compute.get_surface(("ravine", (), "", ()))
     land = plots.sample_landscape(s.f, s.domain, [m.point for m in s.minima], s.saddles, s.f_min)
     runs = [_run(0.4), _run(0.6, 80, "momentum")]
-    fresh = compute.PlainFigure(plots.contour_figure(land, runs, [(-5.0, -2.0)], height=500))
+    fresh = compute.chart_figure(plots.contour_figure(land, runs, [(-5.0, -2.0)], height=500))
     layers = compute.encode_arrays(plots.map_layers(land, [(-5.0, -2.0)]))
-    cached = compute.PlainFigure(
+    cached = compute.chart_figure(
         plots.contour_figure(land, runs, [(-5.0, -2.0)], height=500, static=layers)
     )
     assert json.dumps(fresh.to_dict(), sort_keys=True) == json.dumps(
@@ -50,9 +53,18 @@ def test_encoder_matches_plotly_typed_arrays():
     assert out["x"]["dtype"] == "i4"  # plotly.js has no int64 typed array
     assert out["y"][1][0]["dtype"] == "f8" and out["empty"] == []
     assert out["name"] == "a" and out["visible"] is True
-    figure = compute.PlainFigure(spec)
+    heatmap = {"data": [{"type": "heatmap", "z": spec["data"][0]["z"], "x": spec["data"][0]["x"]}]}
+    figure = compute.chart_figure(heatmap)
     assert json.loads(pio.to_json(figure, validate=False))["data"][0]["z"]["bdata"]
-    assert "PlainFigure" in repr(figure)
+    assert isinstance(figure, go.Figure)  # a real one: built by plotly, no internals skipped
+
+
+def test_a_figure_is_built_once_per_spec():
+    """Building validates every trace; the cached figure is the same object next rerun."""
+    spec = {"data": [{"type": "scatter", "x": np.arange(3.0), "y": np.arange(3.0)}]}
+    same = {"data": [{"type": "scatter", "x": np.arange(3.0), "y": np.arange(3.0)}]}
+    assert compute.chart_figure(spec) is compute.chart_figure(same)
+    assert compute.chart_figure(spec, present=True) is not compute.chart_figure(spec)
 
 
 def test_a_learning_rate_change_does_not_resample_the_landscape(monkeypatch):

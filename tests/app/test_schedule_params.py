@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.settings import from_query, to_query
+from app.state.settings import from_query, to_query
 from tests.app.conftest import values
 from tests.app.test_explore import chart
 

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.lab_views import LAB_PARAMS, LAB_VIEWS
 from app.lessons import LESSONS
-from app.settings import (
+from app.shell import VIEWS as PAGES
+from app.state import settings
+from app.state.settings import (
     DEFAULT,
     FORMULA,
     KNOWN_KEYS,
@@ -19,7 +23,6 @@ from app.settings import (
     MAX_RACERS,
     Settings,
     fmt,
-    from_query,
     make_racer,
     parse_named,
     share_query_string,
@@ -29,7 +32,28 @@ from optimizers import OPTIMIZERS, POLICIES
 from surfaces import SURFACES
 from surfaces.params import ListSpec
 
-VIEWS = ("explore", *LAB_VIEWS)
+VIEWS = tuple(PAGES)
+
+
+def from_query(query, views=("explore",)):
+    """The app's reading of a link: its views and its lessons."""
+    return settings.from_query(query, views, LESSONS)
+
+
+def test_settings_imports_no_lesson_and_no_page():
+    """The lessons build Settings, and pages read them: settings.py imports neither (the
+    lessons are passed in), so there is no import cycle."""
+    code = "import sys, app.state.settings; print(*sorted(m for m in sys.modules if 'app' in m))"
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root
+    )
+    assert out.stdout.split() == ["app", "app.state", "app.state.settings"]
+
+
+def test_a_lesson_link_needs_the_lessons_passed_in():
+    scene, warnings = settings.from_query({"lesson": "momentum"})
+    assert scene.lesson == "" and warnings
 
 
 def test_default_query_is_short_and_reads_back():
@@ -124,7 +148,7 @@ def scenes(draw):
         for name in draw(st.lists(st.sampled_from(list(OPTIMIZERS)), min_size=1, max_size=6))
     )
     policy = draw(st.sampled_from(list(POLICIES)))
-    from app.settings import canonical
+    from app.state.settings import canonical
 
     steps = draw(st.integers(1, 5000))
     return Settings(
@@ -201,7 +225,7 @@ def test_other_views_keys_pass_through():
 
 # --------------------------------------------------------------------------- every key, hostile
 
-LAB_KEYS = tuple(p.key for group in LAB_PARAMS.values() for p in group)
+LAB_KEYS = tuple(p.key for view in PAGES.values() for p in view.params)
 URL_KEYS = tuple(sorted(KNOWN_KEYS)) + LAB_KEYS
 HOSTILE = (
     "", " ", "abc", "-1", "0", "1", "2", "99999", "1e999", "-1e999", "nan", "NaN", "inf", "-inf",

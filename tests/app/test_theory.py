@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from app import plots
+from app.figures import plots
 from app.narration import racer_limit, rate_verdict, theory_sentences
 from optimizers.numbers import point
 from optimizers.stability import NoQuadraticModel, analyze

@@ -12,14 +12,14 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app import controls
+from app.state import controls
 from surfaces import make_surface
 
 
 def _planted_app() -> None:
     import streamlit as st
 
-    from app.main import main
+    from app.shell import main
 
     for key, value in st.session_state.pop("_plant", {}).items():
         st.session_state[key] = value
@@ -105,25 +105,15 @@ LAB_CASES = [
 
 @pytest.mark.parametrize(("view", "plant"), LAB_CASES)
 def test_garbage_in_a_lab_widget_falls_back(view, plant):
-    from app import lab_views
+    from app.pages.sweep import DEFAULT_SWEEP_TEXT
+    from app.shell import VIEWS
 
-    params = {
-        p.key: p
-        for group in (
-            lab_views.SWEEP_PARAMS,
-            lab_views.FINDER_PARAMS,
-            lab_views.BASIN_PARAMS,
-            lab_views.PHASE_PARAMS,
-            lab_views.RACE_PARAMS,
-            lab_views.SGD_PARAMS,
-        )
-        for p in group
-    }
+    params = {p.key: p for v in VIEWS.values() for p in v.params}
     at = run_planted(plant, view=view, bm_n="40", pd_n="15", sgd_runs="4")
     for key, garbage in plant.items():
         value = at.session_state[key]
         if key == "sweep_lrs":
-            assert value == lab_views.DEFAULT_SWEEP_TEXT
+            assert value == DEFAULT_SWEEP_TEXT
         elif key == "bm_racer":
             assert value == 1
         elif key == "sgd_lr":

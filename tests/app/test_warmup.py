@@ -3,7 +3,7 @@ that session; now the warm-up is kept shorter than the run, with a visible note.
 
 from __future__ import annotations
 
-from app.settings import from_query, to_query
+from app.state.settings import from_query, to_query
 from tests.app.test_untrusted_widgets import run_planted
 
 

@@ -8,8 +8,8 @@ import pytest
 from app import compute
 from app.classroom import questions as qs
 from app.lessons import LESSONS
-from app.scene import start_of
-from app.settings import Settings, make_racer
+from app.state.scene import start_of
+from app.state.settings import Settings, make_racer
 from optimizers.diagnostics import Outcome as Kind
 
 

@@ -49,7 +49,7 @@ def test_finder_sends_a_rate_to_explore(open_app):
     assert any(n.startswith("valley:") for n in names)
     assert any(n.startswith("theory 2/λ_max") for n in names)
     page.get_by_role("button", name="valley").click()
-    page.wait_for_url(lambda url: "view=" not in url, timeout=60_000)
+    page.wait_for_url(lambda url: "/finder" not in url, timeout=60_000)  # the explore page
     wait_map(page)  # the explore view's map (the client-side component)
     assert "opt=gd:lr=0.000" in unquote(page.url)  # the valley rate on the ravine (~9e-4)
 

@@ -214,7 +214,7 @@ def test_the_exported_map_opens_and_plays_offline(browser):
     from app import compute
     from app.components.map import standalone_html
     from app.components.map.payload import scene_blob
-    from app.settings import Settings
+    from app.state.settings import Settings
     from tests.app.test_plots import _run
 
     key = compute.surface_key(Settings())
@@ -286,7 +286,7 @@ def expected_on_screen(root, point) -> np.ndarray:
 
 
 def test_zoom_keeps_the_landscape_and_moves_the_path_with_it(open_app):
-    from app.plots import colours_for
+    from app.figures.plots import colours_for
 
     page = open_app("?start=-2,1")
     root = wait_map(page)

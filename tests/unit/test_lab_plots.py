@@ -6,8 +6,8 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from app import lab_plots as lp
-from app.plots import sample_landscape
+from app.figures import lab_plots as lp
+from app.figures.plots import sample_landscape
 from optimizers import make_optimizer
 from optimizers.diagnostics import Outcome
 from optimizers.lab import basin_map, lr_range_test, lr_sweep, phase_diagram, sgd_fan

@@ -8,8 +8,8 @@ import math
 import numpy as np
 import pytest
 
-from app.lab_plots import NOT_REACHED, race_outcome, race_table
-from app.lab_views import RACE_GRID
+from app.figures.lab_plots import NOT_REACHED, race_outcome, race_table
+from app.pages.race import RACE_GRID
 from optimizers import OPTIMIZERS, make_optimizer, simulate
 from optimizers.lab import RACE_CRITERION, choose_rate, fair_race
 from optimizers.lab.race import map_box, stays_in

@@ -61,7 +61,7 @@ def test_a_record_missing_a_member_is_not_surface_like():
 
 
 def test_module_level_rate_grids_are_read_only():
-    from app.lab_views import RACE_GRID
+    from app.pages.race import RACE_GRID
 
     for grid in (DEFAULT_LRS, RACE_GRID):
         with pytest.raises(ValueError, match="read-only"):
@@ -94,7 +94,7 @@ def ruff(source: str, as_path: str) -> subprocess.CompletedProcess:
 @pytest.mark.parametrize(
     ("source", "where"),
     [
-        ("import app.lab_views\n", "optimizers/_planted.py"),
+        ("import app.pages.lab\n", "optimizers/_planted.py"),
         ("from app.scene import resolve_surface\n", "optimizers/lab/_planted.py"),
         ("from app import compute\n", "surfaces/_planted.py"),
         ("import optimizers.rules\n", "surfaces/_planted.py"),

@@ -1,4 +1,4 @@
-"""Log-axis tick labels (app/ticks.py): 10⁻³, 10⁻², … accepted by Plotly."""
+"""Log-axis tick labels (app/figures/ticks.py): 10⁻³, 10⁻², … accepted by Plotly."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import math
 import plotly.graph_objects as go
 import pytest
 
-from app.ticks import log_ticks, power_label
+from app.figures.ticks import log_ticks, power_label
 
 
 def test_power_labels_use_unicode_superscripts():

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.plots import (
+from app.figures.plots import (
     HEIGHT_TITLE,
     LANDSCAPE_SCALE,
     Landscape,

@@ -1,7 +1,7 @@
 """Pure figure builders for the learning-rate lab views (no Streamlit).
 
 Arrays from the lab experiments (optimizers.lab) in, Plotly figure specs (plain dicts) out, in
-the style of app/plots.py, whose pieces they reuse: the landscape contour, path traces, the
+the style of app/figures/plots.py, whose pieces they reuse: the landscape contour, path traces, the
 landmark markers, the optimizer palette and the base layout. Plot data is float32.
 """
 
@@ -13,11 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from optimizers.diagnostics import Outcome, plural
-from optimizers.lab.basins import DIVERGED, NOT_CONVERGED, UNDEFINED
-from optimizers.numbers import num
-
-from .plots import (
+from app.figures.plots import (
     Landscape,
     Run,
     _base_layout,
@@ -27,7 +23,10 @@ from .plots import (
     landmark_traces,
     path_trace,
 )
-from .ticks import log_ticks
+from app.figures.ticks import log_ticks
+from optimizers.diagnostics import Outcome, plural
+from optimizers.lab.basins import DIVERGED, NOT_CONVERGED, UNDEFINED
+from optimizers.numbers import num
 
 Array = np.ndarray
 Spec = dict
@@ -109,7 +108,7 @@ def _grid_domains(n: int, cols: int, gap: float = 0.04, vgap: float = 0.1):
 
 
 def _log_axis(title: str, values, **extra) -> Spec:
-    """A log axis labelled 10⁻³, 10⁻², … over the range of `values` (app/ticks.py)."""
+    """A log axis labelled 10⁻³, 10⁻², … over the range of `values` (app/figures/ticks.py)."""
     return {"type": "log", "title": {"text": title}, **log_ticks(np.ravel(values)), **extra}
 
 

@@ -1,76 +1,28 @@
-"""Descent Lab's page: settings → cached core calls → figures, one view at a time.
-
-Adding a view is one entry in VIEWS (label, render function taking the Settings); views are
-rendered only when chosen, so heavy ones cost nothing until opened.
-"""
+"""The explore view: the map of one landscape with its racers, what happened, what theory
+says, the step inspector, the model's data view and the exports."""
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable
-
 import numpy as np
+import plotly.graph_objects as go
 import streamlit as st
 
+from app import compute, narration
+from app.components.map import clicked_start, map_component, standalone_html
+from app.components.map import payload as map_payload
+from app.figures import plots
+from app.lessons import LESSONS
+from app.markup import plain
+from app.models_view import TRAIN_PARAMS, render_model_panel
+from app.state import controls
+from app.state import settings as cfg
+from app.state.budget import affordable_steps
+from app.state.controls import SECTIONS
+from app.state.links import View
+from app.state.scene import resolve_surface, run_from_start
+from app.state.settings import Settings
 from optimizers.stability import NoQuadraticModel
 from surfaces import Surface
-
-from . import compute, controls, heap, narration, plots
-from . import settings as cfg
-from .budget import affordable_steps
-from .classroom import views as classroom
-from .components.map import clicked_start, map_component, standalone_html
-from .components.map import payload as map_payload
-from .lab_views import LAB_VIEWS
-from .lessons import LESSONS
-from .markup import plain
-from .models_view import render_model_panel
-from .scene import resolve_surface, run_from_start
-from .settings import Settings
-
-heap.keep_freed_memory()  # NumPy's temporaries reuse freed heap instead of faulting pages in
-
-# Everything imported by now (Streamlit, NumPy, Plotly, pandas, the warmed-up formula compiler:
-# ~150 000 objects) lives as long as the process. Moving it into the collector's
-# permanent generation makes the full collections Python starts every few reruns skip it: 92 ms
-# → under 1 ms each, a pause that otherwise lands inside some student's rerun.
-gc.freeze()
-
-PAGE_CSS = """
-<style>
-  .block-container {padding: 1.2rem 2rem 1rem 2rem;}
-  h1 {font-size: 1.7rem !important; padding: 0 !important;}
-</style>
-"""
-PRESENT_CSS = """
-<style>
-  [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
-  [data-testid="stExpandSidebarButton"] {display: none !important;}
-  html, body, [data-testid="stAppViewContainer"] {font-size: 20px;}
-  .block-container {max-width: 100% !important; padding-left: 2rem; padding-right: 2rem;}
-</style>
-"""
-
-
-# --------------------------------------------------------------------------- settings <-> URL
-
-
-def load_scene_from_url() -> None:
-    """On a session's first run, the URL sets the scene; bad values become warnings."""
-    if st.session_state.get("seeded"):
-        return
-    query = {key: st.query_params.get_all(key) for key in st.query_params}
-    scene, warnings = cfg.from_query(query, views=tuple(VIEWS))
-    controls.seed(scene)
-    st.session_state["seeded"] = True
-    st.session_state["url_warnings"] = warnings
-
-
-def normalise_start(s: Settings, surface: Surface | None) -> Settings:
-    """Drop the start from the URL when it is the landscape's own."""
-    if surface is not None and s.start is not None and np.allclose(s.start, surface.start):
-        return cfg.replace(s, start=None)
-    return s
 
 
 class Scene:
@@ -89,7 +41,7 @@ class Scene:
 
 
 @st.cache_resource(max_entries=48, show_spinner=False)
-def map_figure(_scene: Scene, scene_key: tuple, height: int, present: bool) -> compute.PlainFigure:
+def map_figure(_scene: Scene, scene_key: tuple, height: int, present: bool) -> go.Figure:
     """The 3-D view of the landscape with the paths (Plotly), built once per scene."""
     spec = plots.surface3d_figure(_scene.landscape, _scene.runs, height=height)
     return compute.chart_figure(spec, present)
@@ -128,14 +80,14 @@ def map_blob(_scene: Scene, scene_key: tuple, racer: int, present: bool) -> byte
 
 
 @st.cache_resource(max_entries=48, show_spinner=False)
-def curves_figure(_scene: Scene, scene_key: tuple, present: bool) -> compute.PlainFigure:
+def curves_figure(_scene: Scene, scene_key: tuple, present: bool) -> go.Figure:
     return compute.chart_figure(plots.curves_figure(_scene.runs, _scene.landscape.floor), present)
 
 
 @st.cache_resource(max_entries=256, show_spinner=False)
 def rate_line_figure(
     lr_max_stable: float, lr_best: float, rates: tuple, present: bool
-) -> compute.PlainFigure:
+) -> go.Figure:
     """rates: (label, lr, colour, the racer's own stable limit or NaN) per racer."""
     marks = plots.RateMarks(lr_max_stable, lr_best)
     spec = plots.rate_line_figure(marks, list(rates), cfg.LR_MIN, cfg.LR_MAX)
@@ -333,8 +285,8 @@ def build_scene(s: Settings, key, surface: Surface) -> Scene | None:
 
 def affordable_scene(s: Settings, surface: Surface) -> Settings:
     """`s`, or `s` with fewer steps (and a warning) when its racers would cost more than one
-    request may (app/budget.py): only typed formulas far costlier than the built-ins get there.
-    The link keeps the steps asked for."""
+    request may (app/state/budget.py): only typed formulas far costlier than the built-ins get
+    there. The link keeps the steps asked for."""
     n = len(s.racers)
     steps = affordable_steps(
         s.steps,
@@ -379,62 +331,4 @@ def render_explore(s: Settings) -> None:
         render_exports(sc, s)
 
 
-VIEWS: dict[str, tuple[str, Callable[[Settings], None]]] = {
-    "explore": ("Explore a landscape", render_explore),
-}
-VIEWS.update(LAB_VIEWS)  # the learning-rate lab (app/lab_views.py)
-
-
-# --------------------------------------------------------------------------- page
-
-
-def current_view() -> str:
-    return controls.valid_choice("view", tuple(VIEWS), "explore")
-
-
-def header(s: Settings, url_warnings: bool) -> None:
-    title, picker = st.columns([1, 4], vertical_alignment="bottom")
-    title.markdown("# Descent Lab")
-    if len(VIEWS) > 1:
-        picker.segmented_control(
-            "View",
-            list(VIEWS),
-            key="view",
-            required=True,
-            label_visibility="collapsed",
-            format_func=lambda v: VIEWS[v][0],
-            wrap=True,
-        )
-    for warning in st.session_state.get("url_warnings", []) if url_warnings else []:
-        st.warning(plain(warning), icon=":material/link_off:")
-    if s.present:
-        st.button(
-            "Exit presentation mode",
-            key="exit_present",
-            on_click=lambda: st.session_state.update(present=False),
-            icon=":material/close_fullscreen:",
-        )
-
-
-def main() -> None:
-    st.set_page_config(page_title="Descent Lab", page_icon=":material/landscape:", layout="wide")
-    if classroom.page():  # ?class=K7Q2: a class's projector or phone view instead of the lab
-        return
-    load_scene_from_url()
-    s = controls.sidebar()
-    s = normalise_start(cfg.replace(s, view=current_view()), _surface_or_none(s))
-    query = cfg.to_query(s)
-    first = st.session_state.setdefault("first_query", query)
-    st.markdown(PAGE_CSS + (PRESENT_CSS if s.present else ""), unsafe_allow_html=True)
-    header(s, url_warnings=query == first)  # the link's problems, until the scene changes
-    classroom.start_button(s)  # the sidebar's "Start a class" from this scene
-    if query != st.query_params.to_dict():
-        st.query_params.from_dict(query)
-    VIEWS[s.view][1](s)
-
-
-def _surface_or_none(s: Settings) -> Surface | None:
-    try:
-        return compute.get_surface(compute.surface_key(s))
-    except ValueError:
-        return None
+VIEW = View("explore", "Explore", render_explore, TRAIN_PARAMS, SECTIONS, ":material/landscape:")

@@ -16,10 +16,9 @@ from typing import NamedTuple
 
 import numpy as np
 
+from app.figures.plots import _base_layout, f32, keep_indices
+from app.narration import num
 from optimizers.diagnostics import Outcome
-
-from .narration import num
-from .plots import _base_layout, f32, keep_indices
 
 Array = np.ndarray
 CLASS_COLOURS = ("#56B4E9", "#E69F00")  # class 0, class 1

@@ -437,12 +437,16 @@ def _read_extra(r: _Reader) -> tuple[tuple[str, str], ...]:
 
 
 def from_query(
-    query: Mapping[str, str | Sequence[str]], views: Sequence[str] = ("explore",)
+    query: Mapping[str, str | Sequence[str]],
+    views: Sequence[str] = ("explore",),
+    lessons: Mapping[str, Any] = {},
 ) -> tuple[Settings, list[str]]:
-    """The settings a query dict describes, and one warning per refused value. Never raises."""
+    """The settings a query dict describes, and one warning per refused value. Never raises.
+    `views`: the view names a link may name; `lessons`: the lessons a link may name, by name
+    (each with its scene, `.settings`; passed in, as settings.py imports no lesson)."""
     r = _Reader(query)
-    lesson = _read_lesson_name(r)
-    base = _lessons()[lesson].settings if lesson else DEFAULT
+    lesson = _read_choice(r, "lesson", tuple(lessons), "") if "lesson" in query else ""
+    base = lessons[lesson].settings if lesson else DEFAULT
     steps = r.number("steps", 1, MAX_STEPS, DEFAULT.steps, integer=True)
     warmup = r.number("warmup", 0, MAX_STEPS, DEFAULT.warmup, integer=True)
     if warmup >= steps:
@@ -466,7 +470,7 @@ def from_query(
         lesson=lesson,
         extra=_read_extra(r),
     )
-    return clamp(_lesson_scene(settings, query)), r.warnings
+    return clamp(_lesson_scene(settings, query, lessons)), r.warnings
 
 
 PRESENT = ("1", "true", "yes", "0", "false", "no")  # on, then off
@@ -483,24 +487,14 @@ def _read_inspect(r: _Reader, steps: int) -> int | None:
 SCENE_KEYS = KNOWN_KEYS - {"view", "lesson", "present", "inspect", "map"}
 
 
-def _lesson_scene(s: Settings, query: Mapping) -> Settings:
+def _lesson_scene(s: Settings, query: Mapping, lessons: Mapping[str, Any]) -> Settings:
     """A link that names a lesson but no scene (`?lesson=zigzag`, typed by a teacher) opens
     the lesson's own scene; links the app writes always carry the scene, which wins."""
     if not s.lesson or SCENE_KEYS & set(query):
         return s
     return replace(
-        _lessons()[s.lesson].settings, view=s.view, present=s.present, map=s.map, extra=s.extra
+        lessons[s.lesson].settings, view=s.view, present=s.present, map=s.map, extra=s.extra
     )
-
-
-def _lessons() -> Mapping:
-    from .lessons import LESSONS  # lessons.py builds Settings: imported on first use
-
-    return LESSONS
-
-
-def _read_lesson_name(r: _Reader) -> str:
-    return _read_choice(r, "lesson", tuple(_lessons()), "") if "lesson" in r.query else ""
 
 
 def clamp(s: Settings) -> Settings:

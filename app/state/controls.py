@@ -17,17 +17,16 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
+from app import compute
+from app.figures.plots import colours_for
+from app.lessons import LESSONS
+from app.state import settings as cfg
+from app.state.settings import FORMULA, MAX_RACERS, Racer, Settings
 from optimizers import OPTIMIZERS, POLICIES, is_flag
 from optimizers.schedules import WARMUP_START
 from surfaces import SURFACES, ParamSpec
 from surfaces.formula import FORMULA_HELP
 from surfaces.params import ListSpec
-
-from . import compute
-from . import settings as cfg
-from .lessons import LESSONS
-from .plots import colours_for
-from .settings import FORMULA, MAX_RACERS, Racer, Settings
 
 # Round, readable rates from 1e-4 to 10, 14 per decade (0.4, 0.45, 0.5, 0.6 … as in the lessons).
 _MANTISSAS = (1, 1.2, 1.5, 2, 2.5, 3, 3.5, 4, 4.5, 5, 6, 7, 8, 9)
@@ -145,11 +144,10 @@ def _param_key(prefix: str, owner: str, name: str) -> str:
 
 
 def _seed_params(
-    prefix: str, owner: str, specs: Sequence[ParamSpec], values: dict, choices=None
+    out, prefix: str, owner: str, specs: Sequence[ParamSpec], values: dict, choices=None
 ) -> None:
     for p in specs:
-        value = _widget_value(p, values[p.name], choices)
-        st.session_state[_param_key(prefix, owner, p.name)] = value
+        out[_param_key(prefix, owner, p.name)] = _widget_value(p, values[p.name], choices)
 
 
 def _widget_value(spec: ParamSpec | ListSpec, value: Any, choices=None):
@@ -162,41 +160,57 @@ def _widget_value(spec: ParamSpec | ListSpec, value: Any, choices=None):
     return int(value) if spec.integer else float(value)
 
 
-def _seed_racer(i: int, racer: Racer) -> None:
-    st.session_state[f"r{i}:opt"] = racer.optimizer
-    st.session_state[f"r{i}:lr"] = float(racer.lr)
-    st.session_state[f"r{i}:lrs"] = nearest_grid_lr(racer.lr)
+def _seed_racer(i: int, racer: Racer, out=None) -> None:
+    out = st.session_state if out is None else out
+    out[f"r{i}:opt"] = racer.optimizer
+    out[f"r{i}:lr"] = float(racer.lr)
+    out[f"r{i}:lrs"] = nearest_grid_lr(racer.lr)
     spec = OPTIMIZERS[racer.optimizer]
-    _seed_params(f"r{i}", racer.optimizer, spec.params, racer.hyper_values(), spec.choices)
+    _seed_params(out, f"r{i}", racer.optimizer, spec.params, racer.hyper_values(), spec.choices)
+
+
+def widget_values(s: Settings) -> dict[str, Any]:
+    """Every widget value of scene `s`, by widget key."""
+    out: dict[str, Any] = {"surface": s.surface}
+    if s.surface != FORMULA:
+        _seed_params(out, "sp", s.surface, SURFACES[s.surface].params, s.surface_values())
+    out["formula"] = s.formula
+    for key, value in zip(("dom_x0", "dom_x1", "dom_y0", "dom_y1"), s.domain, strict=True):
+        out[key] = float(value)
+    _seed_start(s.start if s.start is not None else _default_start(s), out)
+    out["n_racers"] = len(s.racers)
+    for i, racer in enumerate(s.racers):
+        _seed_racer(i, racer, out)
+    out["policy"] = s.policy
+    spec = POLICIES[s.policy]
+    _seed_params(out, "pp", s.policy, spec.params, s.policy_values(), spec.choices)
+    for key in ("warmup", "steps", "noise", "seed", "map", "present"):
+        out[key] = getattr(s, key)
+    out["lesson"] = s.lesson
+    out["inspecting"] = s.inspect is not None
+    out["inspect"] = s.inspect if s.inspect is not None else s.steps
+    out["extra"] = s.extra
+    return out
 
 
 def seed(s: Settings) -> None:
     """Write every widget value of scene `s` into the session state."""
+    st.session_state.update(widget_values(s))
+
+
+def restore(s: Settings) -> None:
+    """Give the widgets that have no value (Streamlit drops the values of widgets a page did
+    not draw) their value in scene `s`: the scene persists across pages, its widgets do not."""
     state = st.session_state
-    state["surface"] = s.surface
-    if s.surface != FORMULA:
-        _seed_params("sp", s.surface, SURFACES[s.surface].params, s.surface_values())
-    state["formula"] = s.formula
-    for key, value in zip(("dom_x0", "dom_x1", "dom_y0", "dom_y1"), s.domain, strict=True):
-        state[key] = float(value)
-    _seed_start(s.start if s.start is not None else _default_start(s))
-    state["n_racers"] = len(s.racers)
-    for i, racer in enumerate(s.racers):
-        _seed_racer(i, racer)
-    state["policy"] = s.policy
-    spec = POLICIES[s.policy]
-    _seed_params("pp", s.policy, spec.params, s.policy_values(), spec.choices)
-    for key in ("warmup", "steps", "noise", "seed", "map", "present", "view"):
-        state[key] = getattr(s, key)
-    state["lesson"] = s.lesson
-    state["inspecting"] = s.inspect is not None
-    state["inspect"] = s.inspect if s.inspect is not None else s.steps
-    state["extra"] = s.extra
+    for key, value in widget_values(s).items():
+        if key not in state:
+            state[key] = value
 
 
-def _seed_start(point) -> None:
-    st.session_state["start_x"] = float(point[0])
-    st.session_state["start_y"] = float(point[1])
+def _seed_start(point, out=None) -> None:
+    out = st.session_state if out is None else out
+    out["start_x"] = float(point[0])
+    out["start_y"] = float(point[1])
 
 
 def _default_start(s: Settings) -> tuple[float, float]:
@@ -216,7 +230,7 @@ def on_surface_change() -> None:
     name = surface_name()
     s = Settings(surface=name)
     if name != FORMULA:
-        _seed_params("sp", name, SURFACES[name].params, s.surface_values())
+        _seed_params(st.session_state, "sp", name, SURFACES[name].params, s.surface_values())
     _seed_start(_default_start(_current_formula_settings() if name == FORMULA else s))
 
 
@@ -251,7 +265,8 @@ def policy_name() -> str:
 def on_policy_change() -> None:
     name = policy_name()
     s = Settings(policy=name)
-    _seed_params("pp", name, POLICIES[name].params, s.policy_values(), POLICIES[name].choices)
+    spec = POLICIES[name]
+    _seed_params(st.session_state, "pp", name, spec.params, s.policy_values(), spec.choices)
 
 
 def add_racer() -> None:
@@ -606,68 +621,82 @@ def schedule_controls() -> tuple[str, tuple, int]:
     return name, cfg.canonical(specs, values), warmup
 
 
-def run_controls() -> tuple[int, float, int]:
-    steps = valid_number("steps", 1, cfg.MAX_STEPS, cfg.DEFAULT.steps, integer=True)
-    noise = valid_number("noise", 0.0, cfg.MAX_NOISE, cfg.DEFAULT.noise)
-    seed_ = valid_number("seed", 0, cfg.MAX_SEED, cfg.DEFAULT.seed, integer=True)
-    st.number_input("Steps", min_value=1, max_value=cfg.MAX_STEPS, step=10, key="steps")
-    c1, c2 = st.columns(2)
-    c1.number_input(
-        "Gradient noise σ",
-        min_value=0.0,
-        max_value=cfg.MAX_NOISE,
-        step=0.1,
-        format="%g",
-        key="noise",
-        help="Adds σ·N(0, I) to every gradient (SGD).",
-    )
-    c2.number_input("Seed", min_value=0, max_value=cfg.MAX_SEED, step=1, key="seed")
-    return steps, noise, seed_
-
-
-def sidebar() -> Settings:
-    """Draw every control in the sidebar and return the scene they describe."""
-    with st.sidebar:
-        lesson_picker()
-        st.subheader("Optimizers", divider="gray")
-        racers = race_controls()
-        st.subheader("Landscape", divider="gray")
-        surface, params, formula, domain = landscape_controls()
-        start = start_controls(
-            Settings(surface=surface, surface_params=params, domain=domain)  # type: ignore[arg-type]
+def run_controls(steps: bool, noise: bool) -> dict[str, Any]:
+    """The steps, and the gradient noise with its seed: those asked for, as Settings fields."""
+    out: dict[str, Any] = {}
+    if steps:
+        out["steps"] = valid_number("steps", 1, cfg.MAX_STEPS, cfg.DEFAULT.steps, integer=True)
+        st.number_input("Steps", min_value=1, max_value=cfg.MAX_STEPS, step=10, key="steps")
+    if noise:
+        out["noise"] = valid_number("noise", 0.0, cfg.MAX_NOISE, cfg.DEFAULT.noise)
+        out["seed"] = valid_number("seed", 0, cfg.MAX_SEED, cfg.DEFAULT.seed, integer=True)
+        c1, c2 = st.columns(2)
+        c1.number_input(
+            "Gradient noise σ",
+            min_value=0.0,
+            max_value=cfg.MAX_NOISE,
+            step=0.1,
+            format="%g",
+            key="noise",
+            help="Adds σ·N(0, I) to every gradient (SGD).",
         )
-        st.subheader("Schedule & run", divider="gray")
-        policy, policy_params, warmup = schedule_controls()
-        steps, noise, seed_ = run_controls()
-        if warmup >= steps:
+        c2.number_input("Seed", min_value=0, max_value=cfg.MAX_SEED, step=1, key="seed")
+    return out
+
+
+SECTIONS = frozenset({"lesson", "racers", "racer", "landscape", "schedule", "steps", "noise"})
+"""The sidebar's sections: the lesson picker, every racer ("racers") or only the first
+("racer"), the landscape and start, the schedule and warm-up, the steps, the noise and seed."""
+
+
+def sidebar(uses: frozenset[str], scene: Settings) -> Settings:
+    """Draw the sidebar sections a view `uses` (SECTIONS) and return the scene they describe;
+    what the view does not use stays as in `scene` (the last page's)."""
+    s = scene
+    with st.sidebar:
+        if "lesson" in uses:
+            lesson_picker()
+        if uses & {"racers", "racer"}:
+            st.subheader("Optimizers" if "racers" in uses else "Optimizer", divider="gray")
+            if "racers" in uses:
+                s = cfg.replace(s, racers=race_controls())
+            else:
+                first = racer_controls(0, colours_for([racer_name(0)])[0], removable=False)
+                s = cfg.replace(s, racers=(first, *scene.racers[1:]))
+        if "landscape" in uses:
+            st.subheader("Landscape", divider="gray")
+            surface, params, formula, domain = landscape_controls()
+            land = Settings(surface=surface, surface_params=params, domain=domain)  # type: ignore[arg-type]
+            s = cfg.replace(
+                s,
+                surface=surface,
+                surface_params=params,
+                formula=formula if surface == FORMULA else cfg.DEFAULT_FORMULA,
+                domain=domain,
+                start=start_controls(land),
+            )
+        if uses & {"schedule", "steps", "noise"}:
+            st.subheader("Schedule & run" if "schedule" in uses else "Run", divider="gray")
+        if "schedule" in uses:
+            policy, policy_params, warmup = schedule_controls()
+            s = cfg.replace(s, policy=policy, policy_params=policy_params, warmup=warmup)
+        if uses & {"steps", "noise"}:
+            s = cfg.replace(s, **run_controls(steps="steps" in uses, noise="noise" in uses))
+        if s.warmup >= s.steps and "schedule" in uses:
             st.caption(
-                f":warning: The warm-up ({warmup} steps) must be shorter than the run "
-                f"({steps} steps): using {steps - 1}."
+                f":warning: The warm-up ({s.warmup} steps) must be shorter than the run "
+                f"({s.steps} steps): using {s.steps - 1}."
             )
         valid_flag("present")
         st.toggle("Presentation mode", key="present", help="Hide the controls for a projector.")
     state = st.session_state
-    inspecting = valid_flag("inspecting")
-    inspect = valid_number("inspect", 0, steps, steps, integer=True) if inspecting else None
-    return cfg.clamp(
-        Settings(
-            view=state.get("view") or "explore",
-            surface=surface,
-            surface_params=params,
-            formula=formula if surface == FORMULA else cfg.DEFAULT_FORMULA,
-            domain=domain,  # type: ignore[arg-type]
-            start=start,
-            racers=racers,
-            policy=policy,
-            policy_params=policy_params,
-            warmup=warmup,
-            steps=steps,
-            noise=noise,
-            seed=seed_,
+    if "lesson" in uses:  # explore's own: the lesson, the inspected step, the map's mode
+        inspecting = valid_flag("inspecting")
+        inspect = valid_number("inspect", 0, s.steps, s.steps, integer=True) if inspecting else None
+        s = cfg.replace(
+            s,
             inspect=inspect,
             map=valid_choice("map", cfg.MAP_MODES, cfg.DEFAULT.map),
-            present=valid_flag("present"),
             lesson=valid_choice("lesson", ("", *LESSONS), ""),
-            extra=state.get("extra", ()),
         )
-    )
+    return cfg.clamp(cfg.replace(s, present=valid_flag("present"), extra=state.get("extra", ())))

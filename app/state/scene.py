@@ -11,13 +11,12 @@ from typing import TypeVar
 
 import streamlit as st
 
+from app import compute, narration
+from app.markup import plain
+from app.state import settings as cfg
+from app.state.settings import Settings
 from optimizers.simulate import StartError
 from surfaces import Surface
-
-from . import compute, narration
-from . import settings as cfg
-from .markup import plain
-from .settings import Settings
 
 T = TypeVar("T")
 

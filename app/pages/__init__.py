@@ -1,0 +1,1 @@
+"""One module per view (page): read state → cached core calls → figures."""

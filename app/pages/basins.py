@@ -1,0 +1,147 @@
+"""The basin map: which minimum each start point reaches."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from app import compute, lab_compute
+from app.figures import lab_plots
+from app.gate import ends_view_when_refused
+from app.pages.lab import (
+    STEP_LADDER,
+    chart,
+    fitted_warmup,
+    ignored_settings,
+    intro,
+    racer_label,
+    schedule_words,
+)
+from app.state import controls
+from app.state.budget import affordable_steps
+from app.state.links import (
+    View,
+    choice,
+    number,
+    publish,
+    seed_params,
+)
+from app.state.scene import resolve_surface, start_of
+from app.state.settings import Racer, Settings
+from optimizers import OPTIMIZERS
+from optimizers.lab.basins import UNDEFINED
+
+BASIN_SIZES = (40, 80, 120, 160, 200)
+BASIN_PARAMS = (
+    choice("bm_n", 80, BASIN_SIZES),
+    number("bm_steps", 200, 10, 2000, integer=True),
+    number("bm_racer", 1, 1, 6, integer=True),
+)
+
+
+def wells_example() -> None:
+    """Button callback: the Wells landscape with GD and momentum (μ 0.9) at lr 0.1."""
+    state = st.session_state
+    controls.seed(
+        Settings(
+            view="basins",
+            surface="wells",
+            racers=(Racer("gd", 0.1), Racer("momentum", 0.1)),
+            extra=tuple(state.get("extra", ())),
+        )
+    )
+    state["bm_racer"] = 1
+
+
+def render_basins(s: Settings) -> None:
+    intro(
+        "**Where does each start end up?** Every point of the map is a start; all of them run "
+        "at once with the chosen optimizer and rate, and the point is coloured by the minimum it "
+        "ends in (dark: diverged, light grey: did not settle in time). Contour lines show the "
+        "landscape. *Try:* on **Wells**, compare plain gradient descent with momentum at the same "
+        "rate (add a second optimizer in the sidebar) — momentum carries many starts out of the "
+        "shallow wells into the deep one."
+    )
+    seed_params("basins", BASIN_PARAMS, s)
+    st.button(
+        "Show the classic: Wells, gradient descent vs momentum at lr 0.1",
+        on_click=wells_example,
+        icon=":material/auto_awesome:",
+    )
+    key, surface = resolve_surface(s)
+    start = start_of(s, surface)
+    state = st.session_state
+    # The labels carry each racer's rate, which changes: a stale label comes back as a raw
+    # string, and a removed racer leaves an index out of range. Anything but a valid index → 1.
+    asked = state.get("bm_racer")
+    if isinstance(asked, int) and not isinstance(asked, bool) and asked > len(s.racers):
+        st.warning(
+            f"Ignored bm_racer={asked}: the sidebar races {len(s.racers)} optimizer"
+            f"{'s' if len(s.racers) > 1 else ''}; using the first.",
+            icon=":material/link_off:",
+        )
+    controls.valid_choice("bm_racer", range(1, len(s.racers) + 1), 1)
+    c1, c2, c3 = st.columns([2, 2, 1])
+    c1.selectbox(
+        "Optimizer and rate (from the sidebar's list)",
+        range(1, len(s.racers) + 1),
+        key="bm_racer",
+        format_func=lambda i: f"{i}. {racer_label(s, i - 1)}",
+    )
+    c2.select_slider(
+        "Resolution (starts per side)",
+        BASIN_SIZES,
+        key="bm_n",
+        format_func=lambda n: f"{n} × {n}",
+        help="200 × 200 = 40 000 runs: a few seconds the first time, then cached.",
+    )
+    c3.number_input("Steps", min_value=10, max_value=2000, step=50, key="bm_steps")
+    publish(BASIN_PARAMS)
+    r = s.racers[int(state["bm_racer"]) - 1]
+    n, asked = int(state["bm_n"]), int(state["bm_steps"])
+    steps = affordable_steps(
+        asked,
+        surface.cost,
+        f"{n} × {n} starts × {asked:,} steps",
+        "A lower resolution allows more steps.",
+        rows=n * n,
+        grid=STEP_LADDER,
+    )
+    warmup = fitted_warmup(s, steps, "this basin map")
+    ignored_settings(s, "noise")
+    result = lab_compute.basins(
+        key, r.optimizer, r.hyper, float(r.lr), n, steps, s.policy, s.policy_params, warmup
+    )
+    minima = [(m.point, m.value) for m in surface.minima]
+    land = compute.get_landscape(key)
+    chart(
+        lab_plots.basin_figure(land, result.xs, result.ys, result.label, minima, start),
+        "basin_chart",
+    )
+    st.caption(
+        f"{OPTIMIZERS[r.optimizer].label}, lr {r.lr:g}{schedule_words(s, warmup)}, {steps} "
+        f"steps from each of {n * n:,} "
+        f"starts{undefined_note(result.label)}. ○ marks the sidebar's start point, ★ the minima."
+    )
+
+
+def undefined_note(label: np.ndarray) -> str:
+    """'; k of them (…) are undefined here …' for a map with UNDEFINED starts, else ''."""
+    count = int((label == UNDEFINED).sum())
+    if not count:
+        return ""
+    return (
+        f"; {count:,} of them ({count / label.size:.0%}, white) {'is' if count == 1 else 'are'} "
+        "**undefined here**: f or ∇f is not finite there (√x or log x at x < 0, an overflow …), "
+        "so no run can start"
+    )
+
+
+VIEW = View(
+    "basins",
+    "Basins",
+    ends_view_when_refused(render_basins),
+    BASIN_PARAMS,
+    frozenset({"racers", "landscape", "schedule"}),
+    ":material/water:",
+)

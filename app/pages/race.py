@@ -1,0 +1,213 @@
+"""A fair race: each optimizer at its own best rate of one shared grid."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from urllib.parse import urlencode
+
+import streamlit as st
+
+from app import compute, lab_compute
+from app.components.map import clicked_start, map_component
+from app.components.map import payload as map_payload
+from app.figures import lab_plots, plots
+from app.pages.lab import (
+    hyper_words,
+    ignored_settings,
+    intro,
+)
+from app.state import controls
+from app.state.budget import affordable_steps
+from app.state.links import (
+    View,
+    choice,
+    number,
+    optimizer_list,
+    publish,
+    seed_params,
+)
+from app.state.scene import resolve_surface, run_from_start
+from app.state.settings import Settings
+from optimizers import OPTIMIZERS
+from optimizers.lab import decade_grid
+
+RACE_MAX = 6
+RACE_GRID = decade_grid(10.0, 1e-4, (1, 2, 5))
+RACE_GRID.flags.writeable = False  # a module constant: read-only
+RACE_PARAMS = (
+    optimizer_list("race_opts", ("gd", "momentum", "adam", "rmsprop"), RACE_MAX),
+    choice("race_mode", "tuned", ("tuned", "same")),
+    choice("race_lr", 0.1, controls.LR_GRID),
+    number("race_steps", 200, 10, 2000, integer=True),
+    choice("race_tol", 1e-3, (1e-2, 1e-3, 1e-6, 1e-9)),
+)
+
+
+def race_controls() -> None:
+    c1, c2, c3, c4, c5 = st.columns([4, 3, 2, 2, 2])
+    c1.multiselect(
+        "Optimizers",
+        tuple(OPTIMIZERS),
+        key="race_opts",
+        max_selections=RACE_MAX,
+        format_func=lambda n: OPTIMIZERS[n].label,
+    )
+    c2.segmented_control(
+        "Learning rates",
+        ("tuned", "same"),
+        key="race_mode",
+        required=True,
+        format_func=lambda m: {"tuned": "each tuned", "same": "all the same"}[m],
+    )
+    c3.select_slider(
+        "The one rate",
+        controls.LR_GRID,
+        key="race_lr",
+        format_func=lambda v: f"{v:g}",
+        disabled=st.session_state["race_mode"] != "same",
+        help="Used when all optimizers run at the same rate.",
+    )
+    c4.selectbox(
+        "Success: f − f* <",
+        (1e-2, 1e-3, 1e-6, 1e-9),
+        key="race_tol",
+        format_func=lambda v: f"{v:g}",
+        help="Reaching the minimum means getting (and staying) this close to its value.",
+    )
+    c5.number_input("Steps", min_value=10, max_value=2000, step=50, key="race_steps")
+
+
+def sidebar_hyper(s: Settings, name: str) -> tuple:
+    """The hyperparameters of the sidebar's first `name` racer (torch's defaults without one)."""
+    return next((r.hyper for r in s.racers if r.optimizer == name), ())
+
+
+def race_hyper_caption(names: Sequence[str], hypers: Sequence[tuple]) -> str:
+    own = [
+        f"{OPTIMIZERS[n].label}{hyper_words(h)}" for n, h in zip(names, hypers, strict=True) if h
+    ]
+    if not own:
+        return "Hyperparameters: torch's defaults (the sidebar's optimizers set none)."
+    return f"Hyperparameters from the sidebar: {', '.join(own)}; torch's defaults for the others."
+
+
+RACE_MAP = "race_map"
+
+
+def race_map(land: plots.Landscape, runs: list[plots.Run], start, steps: int) -> None:
+    """The race on the client-side map: playback in the browser (the landscape stays drawn),
+    no rate scrub (no single racer to scrub); a click sets the start, as in explore."""
+    query = urlencode(st.query_params.to_dict(), safe=":,;=*")
+    present = controls.valid_flag("present")
+    blob = map_payload.scene_blob(
+        land, runs, start, steps=steps, query=query, title="A fair race", present=present
+    )
+    box = land.box
+
+    def on_start() -> None:
+        point = clicked_start(RACE_MAP, box)
+        if point is not None:
+            controls.set_start(point)
+
+    map_component(blob, key=RACE_MAP, on_start=on_start)
+
+
+def render_race(s: Settings) -> None:
+    intro(
+        "**A fair race.** Comparing optimizers at one shared rate is unfair: every method has its "
+        "own good range. Here each optimizer runs at every rate of the same grid (1, 2, 5 per "
+        "decade from 10⁻⁴ to 10) from the same start, and keeps the rate that reaches the minimum "
+        "fastest without leaving the map — the rule is stated under the table. Switch to *all "
+        "the same* to see how different the verdict can be."
+    )
+    seed_params("race", RACE_PARAMS, s)
+    key, surface = resolve_surface(s)
+    race_controls()
+    publish(RACE_PARAMS)
+    state = st.session_state
+    names = tuple(state["race_opts"])
+    if not names:
+        st.info("Pick at least one optimizer.")
+        return
+    if not surface.minima:
+        st.info("A race needs a landscape with a known minimum: pick another in the sidebar.")
+        return
+    grid = (
+        (float(state["race_lr"]),) if state["race_mode"] == "same" else tuple(map(float, RACE_GRID))
+    )
+    asked = int(state["race_steps"])
+    steps = affordable_steps(
+        asked,
+        surface.cost,
+        f"{len(names)} optimizers × {asked:,} steps",
+        "Fewer optimizers or steps will do it as asked.",
+        rows=len(names) * len(grid),
+        runs=len(names),
+    )
+    hypers = tuple(sidebar_hyper(s, name) for name in names)
+    ignored_settings(s, "policy", "warmup", "noise")
+    ran = run_from_start(s, surface, lambda start: lab_compute.race(
+        key, names, hypers, tuple(start), grid, steps, float(state["race_tol"])
+    ))  # fmt: skip
+    if ran is None:
+        return
+    start, result = ran
+    colours = plots.colours_for(list(names))
+    labels = [OPTIMIZERS[n].label for n in names]
+    runs = [
+        plots.Run(
+            f"{label} · lr {row.lr:g}", colour, traj.positions[:, 0], traj.loss[:, 0],
+            traj.lr[:, 0], traj.grad_norm[:, 0], int(traj.diverged_at[0]),
+        )
+        for label, colour, row, traj in zip(
+            labels, colours, result.rows, (result.trajectories[n] for n in names), strict=True
+        )
+    ]  # fmt: skip
+    land = compute.get_landscape(key)
+    left, right = st.columns([5, 6], gap="medium")
+    with left:
+        race_map(land, runs, start, steps)
+    with right:
+        number = st.column_config.NumberColumn
+        st.dataframe(
+            lab_plots.race_table(result.rows, labels),
+            hide_index=True,
+            column_config={  # narrow columns: all six fit beside the map on a 1280-px projector
+                "optimizer": st.column_config.TextColumn(width=140),
+                "lr": number("lr", format="%g", width=48, help="The chosen learning rate."),
+                "steps": st.column_config.TextColumn(
+                    "steps",
+                    width=58,
+                    help=f"Steps until f − f* < tol for good ({lab_plots.NOT_REACHED}: never).",
+                ),
+                "final loss": number("loss", format="%.3g", width=62, help="The final loss."),
+                "distance": number(
+                    "dist.",
+                    format="%.3g",
+                    width=66,
+                    help="From the final point to the nearest global minimum.",
+                ),
+                "outcome": st.column_config.TextColumn(
+                    width=110,
+                    help="reached tol (and stayed); else diverged, left the map (the "
+                    "path went off the plotted box), not within tol, trapped (in a local "
+                    "minimum), oscillating, stalled or too slow.",
+                ),
+            },
+            key="race_table",
+        )
+        if state["race_mode"] == "same":
+            st.caption(f"Every optimizer runs at lr {state['race_lr']:g}.")
+        else:
+            st.caption(f"**Criterion.** {result.criterion} (tol = {result.tol:g})")
+        st.caption(race_hyper_caption(names, hypers))
+
+
+VIEW = View(
+    "race",
+    "Race",
+    render_race,
+    RACE_PARAMS,
+    frozenset({"racers", "landscape"}),
+    ":material/sports_score:",
+)

@@ -1,0 +1,1 @@
+"""The app's state: settings ⇄ URL, the sidebar's widgets, link parameters, budgets."""
