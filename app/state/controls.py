@@ -199,12 +199,13 @@ def seed(s: Settings) -> None:
 
 
 def restore(s: Settings) -> None:
-    """Give the widgets that have no value (Streamlit drops the values of widgets a page did
-    not draw) their value in scene `s`: the scene persists across pages, its widgets do not."""
+    """On entering a page: carry every scene widget's value over to this page's widgets
+    (Streamlit keeps a widget's value for the page that drew it; `state[k] = state[k]` is its
+    documented way to carry it to another page), and give those with no value (dropped when a
+    page did not draw them) their value in scene `s`."""
     state = st.session_state
     for key, value in widget_values(s).items():
-        if key not in state:
-            state[key] = value
+        state[key] = state.get(key, value)
 
 
 def _seed_start(point, out=None) -> None:

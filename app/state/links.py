@@ -115,7 +115,7 @@ def seed_params(view: str, params: Sequence[LabParam], s: Settings) -> None:
             value = p.clean(state[p.key])
             if type(value) is not type(state[p.key]) or value != state[p.key]:
                 del state[p.key]  # see controls._put
-                state[p.key] = value
+            state[p.key] = value  # also carries it over when the page was left and reopened
             continue
         value, raw = p.default, extra.get(p.key)
         if raw is not None:
