@@ -614,7 +614,8 @@ class MapView {
     let last = performance.now();
     const tick = (now) => {
       if (!this.playing) return;
-      const dt = Math.min((now - last) / 1000, 0.1);
+      // rAF stamps the frame's start, which may precede play(): never step backwards
+      const dt = Math.min(Math.max((now - last) / 1000, 0), 0.1);
       last = now;
       let next = this.step + dt * this.sps();
       if (next >= this.T) {
