@@ -109,7 +109,9 @@ def test_hostile_clients_do_not_hurt_other_sessions(server):
     assert garbage, "the garbage client did not finish"
     for query, result in garbage.items():
         assert result["exceptions"] == [], (query, result["exceptions"])
-        assert result["widgets"] >= 15 and result["reruns"] >= 40, (query, result)
+        # the Basins page's own widgets and its sidebar's (racers, landscape, schedule), each
+        # sent at least one hostile value
+        assert result["widgets"] >= 15 and result["reruns"] >= result["widgets"], (query, result)
     assert is_healthy(server.url)
     fresh = Session(server.url)
     fresh.open()
