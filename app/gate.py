@@ -26,7 +26,6 @@ import functools
 import inspect
 import math
 import os
-import sys
 import threading
 import time
 import uuid
@@ -50,19 +49,6 @@ def default_slots(setting: str | None = None, cores: int | None = None) -> int:
     return max(1, cores or os.cpu_count() or 1)
 
 
-def quick_gil_handoff(seconds: float = 0.001) -> None:
-    """Let a thread waiting for the GIL have it after `seconds` (CPython's default: 5 ms).
-
-    Measured under issue 15's abuse (py-spy on the server): the event loop thread, which reads
-    every student's messages and writes every reply, releases the GIL at each socket call and
-    then waits for it behind the script and gate threads that compute; a rerun storm adds up to
-    one script thread per rerun and blocks the loop in Thread.start() until the new thread gets
-    the GIL (~22 % of the loop's samples). A shorter hand-off makes those waits short."""
-    if sys.getswitchinterval() > seconds:
-        sys.setswitchinterval(seconds)
-
-
-quick_gil_handoff()
 SLOTS = default_slots()
 QUEUE = 6  # heavy jobs waiting at most; more are refused with "the server is busy"
 PER_MINUTE = 12  # new heavy jobs one session may start in any 60 s

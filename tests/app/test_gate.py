@@ -244,13 +244,3 @@ def test_over_the_rate_limit_the_page_says_so_and_draws_no_map(monkeypatch):
     (warning,) = [w.value for w in at.warning]
     assert "large computations in the last minute" in warning
     assert not any("heatmap" in el.proto.spec for el in at.get("plotly_chart"))
-
-
-def test_importing_the_gate_shortens_the_gil_hand_off():
-    """The event loop thread waits for the GIL after each socket call; with CPython's 5 ms
-    default it waits behind every computing script and gate thread (issue 15's abuse)."""
-    import sys
-
-    assert sys.getswitchinterval() <= 0.001
-    gate.quick_gil_handoff(0.002)  # never lengthens a shorter interval
-    assert sys.getswitchinterval() <= 0.001
