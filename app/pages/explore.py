@@ -279,12 +279,12 @@ def render_explore(s: Settings) -> None:
     render_lesson(s, sc)
     if s.present:
         controls.stage_lr_controls()
-    left, right = st.columns([3, 2], gap="medium")
+    render_map(sc, s)  # map first, the page's whole width: narration and theory under it
+    left, right = st.columns(2, gap="medium")
     with left:
-        render_map(sc, s)
-    with right:
         st.markdown("##### What happened")
         render_narration(sc, s.present)
+    with right:
         st.markdown("##### What theory says")
         render_theory(sc)
     render_inspector(sc, s)
