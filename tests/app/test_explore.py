@@ -514,3 +514,16 @@ def test_the_try_it_line_is_the_landscapes_own_measured_tip(surface):
     tip = compute.landscape_tip(compute.surface_key(Settings(surface=surface)))
     assert tip and tip.split(":")[0][:20] in caption
     assert ("0.6" in caption) == (surface == "ravine")
+
+
+@pytest.mark.parametrize("step", ["0", "50"])
+def test_the_step_inspector_never_prints_none(step):
+    """Racers with different state (GD none, Adam its averages) and the last step (no step
+    taken after it): every cell holds a value or "—", never "None", NaN or an empty cell."""
+    at = new_app(opt="gd:lr=0.4;adam:lr=0.2", inspect=step).run()
+    at.toggle(key="inspecting").set_value(True).run()
+    table = at.dataframe[0].value
+    assert len(table) == 2 and not table.isna().any().any()
+    cells = table.astype(str).to_numpy().ravel()
+    assert not any(c in ("None", "nan", "") for c in cells), cells
+    assert (step == "50") == ("lr" not in table.columns)  # no step is taken after the last
