@@ -42,6 +42,9 @@ PAGE_CSS = """
 <style>
   .block-container {padding: 1.2rem 2rem 1rem 2rem;}
   h1 {font-size: 1.7rem !important; padding: 0 !important;}
+  @media (max-width: 640px) {  /* a phone: the map gets the width, not the margins */
+    .block-container {padding-left: 0.6rem !important; padding-right: 0.6rem !important;}
+  }
 </style>
 """
 PRESENT_CSS = """
@@ -50,6 +53,9 @@ PRESENT_CSS = """
   [data-testid="stExpandSidebarButton"] {display: none !important;}
   html, body, [data-testid="stAppViewContainer"] {font-size: 20px;}
   .block-container {max-width: 100% !important; padding-left: 2rem; padding-right: 2rem;}
+  @media (max-width: 640px) {
+    .block-container {padding-left: 0.6rem !important; padding-right: 0.6rem !important;}
+  }
 </style>
 """
 

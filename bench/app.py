@@ -3,15 +3,15 @@
 Two measurements per scene, interleaved and best of `--repeats` (the machine is shared):
 
   builders  the work of a rerun whose learning rate just changed, without Streamlit: simulate +
-            diagnose + describe for every racer, the contour map with its playback frames, the
-            curves, the rate line, and their JSON serialization (what Streamlit sends). The
+            diagnose + describe for every racer, the map component's scene blob (landscape,
+            paths, curves, 1-D slice; no scrub batch) and the rate strip's HTML. The
             landscape grid is cached in the app, so it is built once outside the timing.
   rerun     a full AppTest rerun after changing the first racer's learning rate (widget → cached
             calls → figures → protobuf), i.e. the server time a student's click costs (an upper
             bound: it includes AppTest turning the protobuf messages back into elements).
 
 Both are compared with a baseline measured in the same run: the bare `simulate` calls of the
-scene (what any visualizer must pay). Targets: ≤ 150 ms per rerun, ≤ 1.5 MB figure JSON.
+scene (what any visualizer must pay). Targets: ≤ 150 ms per rerun, ≤ 1.5 MB sent.
 
     python bench/app.py [--repeats N]
 """
@@ -25,13 +25,13 @@ import time
 from pathlib import Path
 
 import numpy as np
-import plotly.io as pio
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from app.compute import chart_figure  # noqa: E402
+from app.components.map.payload import scene_blob  # noqa: E402
 from app.figures import plots  # noqa: E402
+from app.figures.rate_strip import rate_strip_html  # noqa: E402
 from app.state.settings import LR_MAX, LR_MIN, Settings, make_racer, to_query  # noqa: E402
 from optimizers import make_optimizer, make_policy  # noqa: E402
 from optimizers.diagnostics import describe, diagnose  # noqa: E402
@@ -95,17 +95,10 @@ def builders(s: Settings, lrs, land) -> int:
             )
         )  # fmt: skip
     stab = analyze(surface, surface.minima[0].point)
-    specs = [
-        plots.contour_figure(land, runs, [surface.start]),
-        plots.curves_figure(runs, land.floor),
-        plots.rate_line_figure(
-            plots.RateMarks(stab.lr_max_stable, stab.lr_best),
-            [(r.optimizer, lr, "#000", np.nan) for r, lr in zip(s.racers, lrs, strict=True)],
-            LR_MIN,
-            LR_MAX,
-        ),
-    ]
-    return sum(len(pio.to_json(chart_figure(spec), validate=False)) for spec in specs)
+    blob = scene_blob(land, runs, surface.start, steps=s.steps, slice_f=surface.f)
+    rates = [(r.optimizer, lr, "#000", np.nan) for r, lr in zip(s.racers, lrs, strict=True)]
+    strip = rate_strip_html(stab.lr_max_stable, stab.lr_best, rates, LR_MIN, LR_MAX)
+    return len(blob) + len(strip.encode())
 
 
 def apptest_rerun(s: Settings, repeats: int) -> tuple[float, int]:
@@ -125,6 +118,7 @@ def apptest_rerun(s: Settings, repeats: int) -> tuple[float, int]:
         best = min(best, (time.perf_counter() - t0) * 1e3)
         assert not at.exception, [e.message for e in at.exception]
     sent = sum(len(el.proto.spec) for el in at.get("plotly_chart"))
+    sent += sum(len(el.proto.bytes) for el in at.get("bidi_component"))  # the map's blob
     return best, sent
 
 

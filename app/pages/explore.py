@@ -4,13 +4,13 @@ says, the step inspector, the model's data view and the exports."""
 from __future__ import annotations
 
 import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
 
 from app import compute, narration
 from app.components.map import clicked_start, map_component, standalone_html
 from app.components.map import payload as map_payload
 from app.figures import plots
+from app.figures.rate_strip import rate_strip_html
 from app.lessons import LESSONS
 from app.markup import plain
 from app.models_view import TRAIN_PARAMS, render_model_panel
@@ -40,13 +40,6 @@ class Scene:
         self.landscape = compute.get_landscape(key)
 
 
-@st.cache_resource(max_entries=48, show_spinner=False)
-def map_figure(_scene: Scene, scene_key: tuple, height: int, present: bool) -> go.Figure:
-    """The 3-D view of the landscape with the paths (Plotly), built once per scene."""
-    spec = plots.surface3d_figure(_scene.landscape, _scene.runs, height=height)
-    return compute.chart_figure(spec, present)
-
-
 def scrub_racer(s: Settings) -> int:
     """Which racer the map's live learning-rate scrub moves (the first, or the one chosen)."""
     return min(int(st.session_state.get("scrub_racer", 0) or 0), len(s.racers) - 1)
@@ -64,8 +57,11 @@ def scrub_batches(sc: Scene, i: int) -> list[compute.ScrubBatch]:
 
 
 @st.cache_resource(max_entries=48, show_spinner=False)
-def map_blob(_scene: Scene, scene_key: tuple, racer: int, present: bool) -> bytes:
-    """What the map component is sent for this scene (the rate batch included), built once."""
+def map_blob(
+    _scene: Scene, scene_key: tuple, racer: int, present: bool, mode: str = "contour"
+) -> bytes:
+    """What the map component is sent for this scene (the rate batch and the 1-D slice along
+    racer `racer`'s steps included), opening in `mode` ("contour" | "3d"), built once."""
     sc = _scene
     return map_payload.scene_blob(
         sc.landscape,
@@ -76,22 +72,10 @@ def map_blob(_scene: Scene, scene_key: tuple, racer: int, present: bool) -> byte
         query=cfg.share_query_string(sc.settings),
         title=scene_title(sc),
         present=present,
+        mode=mode,
+        slice_f=compute.get_surface(sc.key).f,
+        slice_racer=racer,
     )
-
-
-@st.cache_resource(max_entries=48, show_spinner=False)
-def curves_figure(_scene: Scene, scene_key: tuple, present: bool) -> go.Figure:
-    return compute.chart_figure(plots.curves_figure(_scene.runs, _scene.landscape.floor), present)
-
-
-@st.cache_resource(max_entries=256, show_spinner=False)
-def rate_line_figure(
-    lr_max_stable: float, lr_best: float, rates: tuple, present: bool
-) -> go.Figure:
-    """rates: (label, lr, colour, the racer's own stable limit or NaN) per racer."""
-    marks = plots.RateMarks(lr_max_stable, lr_best)
-    spec = plots.rate_line_figure(marks, list(rates), cfg.LR_MIN, cfg.LR_MAX)
-    return compute.chart_figure(spec, present)
 
 
 def scene_key(s: Settings, key) -> tuple:
@@ -127,23 +111,9 @@ def on_map_scrub(count: int) -> None:
         controls.set_racer_hyper(racer, "momentum", shown)
 
 
-def render_map(sc: Scene, s: Settings) -> bool:
-    """The map (contour: the client-side component; or the 3-D view). True when the
-    component drew the curves below it."""
-    st.segmented_control(
-        "Map",
-        ["contour", "3d"],
-        key="map",
-        required=True,
-        label_visibility="collapsed",
-        format_func=lambda m: {"contour": "Contour map", "3d": "3-D surface"}[m],
-    )
-    mode = st.session_state.get("map") or "contour"
-    if mode == "3d":
-        height = plots.map_height(sc.landscape.box, width=700 if s.present else 540)
-        figure = map_figure(sc, scene_key(s, sc.key), height, s.present)
-        st.plotly_chart(figure, key="map3d", config={"displaylogo": False})
-        return False
+def render_map(sc: Scene, s: Settings) -> None:
+    """The map: the client-side component (contour or 3-D, the link's `map=` opens it; the
+    curves, the 1-D slice and the live scrub are drawn inside it)."""
     if len(s.racers) > 1:
         st.selectbox(
             "Live scrub (learning rate, μ) for",
@@ -151,7 +121,7 @@ def render_map(sc: Scene, s: Settings) -> bool:
             key="scrub_racer",
             format_func=lambda i: sc.labels[i],
         )
-    blob = map_blob(sc, scene_key(s, sc.key), scrub_racer(s), s.present)
+    blob = map_blob(sc, scene_key(s, sc.key), scrub_racer(s), s.present, s.map)
     box = sc.landscape.box
     map_component(
         blob,
@@ -162,9 +132,8 @@ def render_map(sc: Scene, s: Settings) -> bool:
     st.caption(
         "▶ Play, ◀ ▶ and the step slider run in your browser (Space: play/pause, ← →: step, "
         "Home/End: jump) · drag the learning rate (or μ) to preview, release to apply · click "
-        "the map to start there"
+        "the map to start there · 3-D: drag or Shift+← → to turn, ↑ ↓ to tilt"
     )
-    return True
 
 
 def render_narration(sc: Scene, big: bool) -> None:
@@ -193,11 +162,10 @@ def render_theory(sc: Scene) -> None:
         (label, r.lr, colour, narration.racer_limit(r.optimizer, r.hyper_values(), stab))
         for label, r, colour in zip(sc.labels, racers, sc.colours, strict=True)
     ]
-    st.plotly_chart(
-        rate_line_figure(stab.lr_max_stable, stab.lr_best, tuple(rates), sc.settings.present),
-        key="rate_line",
-        config={"displayModeBar": False},
+    strip = rate_strip_html(
+        stab.lr_max_stable, stab.lr_best, rates, cfg.LR_MIN, cfg.LR_MAX, sc.settings.present
     )
+    st.markdown(strip, unsafe_allow_html=True)  # st.html would drop the inline SVG
     near = "near the minimum" if minimum is not None else "near the start"
     for label, r in zip(sc.labels, racers, strict=True):
         verdict = narration.rate_verdict(r.optimizer, r.lr, r.hyper_values(), stab, near)
@@ -311,20 +279,14 @@ def render_explore(s: Settings) -> None:
     render_lesson(s, sc)
     if s.present:
         controls.stage_lr_controls()
-    left, right = st.columns([3, 2], gap="medium")
+    render_map(sc, s)  # map first, the page's whole width: narration and theory under it
+    left, right = st.columns(2, gap="medium")
     with left:
-        curves_drawn = render_map(sc, s)
-    with right:
         st.markdown("##### What happened")
         render_narration(sc, s.present)
+    with right:
         st.markdown("##### What theory says")
         render_theory(sc)
-    if not curves_drawn:
-        st.plotly_chart(
-            curves_figure(sc, scene_key(s, key), s.present),
-            key="curves",
-            config={"displaylogo": False},
-        )
     render_inspector(sc, s)
     render_model_panel(sc, scene_key(s, key))  # a model landscape's data view (models_view.py)
     if not s.present:

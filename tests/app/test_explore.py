@@ -16,18 +16,9 @@ from tests.app.conftest import figures, go_to, map_curves, map_figure, map_scene
 
 
 def chart(at, kind: str) -> dict:
-    """The figure that holds a trace of type `kind` (surface; contour: the map component's
-    scene, see map_figure) or the curves (drawn by the map component under a contour map)."""
-    if kind == "contour":
-        return map_figure(at)
-    if kind == "curves" and at.segmented_control(key="map").value == "contour":
-        return map_curves(at)
-    for fig in figures(at):
-        if kind == "curves" and "xaxis3" in fig["layout"]:
-            return fig
-        if any(t.get("type") == kind for t in fig["data"]):
-            return fig
-    raise AssertionError(f"no {kind} figure")
+    """What the map component draws, as a figure dict: the map ("contour", see map_figure) or
+    the curves under it ("curves", see map_curves)."""
+    return map_figure(at) if kind == "contour" else map_curves(at)
 
 
 def paths(fig: dict) -> list[dict]:
@@ -374,19 +365,15 @@ def test_view_switch_renders_only_the_chosen_view_and_keeps_the_scene(run_app):
     assert "view" not in at.query_params
 
 
-def test_map_switches_to_3d(run_app):
-    at = run_app()
-    at.segmented_control(key="map").set_value("3d")
-    settle(at)
-    fig = chart(at, "surface")
-    (path,) = [t for t in fig["data"] if t["type"] == "scatter3d" and t["mode"] == "lines"]
-    assert np.allclose(values(path["x"])[0], -5) and at.query_params["map"] == "3d"
-    names = [t["name"] for t in fig["data"]]
-    assert "minimum" in names and "start" in names and "position" in names  # its markers
-    assert len(fig["frames"]) > 10  # and its playback (frames redrawn: the surface stays)
-    assert all(f["data"][0]["type"] == "scatter3d" for f in fig["frames"])
-    zaxis = fig["layout"]["scene"]["zaxis"]["title"]["text"]
-    assert zaxis == "height" and "f*" in fig["data"][0]["colorbar"]["title"]["text"]
+def test_the_link_opens_the_map_in_3d_with_the_same_scene():
+    at = new_app(map="3d").run()
+    assert not at.exception, [e.message for e in at.exception]
+    header, a = map_scene(at)
+    assert header["mode"] == "3d" and at.query_params["map"] == "3d"
+    assert not at.get("plotly_chart")  # no Plotly 3-D any more: the component draws it
+    contour, c = map_scene(new_app().run())
+    assert contour["mode"] == "contour"
+    assert np.array_equal(a["r0.px"], c["r0.px"], equal_nan=True)  # same paths, other view
 
 
 def test_presentation_mode_hides_controls_and_can_be_left(run_app):
@@ -527,3 +514,16 @@ def test_the_try_it_line_is_the_landscapes_own_measured_tip(surface):
     tip = compute.landscape_tip(compute.surface_key(Settings(surface=surface)))
     assert tip and tip.split(":")[0][:20] in caption
     assert ("0.6" in caption) == (surface == "ravine")
+
+
+@pytest.mark.parametrize("step", ["0", "50"])
+def test_the_step_inspector_never_prints_none(step):
+    """Racers with different state (GD none, Adam its averages) and the last step (no step
+    taken after it): every cell holds a value or "—", never "None", NaN or an empty cell."""
+    at = new_app(opt="gd:lr=0.4;adam:lr=0.2", inspect=step).run()
+    at.toggle(key="inspecting").set_value(True).run()
+    table = at.dataframe[0].value
+    assert len(table) == 2 and not table.isna().any().any()
+    cells = table.astype(str).to_numpy().ravel()
+    assert not any(c in ("None", "nan", "") for c in cells), cells
+    assert (step == "50") == ("lr" not in table.columns)  # no step is taken after the last

@@ -30,18 +30,8 @@ def land():
     return plots.sample_landscape(s.f, s.domain, [m.point for m in s.minima], s.saddles, s.f_min)
 
 
-def test_every_builder_is_a_valid_plotly_figure(land):
-    runs = [_run(0.4), _run(0.6, 80)]
-    marks = plots.RateMarks(0.5, 0.476)
-    for spec in (
-        plots.contour_figure(land, runs, [(-5, -2)]),
-        plots.surface3d_figure(land, runs),
-        plots.curves_figure(runs, land.floor),
-        plots.rate_line_figure(
-            marks, [("gd", 0.4, "#000", 0.5), ("momentum", 0.4, "#111", 1.0)], 1e-4, 10
-        ),
-    ):
-        go.Figure(spec)  # raises on any invalid property
+def test_the_contour_figure_is_a_valid_plotly_figure(land):
+    go.Figure(plots.contour_figure(land, [_run(0.4), _run(0.6, 80)], [(-5, -2)]))  # raises if not
 
 
 def test_for_projector_scales_text_and_spacing_and_keeps_the_plot_area(land):
@@ -59,8 +49,8 @@ def test_for_projector_scales_text_and_spacing_and_keeps_the_plot_area(land):
     assert all(a["x"] is b["x"] for a, b in zip(big["data"], spec["data"], strict=True))
     assert spec["layout"]["font"]["size"] == 14  # the input is untouched
     go.Figure(big)
-    curves = plots.for_projector(plots.curves_figure([_run(0.4)], land.floor), 1.5)
-    assert curves["layout"]["height"] == 450  # not a map: the whole figure grows
+    chart = plots.for_projector({"data": [], "layout": {"height": 300}}, 1.5)
+    assert chart["layout"]["height"] == 450  # not a map: the whole figure grows
     bare = plots.for_projector({"data": [{"type": "scatter", "textfont": {"size": [10, 20]}}]})
     assert bare["layout"]["font"]["size"] == 15.6  # Plotly's default 12, scaled
     assert bare["data"][0]["textfont"]["size"] == [13, 26]
@@ -128,15 +118,6 @@ def test_landscape_height_is_zero_at_the_minimum(land):
 def test_colours_are_distinct_for_repeats():
     colours = plots.colours_for(["gd", "gd", "adam", "gd"])
     assert len(set(colours)) == 4 and colours[0] == plots.OPTIMIZER_COLOURS["gd"]
-
-
-def test_curves_show_the_schedule_and_divergence():
-    run = _run(0.6, 80)
-    spec = plots.curves_figure([run], 0.0)
-    lr = next(t for t in spec["data"] if t["xaxis"] == "x2")
-    assert np.allclose(lr["y"], 0.6)
-    crosses = [t for t in spec["data"] if t.get("mode") == "markers+text"]
-    assert crosses and f"step {run.diverged_at}" in crosses[0]["text"][0]
 
 
 def test_text_helpers():

@@ -7,7 +7,6 @@ import json
 import numpy as np
 import pytest
 
-from app.figures import plots
 from app.narration import racer_limit, rate_verdict, theory_sentences
 from optimizers.numbers import point
 from optimizers.stability import NoQuadraticModel, analyze
@@ -65,15 +64,6 @@ def test_verdicts_use_each_optimizers_own_bound():
     )
     assert np.isnan(racer_limit("adam", {}, stab))
     assert racer_limit("momentum", {"momentum": 0.5}, stab) == pytest.approx(0.75)
-
-
-def test_rate_strip_draws_each_racers_own_limit():
-    marks = plots.RateMarks(0.5, 0.476)
-    rates = [("GD", 0.4, "#000", 0.5), ("HB", 0.6, "#111", 0.75), ("Adam", 0.1, "#222", np.nan)]
-    spec = plots.rate_line_figure(marks, rates, 1e-4, 10)
-    names = [t["name"] for t in spec["data"]]
-    assert "HB: stable below 0.75" in names
-    assert not any(n.startswith("GD:") or n.startswith("Adam:") for n in names)
 
 
 def test_explore_on_a_cone_prints_the_kink_sentence():

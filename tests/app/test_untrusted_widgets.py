@@ -78,10 +78,10 @@ def test_garbage_everywhere_at_once_still_draws_the_map():
     plant = {key: garbage for key, garbage, _, _ in EXPLORE_CASES}
     plant.update(map="hologram", view="nowhere", present="yes", inspecting=1, n_racers="7")
     at = run_planted(plant)
-    assert at.get("plotly_chart"), "the explore view is drawn"
+    assert at.get("plotly_chart") or at.get("bidi_component"), "the explore view is drawn"
     assert at.toggle(key="present").value is False
-    assert at.segmented_control(key="map").value == "contour"
     query = str(dict(at.query_params))
+    assert "map=" not in query  # the garbage map mode fell back to the default, contour
     assert "hologram" not in query and "nowhere" not in query  # garbage never reaches the link
 
 

@@ -267,12 +267,22 @@ class MapView {
 
   // ---------------------------------------------------------------- layout & static layers
 
+  /** The plot height that keeps the map and its playback bar inside the first viewport,
+   *  measured from where the map starts on the page (a map that starts below the fold gets
+   *  the usual height). */
+  foldRoom() {
+    const top = this.root.getBoundingClientRect().top + window.scrollY;
+    const bar = this.root.querySelector(".bar").offsetHeight + 16;
+    const room = window.innerHeight - top - MAP_MARGIN.t - MAP_MARGIN.b - bar;
+    return room > 200 ? room : Infinity;
+  }
+
   layout() {
     if (!this.h) return;
     const width = Math.max(this.root.clientWidth, 200);
     const dpr = window.devicePixelRatio || 1;
     const [x0, x1, y0, y1] = this.h.box;
-    const maxH = Math.max(260, Math.min(640, window.innerHeight * 0.72));
+    const maxH = Math.max(200, Math.min(640, window.innerHeight * 0.72, this.foldRoom()));
     let pw = width - MAP_MARGIN.l - MAP_MARGIN.r;
     let ph = (pw * (y1 - y0)) / (x1 - x0);
     if (ph > maxH) { ph = maxH; pw = (ph * (x1 - x0)) / (y1 - y0); }
