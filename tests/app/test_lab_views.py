@@ -15,6 +15,7 @@ from app.pages.race import RACE_GRID
 from app.state.budget import WORK_BUDGET
 from optimizers import make_optimizer
 from optimizers.lab import DEFAULT_LRS, RACE_CRITERION, fair_race, lr_range_test
+from optimizers.lab.defaults import sweep_defaults
 from surfaces import make_surface
 
 from .conftest import figures, go_to, map_figure, map_scene, values
@@ -90,12 +91,15 @@ def test_sweep_panels_one_per_rate_with_outcomes(run_app):
     at = run_app(view="sweep")
     panels = figures(at)[0]
     contours = [t for t in panels["data"] if t["type"] == "contour"]
-    assert len(contours) == len(DEFAULT_LRS)
+    rates = sweep_defaults(make_surface("ravine"), "gd", 200).lrs  # the ravine's own defaults
+    assert len(contours) == len(rates)
     titles = [a["text"] for a in panels["layout"]["annotations"]]
-    # ravine: λ_max = 4, so 10 and 1 (> 2/λ_max = 0.5) diverge
-    assert "diverged at step" in titles[0] and "lr 10<" in titles[0]
+    # ravine: λ_max = 4, so the two rates above 2/λ_max = 0.5 diverge, the others do not
+    assert rates[0] > rates[1] > 0.5 > rates[2]
+    assert "diverged at step" in titles[0] and f"lr {rates[0]:g}<" in titles[0]
     assert "diverged at step" in titles[1]
     assert all("diverged" not in t for t in titles[2:])
+    assert any("converged" in t for t in titles) and any("too slow" in t for t in titles)
 
 
 def test_sweep_text_round_trips_and_curves_show_the_limit(run_app):
@@ -119,7 +123,7 @@ def test_sweep_bad_text_warns_and_uses_the_default(run_app):
 
 
 def test_finder_marks_the_rules_suggestions(run_app):
-    at = run_app(view="finder")
+    at = run_app(view="finder", lf_min="1e-07")  # the link's start rate is kept
     fig = figures(at)[0]
     surface = make_surface("ravine")
     expected = lr_range_test(surface, make_optimizer("gd"), np.array(surface.start))
@@ -137,7 +141,7 @@ def test_finder_choices_always_give_a_rising_range():
 
 
 def test_finder_send_to_explore_sets_the_rate(run_app):
-    at = run_app(view="finder")
+    at = run_app(view="finder", lf_min="1e-07")
     at.button(key="send_steep").click().run()
     no_problems(at)
     surface = make_surface("ravine")
@@ -186,7 +190,9 @@ def test_basin_classic_button_seeds_wells(run_app):
     at.button[0].click().run()
     no_problems(at)
     assert at.query_params["surface"] == "wells"
-    assert len(at.selectbox(key="bm_racer").options) == 2
+    assert len(at.selectbox(key="bm_racer").options) == 3  # all side by side, 1, 2
+    maps = [f for f in figures(at) if any(t["type"] == "heatmap" for t in f["data"])]
+    assert len(maps) == 2  # GD and momentum, both drawn
 
 
 # --------------------------------------------------------------------------- phase diagram
