@@ -15,7 +15,9 @@ from app.state.settings import Settings
 from app.theory import theory_at_minimum
 from optimizers import OPTIMIZERS, POLICIES
 
-CONFIG = {"displaylogo": False}
+# No Plotly toolbar: on hover it covers the legend (top right). Drag still zooms, a
+# double-click resets, the scroll wheel zooms the maps.
+CONFIG = {"displayModeBar": False}
 
 
 def no_theory(key) -> bool:
