@@ -130,17 +130,17 @@ def finder_buttons(result) -> None:
         st.info("The curve is too short for the rules: try more steps or a wider range.")
         return
     st.markdown("**One click: run Explore with a suggested rate** (sets the first optimizer's lr)")
-    cols = st.columns(len(rates) + 1)
-    for col, (rule, lr) in zip(cols, rates, strict=False):
+    row = st.container(horizontal=True, wrap=True)  # buttons as wide as their label, wrapping
+    for rule, lr in rates:
         used = min(max(lr, LR_MIN), LR_MAX)
         note = "" if used == lr else f" (clamped to {used:g})"
-        col.button(
+        row.button(
             f"{rule}: lr {num(lr)}{note} → Explore",
             key=f"send_{rule}",
             on_click=send_to_explore,
             args=(used,),
             icon=":material/send:",
-            width="stretch",
+            width="content",
         )
 
 

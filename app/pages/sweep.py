@@ -93,7 +93,7 @@ def render_sweep(s: Settings) -> None:
     params = landscape_params("sweep", SWEEP_PARAMS, key, sweep_lrs=rates_text, sweep_steps=length)
     seed_params("sweep", params, s)
     limit = lab_compute.gd_limit(key)
-    c1, c2, c3, c4 = st.columns([6, 2, 2, 2], vertical_alignment="bottom")
+    c1, c2, c3, c4 = st.columns([5, 2, 3, 2], vertical_alignment="bottom")
     c1.text_input(
         "Learning rates to try (comma-separated)",
         key="sweep_lrs",
@@ -102,7 +102,7 @@ def render_sweep(s: Settings) -> None:
     )
     c2.number_input("Steps", min_value=10, max_value=2000, step=50, key="sweep_steps")
     c3.button(
-        "Zoom in on 2/λ_max",
+        "Near 2/λ_max",
         on_click=zoom_to_limit,
         args=(limit,),
         disabled=not math.isfinite(limit),
