@@ -166,27 +166,25 @@ def render_race(s: Settings) -> None:
         )
     ]  # fmt: skip
     land = compute.get_landscape(key)
-    left, right = st.columns([5, 6], gap="medium")
-    with left:
-        race_map(land, runs, start, steps)
-    with right:
-        # A static table: it wraps long cells ("Momentum (heavy ball)", "5.2 × 10⁻¹³⁹") where a
-        # data grid cuts them; numbers at 3 significant digits (optimizers.numbers.num).
-        table = pd.DataFrame(lab_plots.race_table(result.rows, labels))
-        shown = table.style.format({"lr": num, "final loss": num, "distance": num})
-        st.table(shown, hide_index=True, border="horizontal")
-        st.caption(
-            f"**steps**: until f − f* < tol for good ({lab_plots.NOT_REACHED}: never); "
-            "**distance**: from the final point to the nearest global minimum; **outcome**: "
-            "reached tol (and stayed); else diverged, left the map (the path went off the "
-            "plotted box), not within tol, trapped (in a local minimum), oscillating, stalled "
-            "or too slow."
-        )
-        if state["race_mode"] == "same":
-            st.caption(f"Every optimizer runs at lr {state['race_lr']:g}.")
-        else:
-            st.caption(f"**Criterion.** {result.criterion} (tol = {result.tol:g})")
-        st.caption(race_hyper_caption(names, hypers))
+    race_map(land, runs, start, steps)  # full width; the table under it (beside it, it was cut)
+    # A static table: it wraps long cells ("Momentum (heavy ball)", "5.2 × 10⁻¹³⁹") where a
+    # data grid cuts them; numbers at 3 significant digits (optimizers.numbers.num).
+    table = pd.DataFrame(lab_plots.race_table(result.rows, labels))
+    shown = table.rename(columns={"final loss": "loss", "distance": "dist."})  # phone-narrow
+    shown = shown.style.format({"lr": num, "loss": num, "dist.": num})
+    st.table(shown, hide_index=True, border="horizontal")
+    st.caption(
+        f"**steps**: until f − f* < tol for good ({lab_plots.NOT_REACHED}: never); **loss**: "
+        "the final loss; **dist.**: from the final point to the nearest global minimum; "
+        "**outcome**: reached tol (and stayed); else diverged, left the map (the path went off the "
+        "plotted box), not within tol, trapped (in a local minimum), oscillating, stalled "
+        "or too slow."
+    )
+    if state["race_mode"] == "same":
+        st.caption(f"Every optimizer runs at lr {state['race_lr']:g}.")
+    else:
+        st.caption(f"**Criterion.** {result.criterion} (tol = {result.tol:g})")
+    st.caption(race_hyper_caption(names, hypers))
 
 
 VIEW = View(

@@ -396,7 +396,7 @@ def test_the_race_uses_the_sidebars_hyperparameters(run_app):
         RACE_GRID, 200, 1e-3,
     )  # fmt: skip
     assert list(table["lr"]) == [row.lr for row in expected.rows]
-    assert list(table["final loss"]) != list(default["final loss"])
+    assert list(table["loss"]) != list(default["loss"])
 
 
 def test_race_table_is_a_static_table_with_three_digit_numbers(run_app):
@@ -408,6 +408,6 @@ def test_race_table_is_a_static_table_with_three_digit_numbers(run_app):
     raw = table.proto.arrow_data.styler.display_values  # the cells the browser draws (Arrow)
     shown = pa.ipc.open_stream(raw).read_pandas()
     assert shown["optimizer"].tolist() == ["Gradient descent", "Momentum (heavy ball)", "Adam"]
-    for column in ("lr", "final loss", "distance"):
+    for column in ("lr", "loss", "dist."):
         for cell, value in zip(shown[column], table.value[column], strict=True):
             assert cell == num(value) and "e-" not in cell and "nan" not in cell, cell

@@ -19,8 +19,9 @@ SHOTS = Path("/tmp/lab_layout_shots")
 
 # Elements whose text must not be clipped: a box narrower than its content (scrollWidth >
 # clientWidth, 1 px of rounding allowed) with overflow hidden cuts it.
-CUT = """() => {
-  const sel = "[data-testid='stTable'] td, [data-testid='stTable'] th, "
+CUT = """(table) => {
+  const sel = (table ? "[data-testid='stTable'], [data-testid='stTable'] *, "
+                     : "[data-testid='stTable'] td, [data-testid='stTable'] th, ")
             + "[data-testid='stCaptionContainer'], [data-testid='stWidgetLabel'], "
             + "[data-testid='stMarkdownContainer'] p, button, button *";
   return [...document.querySelectorAll(sel)]
@@ -42,7 +43,10 @@ def test_lab_page_boxes(open_app, view, size):
     page = open_app(f"?view={view}", *size)
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=SHOTS / f"{view.split('&')[0]}-{size[0]}.png", full_page=True)
-    assert page.evaluate(CUT) == []
+    # On a phone the race's six-column table scrolls sideways (its cells are whole): known,
+    # reported; everywhere else the table must fit its column.
+    phone_race = view == "race" and size[0] < 500
+    assert page.evaluate(CUT, not phone_race) == []
     for fig in page.evaluate(FIGURES):
         assert fig["left"] >= -1 and fig["right"] <= fig["main"] + 1, fig
         assert not fig["modebar"], "a Plotly toolbar would cover the legend on hover"
