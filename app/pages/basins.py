@@ -83,13 +83,13 @@ def render_basins(s: Settings) -> None:
     # The labels carry each racer's rate, which changes: a stale label comes back as a raw
     # string, and a removed racer leaves an index out of range. Anything but a valid index → 1.
     asked = state.get("bm_racer")
-    if isinstance(asked, int) and not isinstance(asked, bool) and asked > len(s.racers):
+    choices = (*((ALL,) if len(s.racers) > 1 else ()), *range(1, len(s.racers) + 1))
+    if isinstance(asked, int) and not isinstance(asked, bool) and asked not in choices:
         st.warning(
             f"Ignored bm_racer={asked}: the sidebar races {len(s.racers)} optimizer"
             f"{'s' if len(s.racers) > 1 else ''}; using the first.",
             icon=":material/link_off:",
         )
-    choices = (*((ALL,) if len(s.racers) > 1 else ()), *range(1, len(s.racers) + 1))
     controls.valid_choice("bm_racer", choices, 1)
     c1, c2, c3 = st.columns([2, 2, 1])
     c1.selectbox(
