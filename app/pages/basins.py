@@ -30,27 +30,36 @@ from app.state.scene import resolve_surface, start_of
 from app.state.settings import Racer, Settings
 from optimizers import OPTIMIZERS
 from optimizers.lab.basins import UNDEFINED
+from optimizers.lab.defaults import basin_defaults, classic_comparison
+from surfaces import make_surface
 
 BASIN_SIZES = (40, 80, 120, 160, 200)
 BASIN_PARAMS = (
     choice("bm_n", 80, BASIN_SIZES),
     number("bm_steps", 200, 10, 2000, integer=True),
-    number("bm_racer", 1, 1, 6, integer=True),
+    number("bm_racer", 1, 0, 6, integer=True),  # 0: every racer's map side by side
 )
+ALL = 0
 
 
 def wells_example() -> None:
-    """Button callback: the Wells landscape with GD and momentum (μ 0.9) at lr 0.1."""
+    """Button callback: the Wells landscape with GD and momentum (μ 0.9) at one rate, the
+    rate of optimizers.lab.defaults.classic_comparison, both maps side by side."""
     state = st.session_state
+    lr = classic_comparison(make_surface("wells")).lr
     controls.seed(
         Settings(
             view="basins",
             surface="wells",
-            racers=(Racer("gd", 0.1), Racer("momentum", 0.1)),
+            racers=(Racer("gd", lr), Racer("momentum", lr)),
             extra=tuple(state.get("extra", ())),
         )
     )
-    state["bm_racer"] = 1
+    state["bm_racer"] = ALL
+
+
+def racer_choice(s: Settings, i: int) -> str:
+    return "All, side by side" if i == ALL else f"{i}. {racer_label(s, i - 1)}"
 
 
 def render_basins(s: Settings) -> None:
@@ -64,7 +73,7 @@ def render_basins(s: Settings) -> None:
     )
     seed_params("basins", BASIN_PARAMS, s)
     st.button(
-        "Show the classic: Wells, gradient descent vs momentum at lr 0.1",
+        "Show the classic: Wells, gradient descent vs momentum",
         on_click=wells_example,
         icon=":material/auto_awesome:",
     )
@@ -74,19 +83,20 @@ def render_basins(s: Settings) -> None:
     # The labels carry each racer's rate, which changes: a stale label comes back as a raw
     # string, and a removed racer leaves an index out of range. Anything but a valid index → 1.
     asked = state.get("bm_racer")
-    if isinstance(asked, int) and not isinstance(asked, bool) and asked > len(s.racers):
+    choices = (*((ALL,) if len(s.racers) > 1 else ()), *range(1, len(s.racers) + 1))
+    if isinstance(asked, int) and not isinstance(asked, bool) and asked not in choices:
         st.warning(
             f"Ignored bm_racer={asked}: the sidebar races {len(s.racers)} optimizer"
             f"{'s' if len(s.racers) > 1 else ''}; using the first.",
             icon=":material/link_off:",
         )
-    controls.valid_choice("bm_racer", range(1, len(s.racers) + 1), 1)
+    controls.valid_choice("bm_racer", choices, 1)
     c1, c2, c3 = st.columns([2, 2, 1])
     c1.selectbox(
         "Optimizer and rate (from the sidebar's list)",
-        range(1, len(s.racers) + 1),
+        choices,
         key="bm_racer",
-        format_func=lambda i: f"{i}. {racer_label(s, i - 1)}",
+        format_func=lambda i: racer_choice(s, i),
     )
     c2.select_slider(
         "Resolution (starts per side)",
@@ -97,32 +107,38 @@ def render_basins(s: Settings) -> None:
     )
     c3.number_input("Steps", min_value=10, max_value=2000, step=50, key="bm_steps")
     publish(BASIN_PARAMS)
-    r = s.racers[int(state["bm_racer"]) - 1]
+    chosen = int(state["bm_racer"])
+    racers = s.racers if chosen == ALL else (s.racers[chosen - 1],)
     n, asked = int(state["bm_n"]), int(state["bm_steps"])
     steps = affordable_steps(
         asked,
         surface.cost,
-        f"{n} × {n} starts × {asked:,} steps",
+        f"{len(racers)} × {n} × {n} starts × {asked:,} steps",
         "A lower resolution allows more steps.",
-        rows=n * n,
+        rows=len(racers) * n * n,
         grid=STEP_LADDER,
     )
     warmup = fitted_warmup(s, steps, "this basin map")
     ignored_settings(s, "noise")
-    result = lab_compute.basins(
-        key, r.optimizer, r.hyper, float(r.lr), n, steps, s.policy, s.policy_params, warmup
-    )
+    if len(surface.minima) < 2:
+        st.caption(f":material/info: {basin_defaults(surface, steps).note}")
     minima = [(m.point, m.value) for m in surface.minima]
     land = compute.get_landscape(key)
-    chart(
-        lab_plots.basin_figure(land, result.xs, result.ys, result.label, minima, start),
-        "basin_chart",
-    )
-    st.caption(
-        f"{OPTIMIZERS[r.optimizer].label}, lr {r.lr:g}{schedule_words(s, warmup)}, {steps} "
-        f"steps from each of {n * n:,} "
-        f"starts{undefined_note(result.label)}. ○ marks the sidebar's start point, ★ the minima."
-    )
+    columns = st.columns(min(len(racers), 2)) if len(racers) > 1 else (st.container(),)
+    for i, r in enumerate(racers):
+        result = lab_compute.basins(
+            key, r.optimizer, r.hyper, float(r.lr), n, steps, s.policy, s.policy_params, warmup
+        )
+        with columns[i % len(columns)]:
+            chart(
+                lab_plots.basin_figure(land, result.xs, result.ys, result.label, minima, start),
+                f"basin_chart_{i}" if len(racers) > 1 else "basin_chart",
+            )
+            st.caption(
+                f"{OPTIMIZERS[r.optimizer].label}, lr {r.lr:g}{schedule_words(s, warmup)}, "
+                f"{steps} steps from each of {n * n:,} starts{undefined_note(result.label)}. "
+                "○ marks the sidebar's start point, ★ the minima."
+            )
 
 
 def undefined_note(label: np.ndarray) -> str:

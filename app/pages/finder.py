@@ -14,6 +14,7 @@ from app.pages.lab import (
     hyper_words,
     ignored_settings,
     intro,
+    landscape_params,
     no_theory,
 )
 from app.state import controls
@@ -28,10 +29,10 @@ from app.state.scene import resolve_surface, run_from_start
 from app.state.settings import LR_MAX, LR_MIN, Settings
 from app.theory import NO_THEORY
 from optimizers import OPTIMIZERS
+from optimizers.lab.defaults import FINDER_MAXS, FINDER_MINS, FinderDefaults, finder_defaults
 from optimizers.numbers import num
 
 # Every start rate is below every end rate, so no pair of choices (widgets or URL) is empty.
-FINDER_MINS, FINDER_MAXS = (1e-8, 1e-7, 1e-6, 1e-5, 1e-4), (0.1, 1.0, 10.0, 100.0)
 FINDER_PARAMS = (
     choice("lf_min", 1e-7, FINDER_MINS),
     choice("lf_max", 10.0, FINDER_MAXS),
@@ -77,11 +78,16 @@ def render_finder(s: Settings) -> None:
         "*minimum/10*); theory's limit 2/λ_max is marked too. *Try:* send a suggestion to "
         "Explore and watch what that rate really does from the start."
     )
-    seed_params("finder", FINDER_PARAMS, s)
     key, surface = resolve_surface(s)
+    found = FinderDefaults(1e-7, 10.0, 100, "") if no_theory(key) else finder_defaults(surface)
+    ends = {"lf_min": found.lr_min, "lf_max": found.lr_max}
+    params = landscape_params("finder", FINDER_PARAMS, key, **ends)
+    seed_params("finder", params, s)
     finder_controls()
-    publish(FINDER_PARAMS)
+    publish(params)
     state = st.session_state
+    if found.note and (state["lf_min"], state["lf_max"]) == (found.lr_min, found.lr_max):
+        st.caption(f":material/info: {found.note}")
     r = s.racers[0]
     ignored_settings(s, "policy", "warmup")  # the test's rate is its own exponential ramp
     ran = run_from_start(s, surface, lambda start: lab_compute.range_test(
@@ -124,17 +130,17 @@ def finder_buttons(result) -> None:
         st.info("The curve is too short for the rules: try more steps or a wider range.")
         return
     st.markdown("**One click: run Explore with a suggested rate** (sets the first optimizer's lr)")
-    cols = st.columns(len(rates) + 1)
-    for col, (rule, lr) in zip(cols, rates, strict=False):
+    row = st.container(horizontal=True, wrap=True)  # buttons as wide as their label, wrapping
+    for rule, lr in rates:
         used = min(max(lr, LR_MIN), LR_MAX)
         note = "" if used == lr else f" (clamped to {used:g})"
-        col.button(
+        row.button(
             f"{rule}: lr {num(lr)}{note} → Explore",
             key=f"send_{rule}",
             on_click=send_to_explore,
             args=(used,),
             icon=":material/send:",
-            width="stretch",
+            width="content",
         )
 
 

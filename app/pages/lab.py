@@ -3,16 +3,21 @@ settings a view does not use, the warm-up fitted to a view's run."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import streamlit as st
 
 from app import compute
 from app.state import controls
 from app.state.budget import ladder
+from app.state.links import LabParam
 from app.state.settings import Settings
 from app.theory import theory_at_minimum
 from optimizers import OPTIMIZERS, POLICIES
 
-CONFIG = {"displaylogo": False}
+# No Plotly toolbar: on hover it covers the legend (top right). Drag still zooms, a
+# double-click resets, the scroll wheel zooms the maps.
+CONFIG = {"displayModeBar": False}
 
 
 def no_theory(key) -> bool:
@@ -72,3 +77,19 @@ STEP_LADDER = ladder(10, 2000)  # the step counts heavy views run (budget.afford
 def hyper_words(hyper: tuple) -> str:
     """' with momentum 0.5, nesterov 1' for non-default hyperparameters, else ''."""
     return f" with {', '.join(f'{k} {v:g}' for k, v in hyper)}" if hyper else ""
+
+
+def landscape_params(view: str, params: tuple[LabParam, ...], key, **defaults) -> tuple:
+    """`params` with this landscape's `defaults` (key -> value). The link's values still win
+    (links.seed_params uses a default only for a key the link lacks); when the landscape
+    changed since the view last drew, a widget still at the old landscape's default takes the
+    new one, one the user set is kept."""
+    params = tuple(replace(p, default=defaults[p.key]) if p.key in defaults else p for p in params)
+    state, mark = st.session_state, f"lab_defaults:{view}"
+    drawn_for, old = state.get(mark, (key, {}))
+    if drawn_for != key:
+        for p in params:
+            if p.key in old and state.get(p.key) == old[p.key]:
+                state[p.key] = p.default
+    state[mark] = (key, {p.key: p.default for p in params})
+    return params

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from urllib.parse import urlencode
 
+import pandas as pd
 import streamlit as st
 
 from app import compute, lab_compute
@@ -30,6 +31,7 @@ from app.state.scene import resolve_surface, run_from_start
 from app.state.settings import Settings
 from optimizers import OPTIMIZERS
 from optimizers.lab import decade_grid
+from optimizers.numbers import num
 
 RACE_MAX = 6
 RACE_GRID = decade_grid(10.0, 1e-4, (1, 2, 5))
@@ -164,43 +166,25 @@ def render_race(s: Settings) -> None:
         )
     ]  # fmt: skip
     land = compute.get_landscape(key)
-    left, right = st.columns([5, 6], gap="medium")
-    with left:
-        race_map(land, runs, start, steps)
-    with right:
-        number = st.column_config.NumberColumn
-        st.dataframe(
-            lab_plots.race_table(result.rows, labels),
-            hide_index=True,
-            column_config={  # narrow columns: all six fit beside the map on a 1280-px projector
-                "optimizer": st.column_config.TextColumn(width=140),
-                "lr": number("lr", format="%g", width=48, help="The chosen learning rate."),
-                "steps": st.column_config.TextColumn(
-                    "steps",
-                    width=58,
-                    help=f"Steps until f − f* < tol for good ({lab_plots.NOT_REACHED}: never).",
-                ),
-                "final loss": number("loss", format="%.3g", width=62, help="The final loss."),
-                "distance": number(
-                    "dist.",
-                    format="%.3g",
-                    width=66,
-                    help="From the final point to the nearest global minimum.",
-                ),
-                "outcome": st.column_config.TextColumn(
-                    width=110,
-                    help="reached tol (and stayed); else diverged, left the map (the "
-                    "path went off the plotted box), not within tol, trapped (in a local "
-                    "minimum), oscillating, stalled or too slow.",
-                ),
-            },
-            key="race_table",
-        )
-        if state["race_mode"] == "same":
-            st.caption(f"Every optimizer runs at lr {state['race_lr']:g}.")
-        else:
-            st.caption(f"**Criterion.** {result.criterion} (tol = {result.tol:g})")
-        st.caption(race_hyper_caption(names, hypers))
+    race_map(land, runs, start, steps)  # full width; the table under it (beside it, it was cut)
+    # A static table: it wraps long cells ("Momentum (heavy ball)", "5.2 × 10⁻¹³⁹") where a
+    # data grid cuts them; numbers at 3 significant digits (optimizers.numbers.num).
+    table = pd.DataFrame(lab_plots.race_table(result.rows, labels))
+    shown = table.rename(columns={"final loss": "loss", "distance": "dist."})  # phone-narrow
+    shown = shown.style.format({"lr": num, "loss": num, "dist.": num})
+    st.table(shown, hide_index=True, border="horizontal")
+    st.caption(
+        f"**steps**: until f − f* < tol for good ({lab_plots.NOT_REACHED}: never); **loss**: "
+        "the final loss; **dist.**: from the final point to the nearest global minimum; "
+        "**outcome**: reached tol (and stayed); else diverged, left the map (the path went off the "
+        "plotted box), not within tol, trapped (in a local minimum), oscillating, stalled "
+        "or too slow."
+    )
+    if state["race_mode"] == "same":
+        st.caption(f"Every optimizer runs at lr {state['race_lr']:g}.")
+    else:
+        st.caption(f"**Criterion.** {result.criterion} (tol = {result.tol:g})")
+    st.caption(race_hyper_caption(names, hypers))
 
 
 VIEW = View(

@@ -17,6 +17,7 @@ from app.pages.lab import (
     fitted_warmup,
     ignored_settings,
     intro,
+    landscape_params,
     no_theory,
     racer_label,
 )
@@ -32,7 +33,9 @@ from app.state.scene import resolve_surface, run_from_start
 from app.state.settings import Settings
 from app.theory import NO_THEORY
 from optimizers.lab import DEFAULT_LRS, parse_lr_grid
+from optimizers.lab.defaults import sweep_defaults
 from optimizers.numbers import num
+from optimizers.simulate import StartError
 
 DEFAULT_SWEEP_TEXT = ", ".join(f"{r:g}" for r in DEFAULT_LRS)
 SWEEP_PARAMS = (
@@ -40,6 +43,18 @@ SWEEP_PARAMS = (
     number("sweep_steps", 200, 10, 2000, integer=True),
 )
 ZOOM_FACTORS = (1.5, 1.1, 1.0, 0.9, 0.5, 0.1)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def landscape_sweep(key, optimizer: str, steps: int) -> tuple[str, str]:
+    """(rates as text, note): rates that converge, zig-zag and diverge in `steps` on this
+    landscape for `optimizer` at its default hyperparameters (lab.defaults.sweep_defaults);
+    the decades when the landscape's own start is undefined (the page says so)."""
+    try:
+        found = sweep_defaults(compute.get_surface(key), optimizer, steps)
+    except StartError:
+        return DEFAULT_SWEEP_TEXT, ""
+    return ", ".join(f"{r:g}" for r in found.lrs), found.note
 
 
 def zoom_to_limit(limit: float) -> None:
@@ -71,10 +86,14 @@ def render_sweep(s: Settings) -> None:
         "numbers; the green band is where theory says gradient descent is stable near the "
         "minimum (lr < 2/λ_max). *Try:* type `0.6, 0.5, 0.45, 0.4` to zoom in on the edge."
     )
-    seed_params("sweep", SWEEP_PARAMS, s)
     key, surface = resolve_surface(s)
+    r = s.racers[0]
+    length = min(int(surface.steps), 2000)  # the landscape's run length, in the widget's range
+    rates_text, note = landscape_sweep(key, r.optimizer, length)
+    params = landscape_params("sweep", SWEEP_PARAMS, key, sweep_lrs=rates_text, sweep_steps=length)
+    seed_params("sweep", params, s)
     limit = lab_compute.gd_limit(key)
-    c1, c2, c3, c4 = st.columns([6, 2, 2, 2], vertical_alignment="bottom")
+    c1, c2, c3, c4 = st.columns([5, 2, 3, 2], vertical_alignment="bottom")
     c1.text_input(
         "Learning rates to try (comma-separated)",
         key="sweep_lrs",
@@ -83,7 +102,7 @@ def render_sweep(s: Settings) -> None:
     )
     c2.number_input("Steps", min_value=10, max_value=2000, step=50, key="sweep_steps")
     c3.button(
-        "Zoom in on 2/λ_max",
+        "Near 2/λ_max",
         on_click=zoom_to_limit,
         args=(limit,),
         disabled=not math.isfinite(limit),
@@ -92,8 +111,9 @@ def render_sweep(s: Settings) -> None:
     )
     c4.button("Decades", on_click=reset_sweep, help=DEFAULT_SWEEP_TEXT, width="stretch")
     rates = sweep_rates()
-    publish(SWEEP_PARAMS)
-    r = s.racers[0]
+    publish(params)
+    if note and st.session_state["sweep_lrs"] == rates_text:
+        st.caption(f":material/info: {plain(note)}")
     st.caption(f"Optimizer: **{racer_label(s)}** — its rate is replaced by each rate of the grid.")
     asked = int(st.session_state["sweep_steps"])
     steps = affordable_steps(

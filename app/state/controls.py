@@ -24,6 +24,7 @@ from app.state import settings as cfg
 from app.state.settings import FORMULA, MAX_RACERS, Racer, Settings
 from optimizers import OPTIMIZERS, POLICIES, is_flag
 from optimizers.schedules import WARMUP_START
+from optimizers.suggest import suggest
 from surfaces import SURFACES, ParamSpec
 from surfaces.formula import FORMULA_HELP
 from surfaces.params import ListSpec
@@ -227,12 +228,23 @@ def _default_start(s: Settings) -> tuple[float, float]:
 
 
 def on_surface_change() -> None:
-    """A new landscape starts from its own start point with default parameters."""
+    """A new landscape starts from its own start point with default parameters, runs its own
+    step count (the one its tip's claims are measured over) and puts each racer at the
+    landscape's suggested rate for its optimizer (optimizers.suggest)."""
     name = surface_name()
-    s = Settings(surface=name)
+    s = _current_formula_settings() if name == FORMULA else Settings(surface=name)
     if name != FORMULA:
         _seed_params(st.session_state, "sp", name, SURFACES[name].params, s.surface_values())
-    _seed_start(_default_start(_current_formula_settings() if name == FORMULA else s))
+    start = _default_start(s)
+    _seed_start(start)
+    try:
+        surface = compute.get_surface(compute.surface_key(s))
+    except ValueError:  # a broken formula: rates and steps stay
+        return
+    st.session_state["steps"] = min(int(surface.steps), cfg.MAX_STEPS)
+    for i in range(racer_count()):
+        racer = read_racer(i)
+        set_racer_lr(i, suggest(surface, racer.optimizer, racer.hyper_values(), start).lr)
 
 
 def _current_formula_settings() -> Settings:

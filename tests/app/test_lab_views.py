@@ -4,6 +4,7 @@ figures' data, click the buttons, refuse hostile URL values with a warning."""
 from __future__ import annotations
 
 import numpy as np
+import pyarrow as pa
 import pytest
 from streamlit.delta_generator import DeltaGenerator
 
@@ -15,6 +16,8 @@ from app.pages.race import RACE_GRID
 from app.state.budget import WORK_BUDGET
 from optimizers import make_optimizer
 from optimizers.lab import DEFAULT_LRS, RACE_CRITERION, fair_race, lr_range_test
+from optimizers.lab.defaults import sweep_defaults
+from optimizers.numbers import num
 from surfaces import make_surface
 
 from .conftest import figures, go_to, map_figure, map_scene, values
@@ -90,12 +93,15 @@ def test_sweep_panels_one_per_rate_with_outcomes(run_app):
     at = run_app(view="sweep")
     panels = figures(at)[0]
     contours = [t for t in panels["data"] if t["type"] == "contour"]
-    assert len(contours) == len(DEFAULT_LRS)
+    rates = sweep_defaults(make_surface("ravine"), "gd", 200).lrs  # the ravine's own defaults
+    assert len(contours) == len(rates)
     titles = [a["text"] for a in panels["layout"]["annotations"]]
-    # ravine: λ_max = 4, so 10 and 1 (> 2/λ_max = 0.5) diverge
-    assert "diverged at step" in titles[0] and "lr 10<" in titles[0]
+    # ravine: λ_max = 4, so the two rates above 2/λ_max = 0.5 diverge, the others do not
+    assert rates[0] > rates[1] > 0.5 > rates[2]
+    assert "diverged at step" in titles[0] and f"lr {rates[0]:g}<" in titles[0]
     assert "diverged at step" in titles[1]
     assert all("diverged" not in t for t in titles[2:])
+    assert any("converged" in t for t in titles) and any("too slow" in t for t in titles)
 
 
 def test_sweep_text_round_trips_and_curves_show_the_limit(run_app):
@@ -119,7 +125,7 @@ def test_sweep_bad_text_warns_and_uses_the_default(run_app):
 
 
 def test_finder_marks_the_rules_suggestions(run_app):
-    at = run_app(view="finder")
+    at = run_app(view="finder", lf_min="1e-07")  # the link's start rate is kept
     fig = figures(at)[0]
     surface = make_surface("ravine")
     expected = lr_range_test(surface, make_optimizer("gd"), np.array(surface.start))
@@ -137,7 +143,7 @@ def test_finder_choices_always_give_a_rising_range():
 
 
 def test_finder_send_to_explore_sets_the_rate(run_app):
-    at = run_app(view="finder")
+    at = run_app(view="finder", lf_min="1e-07")
     at.button(key="send_steep").click().run()
     no_problems(at)
     surface = make_surface("ravine")
@@ -186,7 +192,9 @@ def test_basin_classic_button_seeds_wells(run_app):
     at.button[0].click().run()
     no_problems(at)
     assert at.query_params["surface"] == "wells"
-    assert len(at.selectbox(key="bm_racer").options) == 2
+    assert len(at.selectbox(key="bm_racer").options) == 3  # all side by side, 1, 2
+    maps = [f for f in figures(at) if any(t["type"] == "heatmap" for t in f["data"])]
+    assert len(maps) == 2  # GD and momentum, both drawn
 
 
 # --------------------------------------------------------------------------- phase diagram
@@ -218,7 +226,7 @@ def test_phase_diagram_shows_its_progress(run_app, progress_calls):
 def test_race_tunes_every_rate_on_the_grid_and_states_the_rule(run_app):
     names = ["gd", "adam", "nesterov"]
     at = run_app(view="race", race_opts=",".join(names))
-    table = at.dataframe[0].value
+    table = at.table[0].value
     assert list(table["optimizer"]) == ["Gradient descent", "Adam", "Nesterov momentum"]
     ravine = make_surface("ravine")
     expected = fair_race(ravine, names, ravine.start, RACE_GRID, 200, 1e-3)
@@ -234,7 +242,7 @@ def test_race_tunes_every_rate_on_the_grid_and_states_the_rule(run_app):
 
 def test_race_at_one_shared_rate(run_app):
     at = run_app(view="race", race_opts="gd,adam", race_mode="same", race_lr="0.05")
-    assert list(at.dataframe[0].value["lr"]) == [0.05, 0.05]
+    assert list(at.table[0].value["lr"]) == [0.05, 0.05]
     header, _ = map_scene(at)  # the race's map: the component, no rate scrub, its own title
     assert [r["label"] for r in header["runs"]] == ["Gradient descent · lr 0.05", "Adam · lr 0.05"]
     assert header["scrubs"] == [] and header["title"] == "A fair race"
@@ -258,7 +266,7 @@ def test_race_on_rosenbrock_steps_and_outcome_agree(run_app):
     and RMSprop "None" steps."""
     at = run_app(view="race", surface="rosenbrock", race_steps="1000")
     assert not at.warning  # the 1000 steps ran as asked
-    table = at.dataframe[0].value
+    table = at.table[0].value
     assert_race_cells_are_true(table)
     gd, rmsprop = (
         table[table["optimizer"] == name].iloc[0] for name in ("Gradient descent", "RMSprop")
@@ -270,7 +278,7 @@ def test_race_on_rosenbrock_steps_and_outcome_agree(run_app):
 def test_race_on_the_ravine_does_not_crown_the_rmsprop_fluke(run_app):
     """RMSprop at lr 10 "won in 4 steps" after a first step to (95, 98), off the ±6 map."""
     at = run_app(view="race")
-    table = at.dataframe[0].value
+    table = at.table[0].value
     assert_race_cells_are_true(table)
     rmsprop = table[table["optimizer"] == "RMSprop"].iloc[0]
     assert rmsprop["lr"] != 10.0 and rmsprop["outcome"] == "reached tol"
@@ -284,7 +292,7 @@ def test_race_on_the_ravine_does_not_crown_the_rmsprop_fluke(run_app):
 
 def test_a_same_rate_race_at_lr_10_says_who_left_the_map_and_who_diverged(run_app):
     at = run_app(view="race", race_mode="same", race_lr="10", race_opts="gd,rmsprop")
-    table = at.dataframe[0].value
+    table = at.table[0].value
     assert_race_cells_are_true(table)
     gd, rmsprop = table.to_dict("records")
     assert gd["steps"] == NOT_REACHED and gd["outcome"].startswith("diverged at step ")
@@ -377,9 +385,9 @@ def test_the_finder_honours_the_gradient_noise(run_app):
 def test_the_race_uses_the_sidebars_hyperparameters(run_app):
     """Regression: the race ran torch's defaults (μ = 0.9) whatever the sidebar's momentum."""
     race = {"view": "race", "race_opts": "gd,momentum"}
-    default = run_app(**race, opt="gd:lr=0.4;momentum:lr=0.1").dataframe[0].value
+    default = run_app(**race, opt="gd:lr=0.4;momentum:lr=0.1").table[0].value
     at = run_app(**race, opt="gd:lr=0.4;momentum:lr=0.1,momentum=0.2")
-    table = at.dataframe[0].value
+    table = at.table[0].value
     own = "Hyperparameters from the sidebar: Momentum (heavy ball) with momentum 0.2"
     assert own in captions(at)
     ravine = make_surface("ravine")
@@ -388,4 +396,18 @@ def test_the_race_uses_the_sidebars_hyperparameters(run_app):
         RACE_GRID, 200, 1e-3,
     )  # fmt: skip
     assert list(table["lr"]) == [row.lr for row in expected.rows]
-    assert list(table["final loss"]) != list(default["final loss"])
+    assert list(table["loss"]) != list(default["loss"])
+
+
+def test_race_table_is_a_static_table_with_three_digit_numbers(run_app):
+    """Regression: the data grid cut "Momentum (heavy b", "reached to…" and "52e-139"; the
+    static table wraps its cells and shows numbers as optimizers.numbers.num does."""
+    at = run_app(view="race", race_opts="gd,momentum,adam")
+    assert not at.dataframe
+    (table,) = at.table
+    raw = table.proto.arrow_data.styler.display_values  # the cells the browser draws (Arrow)
+    shown = pa.ipc.open_stream(raw).read_pandas()
+    assert shown["optimizer"].tolist() == ["Gradient descent", "Momentum (heavy ball)", "Adam"]
+    for column in ("lr", "loss", "dist."):
+        for cell, value in zip(shown[column], table.value[column], strict=True):
+            assert cell == num(value) and "e-" not in cell and "nan" not in cell, cell

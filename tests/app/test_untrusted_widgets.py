@@ -105,15 +105,23 @@ LAB_CASES = [
 
 @pytest.mark.parametrize(("view", "plant"), LAB_CASES)
 def test_garbage_in_a_lab_widget_falls_back(view, plant):
-    from app.pages.sweep import DEFAULT_SWEEP_TEXT
     from app.shell import VIEWS
+    from optimizers.lab.defaults import finder_defaults, sweep_defaults
+    from surfaces import make_surface
 
     params = {p.key: p for v in VIEWS.values() for p in v.params}
+    ravine = make_surface("ravine")  # the default scene's: the lab pages' defaults follow it
+    finder = finder_defaults(ravine)
+    landscape = {
+        "sweep_lrs": ", ".join(f"{r:g}" for r in sweep_defaults(ravine, "gd", 200).lrs),
+        "lf_min": finder.lr_min,
+        "lf_max": finder.lr_max,
+    }
     at = run_planted(plant, view=view, bm_n="40", pd_n="15", sgd_runs="4")
     for key, garbage in plant.items():
         value = at.session_state[key]
-        if key == "sweep_lrs":
-            assert value == DEFAULT_SWEEP_TEXT
+        if key in landscape:
+            assert value == landscape[key], (key, garbage, value)
         elif key == "bm_racer":
             assert value == 1
         elif key == "sgd_lr":

@@ -1,0 +1,78 @@
+"""Real-browser box checks of the lab pages (issue 12, "Readable everywhere"): at a projector's
+1280×800 and 1024×768 and a phone's 390×844 no table cell, caption or label is cut, every
+figure fits the page width, no Plotly toolbar can cover a legend; the dark theme follows the
+system setting."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import wait_idle, wait_plotted
+
+pytestmark = pytest.mark.e2e
+
+VIEWS = ("sweep", "finder", "basins&bm_n=40", "phase&pd_n=15", "race", "sgd")
+SIZES = ((1280, 800), (1024, 768), (390, 844))
+SHOTS = Path("/tmp/lab_layout_shots")
+
+# Elements whose text must not be clipped: a box narrower than its content (scrollWidth >
+# clientWidth, 1 px of rounding allowed) with overflow hidden cuts it.
+CUT = """(table) => {
+  const sel = (table ? "[data-testid='stTable'], [data-testid='stTable'] *, "
+                     : "[data-testid='stTable'] td, [data-testid='stTable'] th, ")
+            + "[data-testid='stCaptionContainer'], [data-testid='stWidgetLabel'], "
+            + "[data-testid='stMarkdownContainer'] p, button, button *";
+  return [...document.querySelectorAll(sel)]
+    .filter(e => e.offsetParent !== null && e.scrollWidth > e.clientWidth + 1
+                 && getComputedStyle(e).overflowX !== 'visible')
+    .map(e => e.textContent.slice(0, 40));
+}"""
+FIGURES = """() => {
+  const main = document.querySelector("[data-testid='stMain']").getBoundingClientRect();
+  return [...document.querySelectorAll("[data-testid='stPlotlyChart']")].map(e => {
+    const r = e.getBoundingClientRect();
+    return {left: r.left, right: r.right, main: main.right,
+            modebar: !!e.querySelector('.modebar-container .modebar-group')}; }); }"""
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("view", VIEWS)
+def test_lab_page_boxes(open_app, view, size):
+    page = open_app(f"?view={view}", *size)
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=SHOTS / f"{view.split('&')[0]}-{size[0]}.png", full_page=True)
+    # On a phone the race's six-column table scrolls sideways (its cells are whole): known,
+    # reported; everywhere else the table must fit its column.
+    phone_race = view == "race" and size[0] < 500
+    assert page.evaluate(CUT, not phone_race) == []
+    for fig in page.evaluate(FIGURES):
+        assert fig["left"] >= -1 and fig["right"] <= fig["main"] + 1, fig
+        assert not fig["modebar"], "a Plotly toolbar would cover the legend on hover"
+
+
+def test_dark_system_setting_gives_a_dark_page_with_light_text(server_url, browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, color_scheme="dark")
+    try:
+        page = context.new_page()
+        page.goto(f"{server_url}/?view=sweep")
+        wait_idle(page)
+        wait_plotted(page)
+        SHOTS.mkdir(exist_ok=True)
+        page.screenshot(path=SHOTS / "sweep-dark.png")
+        colours = page.evaluate("""() => {
+            const bg = getComputedStyle(document.querySelector("[data-testid='stApp']"))
+                .backgroundColor;
+            const p = document.querySelector("[data-testid='stMarkdownContainer'] p");
+            return [bg, getComputedStyle(p).color]; }""")
+        background, text = (luminance(c) for c in colours)
+        assert background < 0.2 and text > 0.6, colours
+    finally:
+        context.close()
+
+
+def luminance(css: str) -> float:
+    """0 (black) … 1 (white) of an 'rgb(r, g, b)' / 'rgba(…)' colour (mean of the channels)."""
+    channels = [float(v) for v in css[css.index("(") + 1 : css.index(")")].split(",")[:3]]
+    return sum(channels) / 765
