@@ -47,12 +47,12 @@ def lr_limit(surface) -> float | None:
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
-def data_view(_sc, scene_key: tuple, follow: bool, present: bool) -> tuple[list, bytes]:
+def data_view(_sc, scene_key: tuple, present: bool) -> tuple[list, bytes]:
     """Each racer's loss and accuracy along its path, and the data view's blob: built once per
     scene (like the map's blob), not on every rerun."""
     curves = [mp.curves_at(_sc.surface.model, out.positions) for out in _sc.outcomes]
     blob = dataview_payload.scene_blob(
-        _sc.surface, _sc.runs, curves, steps=_sc.settings.steps, follow=follow, present=present
+        _sc.surface, _sc.runs, curves, steps=_sc.settings.steps, present=present
     )
     return curves, blob
 
@@ -65,8 +65,7 @@ def render_model_panel(sc, scene_key: tuple) -> None:
         return
     s = sc.settings
     st.markdown("##### The data and the model")
-    follow = (st.session_state.get("map") or "contour") == "contour"  # else no map to follow
-    curves, blob = data_view(sc, scene_key, follow, s.present)
+    curves, blob = data_view(sc, scene_key, s.present)
     left, right = st.columns(2, gap="medium")
     with left:
         dataview_component(blob, key="model_dataview")

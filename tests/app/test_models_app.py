@@ -73,7 +73,7 @@ def test_data_view_is_sent_the_path_thinned_like_the_map_with_its_curves(run_app
     np.testing.assert_array_equal(a["idx"], m["idx"])  # the map's thinning, the same steps
     steps = header["steps"]  # the work budget may allow fewer than asked
     assert len(a["idx"]) <= 2001 and a["idx"][-1] == steps and steps == m["idx"][-1]
-    assert header["kind"] == "linear" and header["follow"]
+    assert header["kind"] == "linear"
     assert header["axes"] == ["feature 1", "feature 2"]
     assert all(v.dtype == np.float32 for v in a.values())
     s = make_surface("logistic")

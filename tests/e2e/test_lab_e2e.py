@@ -3,6 +3,7 @@ the expected data (read from Plotly's DOM nodes), and one interaction reruns it.
 
 from __future__ import annotations
 
+import re
 from urllib.parse import unquote
 
 import pytest
@@ -48,10 +49,13 @@ def test_finder_sends_a_rate_to_explore(open_app):
     names = [t["name"] for t in plots(page)[0]["traces"]]
     assert any(n.startswith("valley:") for n in names)
     assert any(n.startswith("theory 2/λ_max") for n in names)
-    page.get_by_role("button", name="valley").click()
+    button = page.get_by_role("button", name="valley")
+    shown = float(re.search(r"lr ([0-9.e+-]+)", button.inner_text()).group(1))  # as printed
+    button.click()
     page.wait_for_url(lambda url: "/finder" not in url, timeout=60_000)  # the explore page
     wait_map(page)  # the explore view's map (the client-side component)
-    assert "opt=gd:lr=0.000" in unquote(page.url)  # the valley rate on the ravine (~9e-4)
+    sent = float(re.search(r"opt=gd:lr=([0-9.e+-]+)", unquote(page.url)).group(1))
+    assert sent == pytest.approx(shown, rel=0.01)  # the valley rate, unrounded, is the link's
 
 
 def test_basins_render_and_classic_example(open_app):

@@ -1,28 +1,31 @@
-"""The map under a dark Streamlit theme (a second server, `--theme.base dark`): the landscape
-is drawn as in the light theme and the axis text is readable on the dark page."""
+"""The map under the app's dark theme (.streamlit/config.toml's [theme.dark], which Streamlit
+applies when the viewer's system prefers dark): the landscape is drawn as in the light theme
+and the axis text is readable on the dark page."""
 
 from __future__ import annotations
 
 import io
+import tomllib
+from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from tests.e2e.conftest import streamlit_server, wait_idle, wait_map
+from tests.e2e.conftest import wait_idle, wait_map
 from tests.e2e.test_map_e2e import landscape_stats, plot_pixels
 
 pytestmark = pytest.mark.e2e
 
-DARK = {"base": "dark", "backgroundColor": "#0E1117", "secondaryBackgroundColor": "#262730"}
-DARK_TEXT = "#FAFAFA"
+CONFIG = Path(__file__).resolve().parents[2] / ".streamlit" / "config.toml"
+DARK = tomllib.loads(CONFIG.read_text())["theme"]["dark"]
+DARK_TEXT = DARK["textColor"]
 
 
-@pytest.fixture(scope="module")
-def dark_url():
-    theme = [f"--theme.{k}={v}" for k, v in {**DARK, "textColor": DARK_TEXT}.items()]
-    with streamlit_server(*theme) as url:
-        yield url
+def css_rgb(hex_colour: str) -> str:
+    """'#E2E8F0' → 'rgb(226, 232, 240)', as getComputedStyle reports it."""
+    r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgb({r}, {g}, {b})"
 
 
 def luminance(rgb) -> float:
@@ -48,8 +51,8 @@ def tick_text_contrast(page) -> float:
     return (hi + 0.05) / (lo + 0.05)
 
 
-def open_page(browser, url: str):
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
+def open_page(browser, url: str, scheme: str = "light"):
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, color_scheme=scheme)
     page = context.new_page()
     page.goto(url)
     wait_idle(page)
@@ -57,16 +60,16 @@ def open_page(browser, url: str):
     return context, page
 
 
-def test_the_dark_theme_keeps_the_landscape_and_readable_axes(browser, server_url, dark_url):
+def test_the_dark_theme_keeps_the_landscape_and_readable_axes(browser, server_url):
     light_context, light = open_page(browser, server_url)
-    dark_context, dark = open_page(browser, dark_url)
+    dark_context, dark = open_page(browser, server_url, scheme="dark")  # the system prefers dark
     try:
         share_light, mean_light = landscape_stats(plot_pixels(light))
         share_dark, mean_dark = landscape_stats(plot_pixels(dark))
         assert share_dark > 0.5 and abs(share_dark - share_light) < 0.05
         assert np.abs(mean_dark - mean_light).max() < 12, "the landscape differs in the dark"
         root = wait_map(dark)
-        assert root.evaluate("(e) => getComputedStyle(e).color") == "rgb(250, 250, 250)"
+        assert root.evaluate("(e) => getComputedStyle(e).color") == css_rgb(DARK_TEXT)
         assert tick_text_contrast(dark) >= 4.5 and tick_text_contrast(light) >= 4.5
         root.locator(".play").click()  # and it plays in the dark as in the light
         dark.wait_for_function("(e) => Number(e.dataset.step) > 3", arg=root.element_handle())

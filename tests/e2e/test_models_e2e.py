@@ -1,7 +1,7 @@
 """The data view of a model landscape in Chromium (app/components/dataview/): it follows the
 map's playback in the browser (the same step, a moving boundary / curve, no rerun), draws the
-model where its weights put it (pixels vs the exact line / curve), has a slider of its own only
-with the 3-D view, and fits the viewport on a laptop and a phone with no text cut."""
+model where its weights put it (pixels vs the exact line / curve), follows the 3-D view too,
+and fits the viewport on a laptop and a phone with no text cut."""
 
 from __future__ import annotations
 
@@ -144,15 +144,14 @@ def test_the_model_is_drawn_where_its_weights_put_it(open_app, surface):
     assert np.quantile(d, 0.95) < 3.0, f"the drawn model is off by {np.quantile(d, 0.95):.1f} px"
 
 
-def test_with_the_3d_view_the_data_view_has_a_step_slider_of_its_own(open_app):
+def test_in_the_3d_view_the_data_view_still_follows_the_map(open_app):
     page = open_app("?surface=logistic&steps=40")
-    data = wait_data(page)
-    assert data.locator(".dv-scrub").is_hidden()  # the map's step is the one control
-    page.get_by_text("3-D surface", exact=True).click()
-    page.locator(".dldata[data-scene] .dv-scrub:not([hidden])").wait_for(timeout=30_000)
-    data = page.locator(DATA).first
+    wait_data(page)
+    root = wait_map(page)
+    root.locator("button[value='3d']").click()  # the map's own toggle: no rerun
+    page.wait_for_function("(e) => e.dataset.mode === '3d'", arg=root.element_handle())
     reruns = count_reruns(page)
-    data.locator(".dv-scrub").fill("7")
-    assert data.get_attribute("data-step") == "7"
-    assert data.locator(".dv-step").inner_text() == "step 7 / 40"
+    root.locator(".scrub").fill("7")
+    page.wait_for_function(f"() => ({STEPS_JS})().data === 7", timeout=10_000)
+    assert page.evaluate(STEPS_JS)["shown"] == "step 7 / 40"
     assert reruns() == 0

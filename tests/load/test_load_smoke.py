@@ -151,7 +151,12 @@ def test_a_client_lost_during_a_heavy_computation_does_not_hurt_the_others(serve
     assert summary["errors"] == 0, summary["error_samples"]
     assert summary["reruns"] >= 3 * 3, summary  # ~7 ticks each at 1.5 s over 10 s
     assert is_healthy(server.url)
-    for query, chart in (("", "the explore map"), (drops[0]["query"], "the basin map")):
+    # the explore map is the map component (Custom Components v2); the basin map a Plotly chart
+    charts = (
+        ("", "bidi_component", "the explore map"),
+        (drops[0]["query"], "plotly_chart", "the basin map"),
+    )
+    for query, kind, chart in charts:
         fresh = Session(server.url, query)
         fresh.open()
         try:
@@ -159,7 +164,7 @@ def test_a_client_lost_during_a_heavy_computation_does_not_hurt_the_others(serve
         finally:
             fresh.close()
         assert result.exceptions == [], (query, result.exceptions)
-        assert result.elements["plotly_chart"] >= 1, f"no {chart} for a new session"
+        assert result.elements[kind] >= 1, f"no {chart} for a new session"
 
 
 @pytest.mark.skipif(shutil.which("nginx") is None, reason="nginx is not installed")

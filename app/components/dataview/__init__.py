@@ -4,10 +4,9 @@ and accuracy at the map's current step.
 
 It follows the map's playback in the browser: the map dispatches
 `window.dispatchEvent(new CustomEvent("descent-lab:step", {detail: {step, total}}))` on every
-step change and this view redraws at that step, with no rerun. Without the map (the 3-D view)
-it shows a step slider of its own (`follow=False` in the payload). Nothing comes back to the
-server. The JS reuses the map's helpers (blob reading, ticks, number format, markers): the
-map's module text is prepended to this one's.
+step change (contour or 3-D) and this view redraws at that step, with no rerun. Nothing
+comes back to the server. The JS reuses the map's helpers (blob reading, ticks, number
+format, markers): the map's module text is prepended to this one's.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 // train/validation loss and accuracy at the map's current step. Appended to map.js (its
 // readBlob, niceTicks, fmt, lastAtOrBefore and drawMarker are reused); the data come once per
 // scene (payload.py). The map dispatches "descent-lab:step" {step, total} on every step change;
-// this view redraws at that step. With `follow` off (no map) a slider of its own picks it.
+// this view redraws at that step.
 
 const DV_EVENT = "descent-lab:step";
 const DV_MARGIN = { l: 54, r: 12, t: 10, b: 42 };
@@ -39,13 +39,11 @@ class ModelDataView {
     this.root = host.querySelector(".dldata");
     const q = (s) => this.root.querySelector(s);
     this.el = {
-      canvas: q(".dv-canvas"), step: q(".dv-step"), scrub: q(".dv-scrub"),
-      follow: q(".dv-follow"), stats: q(".dv-stats"),
+      canvas: q(".dv-canvas"), step: q(".dv-step"), stats: q(".dv-stats"),
     };
     this.frames = 0;
     this.onStep = (ev) => this.follow(ev.detail);
     window.addEventListener(DV_EVENT, this.onStep);
-    this.el.scrub.addEventListener("input", () => this.setStep(Number(this.el.scrub.value)));
     this.resizer = new ResizeObserver(() => this.layout());
     this.resizer.observe(this.root);
   }
@@ -58,21 +56,17 @@ class ModelDataView {
     this.twoD = header.kind === "linear";
     this.fs = header.present ? 1.3 : 1;
     this.root.classList.toggle("present", !!header.present);
-    this.el.scrub.hidden = header.follow;
-    this.el.follow.hidden = !header.follow;
-    this.el.scrub.max = String(this.T);
     const last = window.__descentLabLastStep;
-    const s = header.follow && last && last.total === this.T ? last.step : this.T;
+    const s = last && last.total === this.T ? last.step : this.T;
     this.root.dataset.scene = String((Number(this.root.dataset.scene) || 0) + 1);
     this.root.dataset.kind = header.kind;
     this.root.dataset.box = header.box.join(",");
     this.step = Math.min(Math.max(Math.round(s), 0), this.T);
-    this.el.scrub.value = String(this.step);
     this.layout();
   }
 
   follow(detail) {
-    if (!this.h || !this.h.follow || !detail || detail.total !== this.T) return;
+    if (!this.h || !detail || detail.total !== this.T) return;
     this.setStep(detail.step);
   }
 
@@ -188,7 +182,6 @@ class ModelDataView {
     });
     ctx.restore();
     this.el.step.textContent = `step ${s} / ${this.T}`;
-    this.el.scrub.value = String(s);
     this.stats(items, s);
     this.frames += 1;
     this.root.dataset.step = String(s);

@@ -25,12 +25,10 @@ def scene_blob(
     curves: Sequence[Curves],
     *,
     steps: int,
-    follow: bool = True,
     present: bool = False,
 ) -> bytes:
     """The data view's scene of a model `surface`: `curves[i]` are racer i's curves at every
-    step (curves_at); `follow`: the view follows the map's playback (else a slider of its own
-    picks the step)."""
+    step (curves_at). The view follows the map's playback (contour or 3-D)."""
     model = surface.model
     pack = Packer()
     idx = run_steps(steps)
@@ -57,7 +55,6 @@ def scene_blob(
         "axes": list(axis_titles(surface)),
         "steps": int(steps),
         "runs": header_runs,
-        "follow": bool(follow),
         "present": bool(present),
     }
     return pack.blob(header)
