@@ -198,8 +198,8 @@ def render_theory(sc: Scene) -> None:
         config={"displayModeBar": False},
     )
     near = "near the minimum" if minimum is not None else "near the start"
-    for label, r in zip(sc.labels, racers, strict=True):
-        verdict = narration.rate_verdict(r.optimizer, r.lr, r.hyper_values(), stab, near)
+    for label, r, out in zip(sc.labels, racers, sc.outcomes, strict=True):
+        verdict = narration.rate_verdict(r.optimizer, r.lr, r.hyper_values(), stab, near, out.lr)
         st.caption(f"{label}: {verdict}")
 
 

@@ -3,13 +3,17 @@ an edited scene leaves the lesson."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from app import compute
 from app.classroom import questions
 from app.components.map.payload import unpack
 from app.lessons import LESSONS, NAMES
+from app.narration import rate_verdict
 from app.state.settings import from_query
+from optimizers.stability import analyze
+from surfaces import make_surface
 
 from .conftest import go_to, new_app
 
@@ -23,6 +27,11 @@ def _page_text(at) -> str:
     parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
     parts += [x.value for kind in ("success", "error", "info", "warning") for x in at.get(kind)]
     return "\n".join(parts)
+
+
+def plain_text(markdown: str) -> str:
+    """Markdown escapes (app.markup.plain) undone, to compare with source text."""
+    return markdown.replace("\\", "")
 
 
 def _runs(name: str):
@@ -152,3 +161,47 @@ def test_try_this_next_applies_its_change_and_plays_it():
     assert scene.racers == LESSONS[name].try_next.settings.racers
     assert _map_header(at).get("autoplay")
     assert not any("free exploration" in i.value for i in at.info)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_each_lesson_in_the_picker_sets_its_scene(name):
+    at = new_app().run()
+    go_to(at, "lessons")
+    at.selectbox(key="lesson_pick").set_value(name).run()
+    assert not at.exception
+    assert at.query_params["lesson"] == name
+    scene, warnings = from_query(dict(at.query_params), lessons=LESSONS)
+    assert not warnings and scene == LESSONS[name].settings
+    assert any(questions.for_lesson(name).prompt[:40] in plain_text(i.value) for i in at.info)
+    assert _map_header(at)["hidden"] is True
+
+
+def test_the_one_cycle_verdict_speaks_of_the_rates_the_schedule_used():
+    """Regression: the one-cycle lesson said "lr = 0.6 ≥ 2/λ_max = 0.5: unstable near the
+    minimum" beside "Converged in 76 steps"."""
+    name = "one_cycle"
+    (out,) = _runs(name)
+    above = np.flatnonzero(out.lr >= 0.5)
+    at = _open(name)
+    truth = questions.ASKS[name].pick(LESSONS[name].settings, [out])
+    at.radio(key=f"answer:{name}").set_value(truth).run()
+    at.button(key="reveal").click().run()
+    verdicts = [c.value for c in at.caption if "2/λ_max" in c.value]
+    assert len(verdicts) == 1
+    text = plain_text(verdicts[0])
+    assert ": lr = 0.6 ≥" not in text  # the old verdict on the base rate alone
+    assert f"peak lr = 0.6 ≥ 2/λ_max = 0.5 for {above.size} of {out.lr.size} steps" in text
+    assert f"steps {above[0]}–{above[-1]}" in text and "stable at the end" in text
+
+
+def test_a_schedule_below_the_limit_and_one_ending_above_it():
+    stab = analyze(make_surface("ravine"), (0.0, 0.0))  # λ_max = 4
+    low = rate_verdict("gd", 0.4, {}, stab, rates=np.array([0.4, 0.2, 0.1]))
+    assert low == "the schedule's rates (0.1 to 0.4) stay < 2/λ_max = 0.5: stable"
+    high = rate_verdict("gd", 0.1, {}, stab, rates=np.array([0.1, 0.3, 0.6]))
+    assert high == (
+        "the schedule's final lr = 0.6 ≥ 2/λ_max = 0.5 (for 1 of 3 steps (step 2)): "
+        "unstable near the minimum"
+    )
+    constant = rate_verdict("gd", 0.6, {}, stab, rates=np.full(5, 0.6))
+    assert constant == "lr = 0.6 ≥ 2/λ_max = 0.5: unstable near the minimum"
