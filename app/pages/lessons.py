@@ -248,9 +248,7 @@ def render_lessons(s: Settings) -> None:
     if sc is None:
         return
     hidden = not rnd["revealed"]
-    if hidden:
-        render_question(name)
-    if s.present and "lr" not in locked:
+    if s.present and "lr" not in locked and not hidden:
         controls.stage_lr_controls()
     left, right = st.columns([3, 2], gap="medium")
     blob = lesson_blob(sc, scene_key(s, key), hidden, s.present)
@@ -258,7 +256,8 @@ def render_lessons(s: Settings) -> None:
         box = sc.landscape.box
         map_component(blob, key=MAP_KEY, on_start=lambda: explore.on_map_click(box))
     with right:
-        if hidden:
+        if hidden:  # beside the map: both fit a projector's first screen
+            render_question(name)
             st.caption("The run is hidden until you commit a prediction and press Reveal.")
         else:
             render_revealed(sc, rnd)
