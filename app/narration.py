@@ -87,10 +87,17 @@ def theory_sentences(stab: Stability | NoQuadraticModel, where: str, at_minimum:
 
 
 def rate_verdict(
-    optimizer: str, lr: float, hyper: dict, stab: Stability, where: str = "near the minimum"
+    optimizer: str,
+    lr: float,
+    hyper: dict,
+    stab: Stability,
+    where: str = "near the minimum",
+    rates: np.ndarray | None = None,
 ) -> str:
     """Where one racer's rate sits against `stable_lr` for its method at λ_max (of the
-    minimum, or of the start when no minimum is known: pass where="near the start")."""
+    minimum, or of the start when no minimum is known: pass where="near the start").
+    `rates`: the rate of every step the run took; under a schedule (rates not all equal) the
+    verdict speaks of those (schedule_verdict), not of the base rate `lr`."""
     bound = stable_lr(optimizer, hyper, stab.eigenvalues[1])
     if bound is None:
         return (
@@ -100,11 +107,30 @@ def rate_verdict(
     if not np.isfinite(bound):
         return "no curvature limit here"
     rule = f"{bound_rule(optimizer, hyper)} = {num(bound)}"
+    if rates is not None and rates.size and np.ptp(rates) > 0:
+        return schedule_verdict(rates, bound, rule, where)
     if lr >= bound:
         return f"lr = {num(lr)} ≥ {rule}: unstable {where}"
     if optimizer == "gd" and np.isfinite(stab.lr_best) and lr < 0.2 * stab.lr_best:
         return f"lr = {num(lr)} < {rule}: stable but far below the best rate (slow)"
     return f"lr = {num(lr)} < {rule}: stable"
+
+
+def schedule_verdict(rates: np.ndarray, bound: float, rule: str, where: str) -> str:
+    """The verdict for the rates a schedule used: its range, its peak and final rate against
+    the limit `bound` (written `rule`), and the steps at or above it."""
+    peak, final = float(rates.max()), float(rates[-1])
+    if peak < bound:
+        return f"the schedule's rates ({num(rates.min())} to {num(peak)}) stay < {rule}: stable"
+    above = np.flatnonzero(rates >= bound)
+    span = f"step {above[0]}" if above.size == 1 else f"steps {above[0]}–{above[-1]}"
+    steps = f"for {above.size} of {rates.size} steps ({span})"
+    if final < bound:
+        return (
+            f"the schedule's peak lr = {num(peak)} ≥ {rule} {steps}, unstable {where} there; "
+            f"its final lr = {num(final)} < {num(bound)}: stable at the end"
+        )
+    return f"the schedule's final lr = {num(final)} ≥ {rule} ({steps}): unstable {where}"
 
 
 def racer_limit(optimizer: str, hyper: dict, stab: Stability) -> float:

@@ -17,7 +17,7 @@ from app import compute, heap
 from app.classroom import views as classroom
 from app.lessons import LESSONS
 from app.markup import plain
-from app.pages import basins, explore, finder, phase, race, sgd, sweep
+from app.pages import basins, explore, finder, lessons, phase, race, sgd, sweep
 from app.state import controls
 from app.state import settings as cfg
 from app.state.links import View
@@ -33,8 +33,8 @@ heap.keep_freed_memory()  # NumPy's temporaries reuse freed heap instead of faul
 gc.freeze()
 
 VIEWS: dict[str, View] = {
-    v.name: v for v in (explore.VIEW, sweep.VIEW, finder.VIEW, basins.VIEW, phase.VIEW,
-                        race.VIEW, sgd.VIEW)
+    v.name: v for v in (explore.VIEW, lessons.VIEW, sweep.VIEW, finder.VIEW, basins.VIEW,
+                        phase.VIEW, race.VIEW, sgd.VIEW)
 }  # fmt: skip
 HOME = explore.VIEW.name  # the page at the app's root URL
 
@@ -72,6 +72,8 @@ def load_scene_from_url() -> None:
     state.update(seeded=True, url_warnings=warnings, scene=scene)
     if scene.view != HOME:
         state["goto"] = scene.view
+    elif scene.lesson:  # an old link `/?lesson=too_large` opens the lessons page on it
+        state["goto"] = lessons.VIEW.name
 
 
 def normalise_start(s: Settings, surface: Surface | None) -> Settings:
@@ -83,12 +85,15 @@ def normalise_start(s: Settings, surface: Surface | None) -> Settings:
 
 def page_query(s: Settings, view: View) -> dict[str, str]:
     """The link of scene `s` on page `view` (whose URL path names the view): the shared scene
-    and this view's own keys; explore's own (lesson, inspected step, map mode) only there."""
+    and this view's own keys; explore's own (inspected step, map mode) only there, the lesson
+    only on the lessons page."""
     own = {p.key for p in view.params}
     extra = tuple((k, v) for k, v in s.extra if k in own)
     shown = cfg.replace(s, view=HOME, extra=extra)
     if view.name != HOME:
-        shown = cfg.replace(shown, lesson="", inspect=None, map=cfg.DEFAULT.map)
+        shown = cfg.replace(shown, inspect=None, map=cfg.DEFAULT.map)
+    if view.name != lessons.VIEW.name:
+        shown = cfg.replace(shown, lesson="")
     return cfg.to_query(shown)
 
 
@@ -108,10 +113,15 @@ def header(s: Settings, url_warnings: bool) -> None:
 def run_view(view: View) -> None:
     """One page: its sidebar, the header, the link, then the view itself."""
     state = st.session_state
-    if state.get("page") != view.name:  # entering: the widgets the last page hid get values
+    entering = state.get("page") != view.name
+    if entering:  # the widgets the last page hid get values
         controls.restore(state["scene"])
         state["page"] = view.name
-    s = controls.sidebar(view.sidebar, state["scene"])
+    locked = frozenset()
+    if view.name == lessons.VIEW.name:
+        lessons.enter(entering)  # the page's lesson in the widgets before the sidebar draws them
+        locked = lessons.locks(state["scene"])[0]
+    s = controls.sidebar(view.sidebar, state["scene"], locked)
     s = normalise_start(cfg.replace(s, view=view.name), _surface_or_none(s))
     state["scene"] = s
     query = page_query(s, view)

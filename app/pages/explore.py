@@ -11,7 +11,6 @@ from app.components.map import clicked_start, map_component, standalone_html
 from app.components.map import payload as map_payload
 from app.figures import plots
 from app.figures.rate_strip import rate_strip_html
-from app.lessons import LESSONS
 from app.markup import plain
 from app.models_view import TRAIN_PARAMS, render_model_panel
 from app.state import controls
@@ -167,8 +166,8 @@ def render_theory(sc: Scene) -> None:
     )
     st.markdown(strip, unsafe_allow_html=True)  # st.html would drop the inline SVG
     near = "near the minimum" if minimum is not None else "near the start"
-    for label, r in zip(sc.labels, racers, strict=True):
-        verdict = narration.rate_verdict(r.optimizer, r.lr, r.hyper_values(), stab, near)
+    for label, r, out in zip(sc.labels, racers, sc.outcomes, strict=True):
+        verdict = narration.rate_verdict(r.optimizer, r.lr, r.hyper_values(), stab, near, out.lr)
         st.caption(f"{label}: {verdict}")
 
 
@@ -218,19 +217,6 @@ def render_exports(sc: Scene, s: Settings) -> None:
     c3.code(f"{base}?{cfg.share_query_string(s)}", language=None, wrap_lines=True)
 
 
-def render_lesson(s: Settings, sc: Scene) -> None:
-    """The lesson's question first (predict!), its explanation one click away; without a
-    lesson, the landscape's own tip (its rates run on this landscape, so it is true here)."""
-    lesson = LESSONS.get(s.lesson)
-    if lesson is None:
-        if not s.present:
-            st.caption(f":material/touch_app: {try_this(sc)}")
-        return
-    st.info(f"**{lesson.title}.** Predict first: {lesson.question}", icon=":material/psychology:")
-    with st.expander("Why? Open after you have predicted and pressed ▶ Play"):
-        st.markdown(lesson.explanation)
-
-
 def try_this(sc: Scene) -> str:
     """'Try it: …' with the landscape's measured tip (optimizers.suggest.tip); the claims are
     runs from the landscape's own start, which the sentence says when the scene starts
@@ -276,7 +262,8 @@ def render_explore(s: Settings) -> None:
     sc = build_scene(s, key, surface)
     if sc is None:
         return
-    render_lesson(s, sc)
+    if not s.present:
+        st.caption(f":material/touch_app: {try_this(sc)}")
     if s.present:
         controls.stage_lr_controls()
     render_map(sc, s)  # map first, the page's whole width: narration and theory under it

@@ -306,12 +306,6 @@ def remove_racer(i: int) -> None:
     st.session_state["n_racers"] = max(n - 1, 1)
 
 
-def apply_lesson() -> None:
-    name = valid_choice("lesson", ("", *LESSONS), "")
-    if name:
-        seed(LESSONS[name].settings)
-
-
 def set_start(point: tuple[float, float]) -> None:
     _seed_start(point)
 
@@ -343,9 +337,11 @@ def param_value(spec: ParamSpec, key: str, choices=None):
     return valid_number(key, spec.low, spec.high, spec.default, integer=spec.integer)
 
 
-def param_widget(spec: ParamSpec, key: str, choices=None, container=st) -> float:
+def param_widget(
+    spec: ParamSpec, key: str, choices=None, container=st, disabled: bool = False
+) -> float:
     """A checkbox for a flag, a select box for named modes, a number box for whole or
-    log-scaled values, a slider for the rest."""
+    log-scaled values, a slider for the rest (`disabled`: locked by a lesson link)."""
     param_value(spec, key, choices)
     helptext = spec.help or None
     if choices and spec.name in choices:
@@ -355,10 +351,11 @@ def param_widget(spec: ParamSpec, key: str, choices=None, container=st) -> float
             range(len(options)),
             key=key,
             help=helptext,
+            disabled=disabled,
             format_func=lambda i: options[i],
         )
     if is_flag(spec):
-        return container.checkbox(spec.label, key=key, help=helptext)
+        return container.checkbox(spec.label, key=key, help=helptext, disabled=disabled)
     if spec.integer:
         return container.number_input(
             spec.label,
@@ -367,6 +364,7 @@ def param_widget(spec: ParamSpec, key: str, choices=None, container=st) -> float
             step=1,
             key=key,
             help=helptext,
+            disabled=disabled,
         )
     if spec.log:
         return container.number_input(
@@ -377,6 +375,7 @@ def param_widget(spec: ParamSpec, key: str, choices=None, container=st) -> float
             step=float(spec.default) / 10 or 0.1,
             key=key,
             help=helptext,
+            disabled=disabled,
         )
     step = float(f"{(spec.high - spec.low) / 200:.1g}")
     return container.slider(
@@ -387,6 +386,7 @@ def param_widget(spec: ParamSpec, key: str, choices=None, container=st) -> float
         format="%g",  # β2 = 0.999 must not read "1.00"
         key=key,
         help=helptext,
+        disabled=disabled,
     )
 
 
@@ -423,18 +423,6 @@ def read_racer(i: int) -> Racer:
     return Racer(name, racer_lr(i), cfg.canonical(spec.params, values))
 
 
-def lesson_picker(container=st) -> None:
-    valid_choice("lesson", ("", *LESSONS), "")
-    container.selectbox(
-        "Lesson",
-        ["", *LESSONS],
-        key="lesson",
-        on_change=apply_lesson,
-        format_func=lambda n: LESSONS[n].title if n else "— free exploration —",
-        help="Classroom presets: each sets a scene and asks you to predict before you play.",
-    )
-
-
 def surface_name() -> str:
     return valid_choice("surface", SURFACE_NAMES, cfg.DEFAULT.surface)
 
@@ -447,7 +435,7 @@ def domain_values() -> tuple[float, float, float, float]:
     )
 
 
-def landscape_controls() -> tuple[str, tuple, str, tuple]:
+def landscape_controls(locked: bool = False) -> tuple[str, tuple, str, tuple]:
     surface_name()
     st.selectbox(
         "Landscape",
@@ -455,6 +443,7 @@ def landscape_controls() -> tuple[str, tuple, str, tuple]:
         key="surface",
         format_func=surface_label,
         on_change=on_surface_change,
+        disabled=locked,
     )
     name = st.session_state["surface"]
     if name == FORMULA:
@@ -465,16 +454,18 @@ def landscape_controls() -> tuple[str, tuple, str, tuple]:
             key="formula",
             max_chars=cfg.MAX_FORMULA_CHARS,
             help=FORMULA_HELP,
+            disabled=locked,
         )
         c1, c2 = st.columns(2)
-        c1.number_input("x from", key="dom_x0", format="%g", step=0.5)
-        c2.number_input("x to", key="dom_x1", format="%g", step=0.5)
-        c1.number_input("y from", key="dom_y0", format="%g", step=0.5)
-        c2.number_input("y to", key="dom_y1", format="%g", step=0.5)
+        for column, key, label in zip(
+            (c1, c2, c1, c2), ("dom_x0", "dom_x1", "dom_y0", "dom_y1"),
+            ("x from", "x to", "y from", "y to"), strict=True,
+        ):  # fmt: skip
+            column.number_input(label, key=key, format="%g", step=0.5, disabled=locked)
         return name, (), st.session_state["formula"], domain_values()
     specs = SURFACES[name].params
     for p in specs:
-        param_widget(p, _param_key("sp", name, p.name))
+        param_widget(p, _param_key("sp", name, p.name), disabled=locked)
     return name, cfg.canonical(specs, read_params("sp", name, specs)), "", cfg.DEFAULT_DOMAIN
 
 
@@ -489,16 +480,18 @@ def _valid_start(scene: Settings) -> None:
     _seed_start(_default_start(scene))
 
 
-def start_controls(scene: Settings) -> tuple[float, float]:
+def start_controls(scene: Settings, locked: bool = False) -> tuple[float, float]:
     _valid_start(scene)
     st.caption("Start point — type it, or click on the map")
     c1, c2 = st.columns(2)
-    c1.number_input("x₀", key="start_x", format="%g", step=0.1)
-    c2.number_input("y₀", key="start_y", format="%g", step=0.1)
+    c1.number_input("x₀", key="start_x", format="%g", step=0.1, disabled=locked)
+    c2.number_input("y₀", key="start_y", format="%g", step=0.1, disabled=locked)
     return float(st.session_state["start_x"]), float(st.session_state["start_y"])
 
 
-def lr_controls(i: int, container=st, label: str = "Learning rate (log scale)") -> None:
+def lr_controls(
+    i: int, container=st, label: str = "Learning rate (log scale)", locked: bool = False
+) -> None:
     """The learning rate: a log slider for feel plus the exact number."""
     grid_lr(i)
     container.select_slider(
@@ -508,6 +501,7 @@ def lr_controls(i: int, container=st, label: str = "Learning rate (log scale)") 
         format_func=fmt_lr,
         on_change=on_lr_slider,
         args=(i,),
+        disabled=locked,
     )
     container.number_input(
         "exact learning rate",
@@ -518,10 +512,14 @@ def lr_controls(i: int, container=st, label: str = "Learning rate (log scale)") 
         step=0.01,
         on_change=on_lr_number,
         args=(i,),
+        disabled=locked,
     )
 
 
-def racer_controls(i: int, colour: str, removable: bool) -> Racer:
+def racer_controls(
+    i: int, colour: str, removable: bool, locked: frozenset[str] = frozenset()
+) -> Racer:
+    """Racer i's expander; `locked`: the lesson link's locked controls (lesson_flow.CONTROLS)."""
     name = racer_name(i)
     title = f":material/circle: {optimizer_label(name)} · lr {fmt_lr(racer_lr(i))}"
     with st.expander(title, expanded=i == 0):
@@ -536,12 +534,14 @@ def racer_controls(i: int, colour: str, removable: bool) -> Racer:
             format_func=optimizer_label,
             on_change=on_optimizer_change,
             args=(i,),
+            disabled="optimizer" in locked,
         )
         if not valid_flag("present"):  # else they sit on the stage
-            lr_controls(i)
+            lr_controls(i, locked="lr" in locked)
         for p in OPTIMIZERS[name].params:
-            param_widget(p, _param_key(f"r{i}", name, p.name), OPTIMIZERS[name].choices)
-        if removable:
+            key, choices = _param_key(f"r{i}", name, p.name), OPTIMIZERS[name].choices
+            param_widget(p, key, choices, disabled="momentum" in locked)
+        if removable and "optimizer" not in locked:
             st.button(
                 "Remove",
                 key=f"r{i}:remove",
@@ -552,7 +552,7 @@ def racer_controls(i: int, colour: str, removable: bool) -> Racer:
     return read_racer(i)
 
 
-def stage_lr_controls() -> None:
+def stage_lr_controls(locked: bool = False) -> None:
     """Presentation mode: every racer's learning rate on the stage, in its colour."""
     n = racer_count()
     names = [racer_name(i) for i in range(n)]
@@ -564,35 +564,38 @@ def stage_lr_controls() -> None:
         )
         slider.select_slider(
             "learning rate", LR_GRID, key=f"r{i}:lrs", format_func=fmt_lr,
-            on_change=on_lr_slider, args=(i,), label_visibility="collapsed",
+            on_change=on_lr_slider, args=(i,), label_visibility="collapsed", disabled=locked,
         )  # fmt: skip
         exact.number_input(
             "exact learning rate", min_value=cfg.LR_MIN, max_value=cfg.LR_MAX, key=f"r{i}:lr",
             format="%g", step=0.01, on_change=on_lr_number, args=(i,),
-            label_visibility="collapsed",
+            label_visibility="collapsed", disabled=locked,
         )  # fmt: skip
 
 
-def race_controls() -> tuple[Racer, ...]:
+def race_controls(locked: frozenset[str] = frozenset()) -> tuple[Racer, ...]:
     n = racer_count()
     names = [racer_name(i) for i in range(n)]
     colours = colours_for(names)
-    racers = tuple(racer_controls(i, colours[i], n > 1) for i in range(n))
+    racers = tuple(racer_controls(i, colours[i], n > 1, locked) for i in range(n))
     st.button(
         "Add an optimizer to the race",
         key="add_racer",
         on_click=add_racer,
-        disabled=n >= MAX_RACERS,
+        disabled=n >= MAX_RACERS or "optimizer" in locked,
         icon=":material/add:",
         width="stretch",
     )
     return racers
 
 
-def _list_widget(spec: ListSpec, key: str) -> tuple[int, ...]:
+def _list_widget(spec: ListSpec, key: str, locked: bool = False) -> tuple[int, ...]:
     """A text box for a list parameter; bad text shows a warning and uses the default."""
     text = valid_text(key, "", cfg.MAX_VALUE_CHARS)
-    st.text_input(spec.label, key=key, help=spec.help or None, placeholder=spec.default_text)
+    st.text_input(
+        spec.label, key=key, help=spec.help or None, placeholder=spec.default_text,
+        disabled=locked,
+    )  # fmt: skip
     try:
         return spec.check(text)
     except ValueError as err:
@@ -600,7 +603,7 @@ def _list_widget(spec: ListSpec, key: str) -> tuple[int, ...]:
         return spec.default
 
 
-def schedule_controls() -> tuple[str, tuple, int]:
+def schedule_controls(locked: bool = False) -> tuple[str, tuple, int]:
     """The policy, its parameters (torch's own, e.g. milestones as "30, 60, 90") and the warm-up
     (steps, then its start factor)."""
     policy_name()
@@ -610,15 +613,16 @@ def schedule_controls() -> tuple[str, tuple, int]:
         key="policy",
         format_func=lambda n: POLICIES[n].label,
         on_change=on_policy_change,
+        disabled=locked,
     )
     name = st.session_state["policy"]
     specs, choices = POLICIES[name].params, POLICIES[name].choices
-    lists = {p.name: _list_widget(p, _param_key("pp", name, p.name)) for p in specs
+    lists = {p.name: _list_widget(p, _param_key("pp", name, p.name), locked) for p in specs
              if isinstance(p, ListSpec)}  # fmt: skip
     numbers = [p for p in specs if p.name not in lists]
     for p in numbers:
         if p is not WARMUP_START:
-            param_widget(p, _param_key("pp", name, p.name), choices)
+            param_widget(p, _param_key("pp", name, p.name), choices, disabled=locked)
     warmup = valid_number("warmup", 0, cfg.MAX_STEPS, cfg.DEFAULT.warmup, integer=True)
     st.number_input(
         "Warm-up steps",
@@ -627,19 +631,23 @@ def schedule_controls() -> tuple[str, tuple, int]:
         step=1,
         key="warmup",
         help="Ramp the rate up linearly over the first steps (torch LinearLR).",
+        disabled=locked,
     )
     if warmup:
-        param_widget(WARMUP_START, _param_key("pp", name, WARMUP_START.name))
+        param_widget(WARMUP_START, _param_key("pp", name, WARMUP_START.name), disabled=locked)
     values = {**read_params("pp", name, numbers, choices), **lists}
     return name, cfg.canonical(specs, values), warmup
 
 
-def run_controls(steps: bool, noise: bool) -> dict[str, Any]:
+def run_controls(steps: bool, noise: bool, locked: frozenset[str] = frozenset()) -> dict[str, Any]:
     """The steps, and the gradient noise with its seed: those asked for, as Settings fields."""
     out: dict[str, Any] = {}
     if steps:
         out["steps"] = valid_number("steps", 1, cfg.MAX_STEPS, cfg.DEFAULT.steps, integer=True)
-        st.number_input("Steps", min_value=1, max_value=cfg.MAX_STEPS, step=10, key="steps")
+        st.number_input(
+            "Steps", min_value=1, max_value=cfg.MAX_STEPS, step=10, key="steps",
+            disabled="steps" in locked,
+        )  # fmt: skip
     if noise:
         out["noise"] = valid_number("noise", 0.0, cfg.MAX_NOISE, cfg.DEFAULT.noise)
         out["seed"] = valid_number("seed", 0, cfg.MAX_SEED, cfg.DEFAULT.seed, integer=True)
@@ -652,33 +660,41 @@ def run_controls(steps: bool, noise: bool) -> dict[str, Any]:
             format="%g",
             key="noise",
             help="Adds σ·N(0, I) to every gradient (SGD).",
+            disabled="noise" in locked,
         )
-        c2.number_input("Seed", min_value=0, max_value=cfg.MAX_SEED, step=1, key="seed")
+        c2.number_input(
+            "Seed", min_value=0, max_value=cfg.MAX_SEED, step=1, key="seed",
+            disabled="seed" in locked,
+        )  # fmt: skip
     return out
 
 
-SECTIONS = frozenset({"lesson", "racers", "racer", "landscape", "schedule", "steps", "noise"})
-"""The sidebar's sections: the lesson picker, every racer ("racers") or only the first
-("racer"), the landscape and start, the schedule and warm-up, the steps, the noise and seed."""
+SECTIONS = frozenset({"inspect", "racers", "racer", "landscape", "schedule", "steps", "noise"})
+"""The sidebar's sections: every racer ("racers") or only the first ("racer"), the landscape
+and start, the schedule and warm-up, the steps, the noise and seed; "inspect" (explore's own:
+the inspected step and the map's mode) and "lesson" (the lessons page's: the lesson on the
+page, app/pages/lessons.py) draw nothing there but are read into the scene."""
 
 
-def sidebar(uses: frozenset[str], scene: Settings) -> Settings:
+def sidebar(
+    uses: frozenset[str], scene: Settings, locked: frozenset[str] = frozenset()
+) -> Settings:
     """Draw the sidebar sections a view `uses` (SECTIONS) and return the scene they describe;
-    what the view does not use stays as in `scene` (the last page's)."""
+    what the view does not use stays as in `scene` (the last page's). `locked`: controls
+    (lesson_flow.CONTROLS) a lesson link locks, drawn disabled."""
     s = scene
     with st.sidebar:
-        if "lesson" in uses:
-            lesson_picker()
         if uses & {"racers", "racer"}:
             st.subheader("Optimizers" if "racers" in uses else "Optimizer", divider="gray")
             if "racers" in uses:
-                s = cfg.replace(s, racers=race_controls())
+                s = cfg.replace(s, racers=race_controls(locked))
             else:
-                first = racer_controls(0, colours_for([racer_name(0)])[0], removable=False)
+                colour = colours_for([racer_name(0)])[0]
+                first = racer_controls(0, colour, removable=False, locked=locked)
                 s = cfg.replace(s, racers=(first, *scene.racers[1:]))
         if "landscape" in uses:
             st.subheader("Landscape", divider="gray")
-            surface, params, formula, domain = landscape_controls()
+            surface, params, formula, domain = landscape_controls("landscape" in locked)
             land = Settings(surface=surface, surface_params=params, domain=domain)  # type: ignore[arg-type]
             s = cfg.replace(
                 s,
@@ -686,15 +702,16 @@ def sidebar(uses: frozenset[str], scene: Settings) -> Settings:
                 surface_params=params,
                 formula=formula if surface == FORMULA else cfg.DEFAULT_FORMULA,
                 domain=domain,
-                start=start_controls(land),
+                start=start_controls(land, "start" in locked),
             )
         if uses & {"schedule", "steps", "noise"}:
             st.subheader("Schedule & run" if "schedule" in uses else "Run", divider="gray")
         if "schedule" in uses:
-            policy, policy_params, warmup = schedule_controls()
+            policy, policy_params, warmup = schedule_controls("schedule" in locked)
             s = cfg.replace(s, policy=policy, policy_params=policy_params, warmup=warmup)
         if uses & {"steps", "noise"}:
-            s = cfg.replace(s, **run_controls(steps="steps" in uses, noise="noise" in uses))
+            wanted = {"steps": "steps" in uses, "noise": "noise" in uses}
+            s = cfg.replace(s, **run_controls(**wanted, locked=locked))
         if s.warmup >= s.steps and "schedule" in uses:
             st.caption(
                 f":warning: The warm-up ({s.warmup} steps) must be shorter than the run "
@@ -703,13 +720,11 @@ def sidebar(uses: frozenset[str], scene: Settings) -> Settings:
         valid_flag("present")
         st.toggle("Presentation mode", key="present", help="Hide the controls for a projector.")
     state = st.session_state
-    if "lesson" in uses:  # explore's own: the lesson, the inspected step, the map's mode
+    if "inspect" in uses:  # explore's own: the inspected step, the map's mode
         inspecting = valid_flag("inspecting")
         inspect = valid_number("inspect", 0, s.steps, s.steps, integer=True) if inspecting else None
-        s = cfg.replace(
-            s,
-            inspect=inspect,
-            map=valid_choice("map", cfg.MAP_MODES, cfg.DEFAULT.map),
-            lesson=valid_choice("lesson", ("", *LESSONS), ""),
-        )
+        s = cfg.replace(s, inspect=inspect, map=valid_choice("map", cfg.MAP_MODES, cfg.DEFAULT.map))
+    s = cfg.replace(
+        s, lesson=valid_choice("lesson", ("", *LESSONS), "") if "lesson" in uses else ""
+    )
     return cfg.clamp(cfg.replace(s, present=valid_flag("present"), extra=state.get("extra", ())))

@@ -7,7 +7,7 @@ import pytest
 
 from app.lessons import LESSONS
 from app.markup import plain
-from app.state.settings import from_query
+from app.state.settings import to_query
 from optimizers import OPTIMIZERS, POLICIES, make_optimizer, make_policy
 from optimizers.diagnostics import diagnose
 from optimizers.simulate import simulate
@@ -392,26 +392,9 @@ def test_presentation_mode_hides_controls_and_can_be_left(run_app):
     assert not chart(at, "contour")["header"]["present"]
 
 
-@pytest.mark.parametrize("name", list(LESSONS))
-def test_each_lesson_sets_its_scene(run_app, name):
-    at = run_app()
-    at.selectbox(key="lesson").set_value(name)
-    settle(at)
-    lesson = LESSONS[name]
-    fig = chart(at, "contour")
-    assert [t["name"] for t in paths(fig)] == [
-        f"{OPTIMIZERS[r.optimizer].label} · lr {r.lr:g}" for r in lesson.settings.racers
-    ]
-    assert at.query_params["lesson"] == name
-    assert any(lesson.question in i.value for i in at.info)
-    scene, warnings = from_query(dict(at.query_params), lessons=LESSONS)
-    assert not warnings and scene == lesson.settings
-
-
 def test_url_round_trip_reproduces_the_figures(run_app):
-    at = run_app()
-    at.selectbox(key="lesson").set_value("adaptive")
-    settle(at)
+    scene = to_query(LESSONS["adaptive"].settings)  # a lesson's scene, explored
+    at = run_app(**{k: v for k, v in scene.items() if k != "lesson"})
     at.number_input(key="noise").set_value(0.1)
     settle(at)
     query = {k: at.query_params[k] for k in at.query_params}

@@ -17,7 +17,7 @@ def sidebar_labels(at) -> set[str]:
     return {w.label for kind in kinds for w in at.sidebar.get(kind)}
 
 
-@pytest.mark.parametrize("view", list(VIEWS))
+@pytest.mark.parametrize("view", [v for v in VIEWS if v != "lessons"])  # it opens a lesson
 def test_an_old_view_link_opens_its_page_with_the_rest_of_the_scene(view):
     at = new_app(view=view, surface="bowl", bm_n="40", pd_n="15", sgd_runs="4").run()
     assert not at.exception, [e.message for e in at.exception]
@@ -40,18 +40,20 @@ def test_a_views_own_keys_leave_the_link_with_it_and_come_back_with_it():
     assert at.text_input(key="sweep_lrs").value == "0.6, 0.1"
 
 
-def test_explores_own_keys_stay_on_explore():
-    at = new_app(lesson="zigzag", surface="ravine", inspect="3", map="3d").run()
-    assert {"lesson", "inspect", "map"} <= set(at.query_params)
+def test_explores_own_keys_stay_on_explore_and_the_lesson_on_lessons():
+    at = new_app(surface="ravine", inspect="3", map="3d").run()
+    assert {"inspect", "map"} <= set(at.query_params)
     go_to(at, "race")
     assert not {"lesson", "inspect", "map"} & set(at.query_params)
     go_to(at, "explore")
-    assert at.query_params["lesson"] == "zigzag" and at.query_params["inspect"] == "3"
-    assert at.query_params["map"] == "3d"
+    assert at.query_params["inspect"] == "3" and at.query_params["map"] == "3d"
+    go_to(at, "lessons")
+    assert "lesson" in at.query_params and not {"inspect", "map"} & set(at.query_params)
+    go_to(at, "explore")
+    assert "lesson" not in at.query_params
 
 
 SIDEBAR = {  # what each section draws (a label only it has)
-    "lesson": "Lesson",
     "racers": "Add an optimizer to the race",
     "landscape": "Landscape",
     "schedule": "Learning-rate policy",
@@ -68,7 +70,8 @@ def test_the_sidebar_shows_only_the_controls_the_view_uses(view):
     for section, label in SIDEBAR.items():
         assert (label in labels) == (section in uses), (view, section)
     racer_widgets = [w for w in at.sidebar.selectbox if w.label == "Optimizer"]
-    assert len(racer_widgets) == (1 if uses & {"racer", "racers"} else 0)
+    racers = at.session_state["n_racers"] if "racers" in uses else 1
+    assert len(racer_widgets) == (racers if uses & {"racer", "racers"} else 0)
     assert "Presentation mode" in labels  # every page
 
 

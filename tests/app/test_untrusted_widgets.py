@@ -56,7 +56,6 @@ EXPLORE_CASES = [
     ("r0:opt", 3, "selectbox", "gd"),
     ("surface", "Rosenbrock (banana valley)", "selectbox", "ravine"),
     ("policy", None, "selectbox", "constant"),
-    ("lesson", "not a lesson", "selectbox", ""),
     ("start_x", "left", "number_input", RAVINE_START[0]),
     ("start_y", float("inf"), "number_input", RAVINE_START[1]),
 ]
