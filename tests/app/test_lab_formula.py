@@ -54,9 +54,11 @@ def warnings(at) -> list[str]:
 
 def page_still_works(at) -> None:
     """The sidebar is drawn to its end (the page did not stop): the formula box on a page that
-    uses the landscape, and the presentation toggle, the sidebar's last widget."""
-    uses_landscape = "landscape" in VIEWS[at.session_state["page"]].sidebar
-    assert bool(at.sidebar.text_input) == uses_landscape, "formula box"
+    uses the landscape and shows the formula (the lessons page opens its first lesson's own
+    landscape), and the presentation toggle, the sidebar's last widget."""
+    page = VIEWS[at.session_state["page"]]
+    shows_formula = "landscape" in page.sidebar and at.session_state["surface"] == "formula"
+    assert bool(at.sidebar.text_input) == shows_formula, "formula box"
     assert [t.label for t in at.sidebar.toggle] == ["Presentation mode"]
 
 

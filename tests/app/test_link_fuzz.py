@@ -14,7 +14,9 @@ import random
 
 import pytest
 
+from app.lessons import LESSONS, NAMES
 from app.shell import VIEWS as PAGES
+from app.state.settings import to_query
 
 from .conftest import new_app
 
@@ -31,7 +33,7 @@ HOSTILE: dict[str, tuple] = {
     "opt": ("warp", "gd:lr=nan", "gd:lr", "adam:beta1=2", ";;;", "gd:lr=1e9"),
     "policy": ("warp", "step:gamma=-1", "cosine:T_max=x", "exponential:nope=1"),
     "steps": ("abc", "-1", "99999", "1e999", "nan", "2.5", ""),
-    "warmup": ("-1", "x", "99999", "80"),
+    "warmup": ("-1", "x", "99999", "100"),  # 100: not below any base scene's steps (80, 100)
     "noise": ("-1", "inf", "nan", "1e9", "loud"),
     "seed": ("-1", "1.5", "9" * 700, "seed"),
 }
@@ -77,6 +79,14 @@ NEEDLES = {  # what a warning about a key says, besides the key itself
 }
 VIEWS = tuple(PAGES)
 SCENE_KEYS = tuple(HOSTILE)
+FORMULA_KEYS = {"f", "domain"}
+
+
+def read_keys(view: str) -> tuple[str, ...]:
+    """The link keys `view` reads: the scene's (a lesson's landscape is never a typed formula,
+    so the lessons page reads no `f` / `domain`) and its own."""
+    scene = [k for k in SCENE_KEYS if not (view == "lessons" and k in FORMULA_KEYS)]
+    return (*scene, *own_keys(view))
 
 
 def hostile_values(key: str) -> tuple:
@@ -96,7 +106,7 @@ def cases() -> list[tuple[str, str, object]]:
     out = []
     for v, view in enumerate(VIEWS):
         own = own_keys(view)
-        for k, key in enumerate((*SCENE_KEYS, *own)):
+        for k, key in enumerate(read_keys(view)):
             values = hostile_values(key)
             rounds = len(values) if key in own else 1  # own keys: every value, in their view
             for r in range(rounds):
@@ -105,7 +115,10 @@ def cases() -> list[tuple[str, str, object]]:
 
 
 def base_scene(view: str, keys) -> dict[str, str]:
-    formula = {"f", "domain"} & set(keys)
+    """A valid scene for `view`; the lessons page's scene is a lesson's (it opens one)."""
+    formula = FORMULA_KEYS & set(keys)
+    if view == "lessons":  # a refused `lesson=` opens the first lesson too
+        return {"view": view, **to_query(LESSONS[NAMES[0]].settings)}
     scene = {**(FORMULA_BASE if formula else BASE), **LIGHT.get(view, {})}
     if view != "explore":
         scene["view"] = view
@@ -150,6 +163,5 @@ def test_one_hostile_key(view, key, value):
 @pytest.mark.parametrize("mix", range(2))
 def test_a_random_mix_of_hostile_keys(view, mix):
     rng = random.Random(f"{view}-{mix}")  # the same mixes on every run
-    own = own_keys(view)
-    keys = rng.sample([k for k in (*SCENE_KEYS, *own) if k != "view"], 3)  # the view stays
+    keys = rng.sample([k for k in read_keys(view) if k != "view"], 3)  # the view stays
     run_hostile(view, {key: rng.choice(hostile_values(key)) for key in keys})
