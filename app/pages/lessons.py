@@ -152,8 +152,8 @@ def render_header(name: str) -> None:
 
 
 def render_prompt(name: str, trying: bool) -> None:
-    """Above the map, before and after the reveal: the question (for "where will it end?",
-    with the point clicked), or the try-this-next claim being run."""
+    """The question (for "where will it end?", with the point clicked; above the map before
+    the reveal, beside it after), or the try-this-next claim being run."""
     lesson = LESSONS[name]
     if trying:
         st.info(f"**Try this next:** {plain(lesson.try_next.text)}", icon=":material/science:")
@@ -255,7 +255,8 @@ def render_lessons(s: Settings) -> None:
     hidden = not rnd["revealed"]
     if s.present and "lr" not in locked and not hidden:
         controls.stage_lr_controls()
-    render_prompt(name, rnd["trying"])
+    if hidden:  # the question first (on a phone too), the map under it
+        render_prompt(name, trying=False)
     left, right = st.columns([3, 2], gap="medium")
     lesson, picked = LESSONS[name], answer(rnd)
     asks_map = hidden and lesson.where is not None
@@ -280,7 +281,8 @@ def render_lessons(s: Settings) -> None:
     with right:
         if hidden:  # beside the map (under it on a phone): all in a projector's first screen
             render_answer(name)
-        else:
+        else:  # the staged rates took the room above the map: the question beside it
+            render_prompt(name, rnd["trying"])
             render_revealed(sc, rnd)
 
 
