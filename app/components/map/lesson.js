@@ -4,8 +4,9 @@
 // Hidden scene (header.hidden, a lesson before its reveal): the blob holds the landscape and
 // each racer's step 0 only; playback is disabled (▶ Play stays in sight, greyed; the other
 // playback controls and the curves, with nothing to show yet, are not shown: on a phone the
-// question's choices then follow the map closely). With header.predict (the question is "where will it end?") a click on
-// the map marks a prediction and fires the trigger "predict"; otherwise a click does nothing.
+// question's choices then follow the map closely). With header.predict (the question is
+// "where will it end?") a click on the map marks a prediction and fires the trigger "predict";
+// otherwise a click does nothing.
 // header.autoplay: the scene plays once from step 0 when it first mounts (the reveal).
 // header.prediction: a predicted end point, marked on the map.
 // Slice (header.slice = {racer, t: [t0, t1], n}, array "slice" of K × n): for the kept step
@@ -17,7 +18,7 @@ const PREDICT_HINT = " · click: where will it end?";
 const SLICE_MARGIN = { l: 58, r: 14, t: 28, b: 36 };
 const SLICE_HEIGHT = 200;
 const PLAYBACK_CONTROLS = ["play", "back", "fwd", "scrub", "speed", "loop", "record"];
-const AFTER_REVEAL = ["back", "fwd", "scrub", "readout", "speed", "loop", "record"]; // hidden before it
+const AFTER_REVEAL = ["back", "fwd", "scrub", "readout", "speed", "loop", "record"]; // not shown before it
 const AUTOPLAYED = new Map(); // frontend key -> the scene it last played for
 
 function lessonLoad(view) {
@@ -27,8 +28,9 @@ function lessonLoad(view) {
   // leaving a hidden scene for an ordinary one shows the whole run again, as a new map does
   if (!hidden && view.root.dataset.hidden === "true" && !h.autoplay) { view.step = view.T; view.atEnd = true; }
   view.root.classList.toggle("hidden-scene", hidden);
-  view.el.curves.style.display = hidden ? "none" : ""; // nothing to show before the reveal
-  for (const name of AFTER_REVEAL) (view.el[name].closest("label") || view.el[name]).style.display = hidden ? "none" : "";
+  const show = hidden ? "none" : "";
+  view.el.curves.style.display = show; // nothing to plot before the reveal
+  for (const name of AFTER_REVEAL) (view.el[name].closest("label") || view.el[name]).style.display = show;
   view.root.dataset.hidden = String(hidden);
   view.prediction = h.prediction || null;
   view.root.dataset.prediction = view.prediction ? view.prediction.join(",") : "";
