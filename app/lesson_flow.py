@@ -3,8 +3,9 @@
 Judging: `judge(lesson, answer, runs)` says whether a prediction was right and why, in one
 sentence built from the runs themselves (each racer's own narration). The answer is a choice key
 of the lesson's question (app/classroom/questions.ASKS: its choices and the rule that picks the
-true one) or a map point "where will it end?", right when it lies within TAP_TOLERANCE of the
-larger side of the map of the first racer's end point.
+true one) or a map point "where will it end?" (the lessons page asks it for a lesson with
+`where`: `map_prompt`), right when it lies within `tap_radius` — TAP_TOLERANCE of the map's
+larger side, stated in the prompt — of where the asked racer (`where`, else the first) ended.
 
 Locks (TensorFlow Playground's `…_hide=true`): one link key names the controls that stay put,
 
@@ -152,6 +153,30 @@ def _why(lesson: Lesson, runs: questions.Outcomes) -> str:
     return "; ".join(f"{label}: {fact(s, out)}" for label, out in zip(labels, runs, strict=True))
 
 
+def tap_radius(s: Settings) -> tuple[float, float]:
+    """(radius within which a map point is right, the map's larger side) for the scene `s`."""
+    box = compute.get_landscape(compute.surface_key(s)).box
+    side = max(box[1] - box[0], box[3] - box[2])
+    return TAP_TOLERANCE * side, side
+
+
+def asked_racer(lesson: Lesson) -> int:
+    """The racer a "where will it end?" question is about: the lesson's `where`, else the first."""
+    return lesson.where or 0
+
+
+def map_prompt(lesson: Lesson) -> str:
+    """The lesson's question as a map click: which racer, after how many steps, and what
+    counts as right."""
+    s = lesson.settings
+    label = narration.racer_labels(s.racers)[asked_racer(lesson)]
+    radius, _ = tap_radius(s)
+    return (
+        f"{lesson.question} Click the map where {label} will be after {s.steps} steps: right "
+        f"within {num(radius)} of its end ({TAP_TOLERANCE:.0%} of the map's larger side)."
+    )
+
+
 def judge(
     lesson: Lesson, answer: str | tuple[float, float], runs: questions.Outcomes
 ) -> tuple[bool, str]:
@@ -162,15 +187,14 @@ def judge(
         truth = ask.pick(s, runs)
         verdict = "Right" if answer == truth else "Not quite"
         return answer == truth, f"{verdict}: {dict(ask.choices)[truth]} — {_why(lesson, runs)}."
-    box = compute.get_landscape(compute.surface_key(s)).box
-    side = max(box[1] - box[0], box[3] - box[2])
-    tolerance = TAP_TOLERANCE * side
-    end = questions.end_point(runs[0])
+    tolerance, side = tap_radius(s)
+    i = asked_racer(lesson)
+    end = questions.end_point(runs[i])
     off = float(np.hypot(answer[0] - end[0], answer[1] - end[1]))
     right = off <= tolerance
-    label = narration.racer_labels(s.racers[:1])[0]
+    label = narration.racer_labels(s.racers)[i]
     return right, (
         f"{'Right' if right else 'Not quite'}: {label} ends at {point(end, side)}, {num(off)} from "
-        f"your point ({'within' if right else 'more than'} {num(tolerance)}, "
-        f"{TAP_TOLERANCE:.0%} of the map's larger side)."
+        f"your point {point(answer, side)} ({'within' if right else 'more than'} "
+        f"{num(tolerance)}, {TAP_TOLERANCE:.0%} of the map's larger side) — {_said(runs[i])}."
     )

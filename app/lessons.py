@@ -2,8 +2,10 @@
 
 Each lesson is plain data: the `Settings` of its scene (so selecting it sets the whole scene
 and the URL), two or three sentences of why, a question to answer before pressing play, a
-"try this next" that changes one control (its claimed outcome is tested by running it), and
-the controls that stay movable when the lesson locks the rest. `LESSON_LIST` is the sequence.
+"try this next" that changes one control (its claimed outcome is tested by running it), the
+controls that stay movable when the lesson locks the rest, and, where the end point is the
+question, the racer whose end the student clicks on the map (`where`; the lessons page asks
+that instead of the choices). `LESSON_LIST` is the sequence.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ class Lesson:
     question: str
     try_next: TryNext
     free: tuple[str, ...]  # controls (app/lesson_flow.CONTROLS) left movable when locked
+    where: int | None = None  # "where will it end?": the racer asked about (a map click)
 
 
 def _lesson(
@@ -45,12 +48,13 @@ def _lesson(
     question: str,
     try_next: tuple[str, dict, tuple[Outcome, ...] | None],
     free: tuple[str, ...],
+    where: int | None = None,
     **scene,
 ) -> Lesson:
     settings = Settings(lesson=name, **scene)
     text, change, kinds = try_next
     after = TryNext(text, replace(settings, **change), kinds)
-    return Lesson(name, title, settings, explanation, question, after, free)
+    return Lesson(name, title, settings, explanation, question, after, free, where)
 
 
 def _gd(lr: float):
@@ -64,7 +68,7 @@ def _momentum(lr: float, mu: float):
 LESSON_LIST = (
     _lesson(
         "too_large",
-        "1 · Too large: overshoot and divergence",
+        "Too large: overshoot and divergence",
         "Across this ravine the curvature is λ_max = 4. Each gradient step multiplies the "
         "distance across it by (1 − lr·λ_max). At lr = 0.45 that factor is −0.8: the path "
         "overshoots but each jump is shorter. At lr = 0.6 it is −1.4: every jump overshoots "
@@ -82,7 +86,7 @@ LESSON_LIST = (
     ),
     _lesson(
         "too_small",
-        "2 · Too small: crawling",
+        "Too small: crawling",
         "Along the floor of the ravine the curvature is only λ_min = 0.2, so with lr = 0.02 each "
         "step removes just lr·λ_min = 0.4 % of the remaining distance. The run is perfectly "
         "stable and hopelessly slow; lr = 0.4 gets there in a few dozen steps.",
@@ -99,7 +103,7 @@ LESSON_LIST = (
     ),
     _lesson(
         "zigzag",
-        "3 · Zig-zag in a ravine",
+        "Zig-zag in a ravine",
         "The ravine is 20× steeper across than along. A rate large enough to make progress "
         "along the floor is almost too large across it: the gradient points mostly across, "
         "so the path bounces from wall to wall while it creeps along the floor.",
@@ -117,7 +121,7 @@ LESSON_LIST = (
     ),
     _lesson(
         "trapped",
-        "4 · Trapped in a local minimum",
+        "Trapped in a local minimum",
         "Gradient descent only looks downhill from where it stands. From this start the "
         "nearest valley is a local minimum (f ≈ 2.1), and a small rate slides into it and "
         "stays: the gradient there is zero. The global minima (f ≈ −1.03) are out of sight.",
@@ -129,13 +133,14 @@ LESSON_LIST = (
             (CONVERGED, CONVERGED),
         ),
         free=("optimizer", "momentum", "lr"),
+        where=1,
         surface="six_hump_camel",
         racers=(_gd(0.02), _gd(0.05)),
         steps=150,
     ),
     _lesson(
         "momentum",
-        "5 · Momentum accelerates and escapes",
+        "Momentum accelerates and escapes",
         "Heavy-ball momentum adds up past gradients, v ← μ·v + g, so the steps grow along a "
         "consistent direction and the run carries speed through small bumps. With μ = 0.9 "
         "it rolls through the shallow well that traps plain gradient descent at the same rate.",
@@ -147,13 +152,14 @@ LESSON_LIST = (
             (TRAPPED, TRAPPED),
         ),
         free=("momentum",),
+        where=1,
         surface="wells",
         racers=(_gd(0.1), _momentum(0.1, 0.9)),
         steps=200,
     ),
     _lesson(
         "decay",
-        "6 · Decay: speed early, precision late",
+        "Decay: speed early, precision late",
         "With noisy gradients (σ = 2, like mini-batch SGD) a constant rate keeps the point "
         "jittering around the minimum: the noise kicks it by about lr·σ every step. A cosine "
         "decay keeps the large rate while far away and shrinks it at the end, so the jitter "
@@ -174,7 +180,7 @@ LESSON_LIST = (
     ),
     _lesson(
         "adaptive",
-        "7 · Adaptive methods on Rosenbrock",
+        "Adaptive methods on Rosenbrock",
         "Rosenbrock's valley is a curved, nearly flat banana with steep walls. Plain gradient "
         "descent needs a tiny rate to survive the walls and then crawls along the floor. "
         "Momentum builds speed along the floor; Adam divides each coordinate by its recent "
@@ -193,7 +199,7 @@ LESSON_LIST = (
     ),
     _lesson(
         "unscaled",
-        "8 · The same zig-zag: unscaled features",
+        "The same zig-zag: unscaled features",
         "Each point of this map is a logistic-regression classifier of real (seeded) data. "
         "Feature 2 is measured in units 5× larger than feature 1, so the loss is 28× more "
         "curved across the valley than along it (κ = 28.4): the ravine of lesson 3, for "
@@ -216,7 +222,7 @@ LESSON_LIST = (
     ),
     _lesson(
         "net_plateau",
-        "9 · A plateau a real network sits on",
+        "A plateau a real network sits on",
         "A tiny network ŷ = σ(v·tanh(w·x)) starts with small weights, as networks are "
         "initialised. Near w = v = 0 every prediction is ½, the loss is log 2 ≈ 0.693 and the "
         "gradient almost vanishes: the origin is a saddle. GD creeps away from it, each step "
@@ -239,7 +245,7 @@ LESSON_LIST = (
     ),
     _lesson(
         "one_cycle",
-        "10 · Warm-up: one cycle tames a rate that diverges",
+        "Warm-up tames a diverging rate",
         "Lesson 1's ravine again (λ_max = 4, limit 2/λ_max = 0.5), and lesson 1's lr 0.6 that "
         "blew up at a constant rate, now as the peak of a one-cycle schedule: the rate starts "
         "at lr/25 = 0.024, warms up to 0.6 at step 29 and anneals back down. It is above the "
@@ -260,7 +266,7 @@ LESSON_LIST = (
     ),
     _lesson(
         "noise",
-        "11 · Mini-batch noise: hovering, not settling",
+        "Noise: hovering, not settling",
         "Here the optimizer sees the bowl's gradient plus noise σ·ξ with σ = 0.5, as a "
         "mini-batch gradient differs from the full one. With a constant rate the point cannot "
         "stop: each step shrinks its distance by (1 − lr·s) and the noise kicks it by lr·σ·ξ. "

@@ -57,23 +57,31 @@ def scrub_batches(sc: Scene, i: int) -> list[compute.ScrubBatch]:
 
 @st.cache_resource(max_entries=48, show_spinner=False)
 def map_blob(
-    _scene: Scene, scene_key: tuple, racer: int, present: bool, mode: str = "contour"
+    _scene: Scene,
+    scene_key: tuple,
+    racer: int | None,
+    present: bool,
+    mode: str = "contour",
+    **lesson,
 ) -> bytes:
     """What the map component is sent for this scene (the rate batch and the 1-D slice along
-    racer `racer`'s steps included), opening in `mode` ("contour" | "3d"), built once."""
+    racer `racer`'s steps included; None: neither, as in a lesson), opening in `mode`
+    ("contour" | "3d"), built once. `lesson`: scene_blob's hidden / predict / autoplay /
+    prediction (the lessons page)."""
     sc = _scene
     return map_payload.scene_blob(
         sc.landscape,
         sc.runs,
         sc.start,
         steps=sc.settings.steps,
-        batches=scrub_batches(sc, racer),
+        batches=() if racer is None else scrub_batches(sc, racer),
         query=cfg.share_query_string(sc.settings),
         title=scene_title(sc),
         present=present,
         mode=mode,
-        slice_f=compute.get_surface(sc.key).f,
-        slice_racer=racer,
+        slice_f=None if racer is None else compute.get_surface(sc.key).f,
+        slice_racer=racer or 0,
+        **lesson,
     )
 
 

@@ -2,10 +2,12 @@
 
 Before Reveal the map is hidden (payload.scene_blob(hidden=True): the landscape and the start
 only, no path, outcome or curves sent) and the page shows no narration, theory or verdict; the
-student picks one of the lesson's choices (app/classroom/questions.ASKS). Reveal plays the run
-from step 0 and judges the pick (app/lesson_flow.judge) in one sentence. "Try this next" applies
-the lesson's one change and plays it at once, revealed: its text already states the claim, so
-the round shows the claim checked by the run (a prediction would have nothing left to guess).
+student picks one of the lesson's choices (app/classroom/questions.ASKS) or, in a lesson whose
+question is where a run ends (`Lesson.where`), clicks the map there (the click is marked and
+shown in the prompt). Reveal plays the run from step 0 and judges the prediction
+(app/lesson_flow.judge) in one sentence. "Try this next" applies the lesson's one change and
+plays it at once, revealed: its text already states the claim, so the round shows the claim
+checked by the run (a prediction would have nothing left to guess).
 
 An edited scene is no longer the lesson: the page says so, offers the way back and goes on as
 explore does. A link may lock controls (`lock=` / `free=` / `lock=lesson`, lesson_flow).
@@ -18,21 +20,22 @@ import streamlit as st
 from app import lesson_flow
 from app.classroom import questions
 from app.classroom import views as classroom
-from app.components.map import map_component
-from app.components.map import payload as map_payload
+from app.components.map import clicked_prediction, map_component
 from app.lessons import LESSONS, NAMES, next_lesson, previous_lesson, progress
 from app.markup import plain
 from app.pages import explore
-from app.pages.explore import MAP_KEY, Scene, affordable_scene, build_scene, scene_key
+from app.pages.explore import MAP_KEY, Scene, affordable_scene, build_scene, map_blob, scene_key
 from app.state import controls
 from app.state import settings as cfg
 from app.state.controls import SECTIONS
 from app.state.links import LabParam, View
 from app.state.scene import resolve_surface
 from app.state.settings import Settings
+from optimizers.numbers import point
 
 ROUND = "lesson_round"  # session state: the round on the page (see `Round`)
 ON_PAGE = "lesson_on_page"  # the page's lesson, kept while the scene is edited
+PICKER_WIDTH = 400  # px: the longest "k · title" uncut in presentation mode
 
 
 def _lock_text(raw: str) -> str:
@@ -85,9 +88,17 @@ def round_scene(rnd: dict) -> Settings:
     return lesson.try_next.settings if rnd["trying"] else lesson.settings
 
 
-def answer(rnd: dict) -> str | None:
-    """The committed prediction: the key of the chosen answer (None before a choice)."""
+def answer(rnd: dict) -> str | tuple[float, float] | None:
+    """The committed prediction: the key of the chosen answer, or the map point clicked for
+    "where will it end?" (None before either)."""
     return st.session_state.get(_answer_key(rnd["lesson"]))
+
+
+def on_predict(name: str, box) -> None:
+    """A click on the hidden map of a "where will it end?" lesson is its prediction."""
+    at = clicked_prediction(MAP_KEY, box)
+    if at is not None:
+        st.session_state[_answer_key(name)] = at
 
 
 def edited(s: Settings, rnd: dict) -> bool:
@@ -111,69 +122,63 @@ def on_pick() -> None:
 # --------------------------------------------------------------------------- drawing
 
 
-@st.cache_resource(max_entries=48, show_spinner=False)
-def lesson_blob(_scene: Scene, scene_key: tuple, hidden: bool, present: bool) -> bytes:
-    """The map's scene for a lesson round: hidden before the reveal, else the whole run,
-    played once from step 0."""
-    sc = _scene
-    return map_payload.scene_blob(
-        sc.landscape,
-        sc.runs,
-        sc.start,
-        steps=sc.settings.steps,
-        title=explore.scene_title(sc),
-        present=present,
-        hidden=hidden,
-        autoplay=not hidden,
-    )
-
-
 def render_header(name: str) -> None:
-    """Lesson k of n with its title, Previous / Next and a compact picker."""
-    lesson = LESSONS[name]
-    head, prev, nxt, pick = st.columns([5, 1.3, 1.3, 3], vertical_alignment="center")
-    head.markdown(f"**Lesson {progress(name)}: {lesson.title}**")
-    prev.button(
-        "Previous",
-        key="lesson_prev",
-        on_click=go,
-        args=(previous_lesson(name),),
-        disabled=previous_lesson(name) is None,
-        icon=":material/arrow_back:",
-        width="stretch",
-    )
-    nxt.button(
-        "Next",
-        key="lesson_next",
-        on_click=go,
-        args=(next_lesson(name),),
-        disabled=next_lesson(name) is None,
-        icon=":material/arrow_forward:",
-        width="stretch",
-    )
+    """Lesson k of n with its title, Previous / Next and the picker in one row that wraps
+    where it must (a phone: three rows); the picker is wide enough for every title."""
+    row = st.container(horizontal=True, vertical_alignment="center")
+    row.markdown(f"**Lesson {progress(name)} · {LESSONS[name].title}**")
+    for label, key, target, icon in (
+        ("Previous", "lesson_prev", previous_lesson(name), "arrow_back"),
+        ("Next", "lesson_next", next_lesson(name), "arrow_forward"),
+    ):
+        row.button(
+            label,
+            key=key,
+            on_click=go,
+            args=(target,),
+            disabled=target is None,
+            icon=f":material/{icon}:",
+        )
     st.session_state["lesson_pick"] = name
-    pick.selectbox(
+    row.selectbox(
         "Lesson",
         NAMES,
         key="lesson_pick",
         on_change=on_pick,
-        format_func=lambda n: f"{progress(n)} · {LESSONS[n].title}",
+        format_func=lambda n: f"{NAMES.index(n) + 1} · {LESSONS[n].title}",
         label_visibility="collapsed",
+        width=PICKER_WIDTH,
     )
 
 
-def render_question(name: str) -> None:
-    """The question, its choices and Reveal (enabled once a choice is made)."""
-    st.info(plain(questions.for_lesson(name).prompt), icon=":material/psychology:")
+def render_prompt(name: str, trying: bool) -> None:
+    """The question (for "where will it end?", with the point clicked; above the map before
+    the reveal, beside it after), or the try-this-next claim being run."""
+    lesson = LESSONS[name]
+    if trying:
+        st.info(f"**Try this next:** {plain(lesson.try_next.text)}", icon=":material/science:")
+    elif lesson.where is None:
+        st.info(plain(questions.for_lesson(name).prompt), icon=":material/psychology:")
+    else:
+        at = st.session_state.get(_answer_key(name))
+        side = lesson_flow.tap_radius(lesson.settings)[1]
+        mark = f" **Your prediction: {point(at, side)}.**" if at else ""
+        st.info(plain(lesson_flow.map_prompt(lesson)) + mark, icon=":material/ads_click:")
+
+
+def render_answer(name: str) -> None:
+    """Beside the map before the reveal: the choices (or where to click) and Reveal, enabled
+    once the student has predicted."""
     choices = dict(questions.ASKS[name].choices)
-    st.radio(
-        "Your prediction",
-        list(choices),
-        index=None,
-        key=_answer_key(name),
-        format_func=choices.get,
-        horizontal=True,
-    )
+    if LESSONS[name].where is None:
+        st.radio(
+            "Your prediction",
+            list(choices),
+            index=None,
+            key=_answer_key(name),
+            format_func=choices.get,
+            horizontal=True,
+        )
     st.button(
         "Reveal",
         key="reveal",
@@ -182,14 +187,14 @@ def render_question(name: str) -> None:
         type="primary",
         icon=":material/visibility:",
     )
+    how = "choose" if LESSONS[name].where is None else "click the map where you think it ends"
+    st.caption(f"The run is hidden until you {how} and press Reveal.")
 
 
 def render_revealed(sc: Scene, rnd: dict) -> None:
     """The judgement in one sentence, the narration, the theory, the why and what to try."""
     lesson = LESSONS[rnd["lesson"]]
-    if rnd["trying"]:
-        st.info(f"**Try this next:** {plain(lesson.try_next.text)}", icon=":material/science:")
-    else:
+    if not rnd["trying"]:
         right, sentence = lesson_flow.judge(lesson, answer(rnd), sc.outcomes)
         (st.success if right else st.error)(plain(sentence))
     st.markdown("##### What happened")
@@ -250,16 +255,34 @@ def render_lessons(s: Settings) -> None:
     hidden = not rnd["revealed"]
     if s.present and "lr" not in locked and not hidden:
         controls.stage_lr_controls()
+    if hidden:  # the question first (on a phone too), the map under it
+        render_prompt(name, trying=False)
     left, right = st.columns([3, 2], gap="medium")
-    blob = lesson_blob(sc, scene_key(s, key), hidden, s.present)
+    lesson, picked = LESSONS[name], answer(rnd)
+    asks_map = hidden and lesson.where is not None
+    blob = map_blob(
+        sc,
+        scene_key(s, key),
+        None,
+        s.present,
+        hidden=hidden,
+        predict=asks_map,
+        autoplay=not hidden,
+        prediction=picked if isinstance(picked, tuple) else None,
+    )
+    box = sc.landscape.box
     with left:
-        box = sc.landscape.box
-        map_component(blob, key=MAP_KEY, on_start=lambda: explore.on_map_click(box))
+        map_component(
+            blob,
+            key=MAP_KEY,
+            on_start=lambda: explore.on_map_click(box),
+            on_predict=(lambda: on_predict(name, box)) if asks_map else None,
+        )
     with right:
-        if hidden:  # beside the map: both fit a projector's first screen
-            render_question(name)
-            st.caption("The run is hidden until you commit a prediction and press Reveal.")
-        else:
+        if hidden:  # beside the map (under it on a phone): all in a projector's first screen
+            render_answer(name)
+        else:  # the staged rates took the room above the map: the question beside it
+            render_prompt(name, rnd["trying"])
             render_revealed(sc, rnd)
 
 

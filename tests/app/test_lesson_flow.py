@@ -30,9 +30,8 @@ def test_the_sequence_walks_every_lesson_once_with_its_progress():
     assert [previous_lesson(n) for n in names] == [None, *names[:-1]]
     assert progress("zigzag") == "3 of 11" and progress(names[-1]) == "11 of 11"
     assert next_lesson("") == names[0] and previous_lesson("") is None and progress("") == ""
-    assert [lesson.title.split(" · ")[0] for lesson in LESSON_LIST] == [
-        str(i) for i in range(1, 12)
-    ]
+    # the number is the sequence's ("Lesson 3 of 11 · …"), never part of a title as well
+    assert not any(lesson.title[:1].isdigit() for lesson in LESSON_LIST)
 
 
 @pytest.mark.parametrize("name", list(LESSONS))
@@ -185,3 +184,24 @@ def test_a_lock_survives_the_share_link_as_a_scenes_passed_through_key():
     assert warnings == [] and "lock=lesson" in cfg.share_query_string(s)
     locked, _ = lesson_flow.parse_lock(dict(s.extra), LESSONS[s.lesson])
     assert locked == set(lesson_flow.CONTROLS) - {"lr"}
+
+
+@pytest.mark.parametrize("name", ["trapped", "momentum"])
+def test_a_where_lesson_judges_its_asked_racer_and_its_prompt_states_the_radius(name):
+    lesson = LESSONS[name]
+    outs = runs(lesson.settings)
+    asked, other = outs[lesson.where], outs[1 - lesson.where]
+    radius, _ = lesson_flow.tap_radius(lesson.settings)
+    assert f"right within {radius:.3g} of its end (5% of the map's larger side)" in (
+        lesson_flow.map_prompt(lesson)
+    )
+    x, y = qs.end_point(asked)
+    right, sentence = lesson_flow.judge(lesson, (x + 0.9 * radius, y), outs)
+    assert right and asked.sentence[1:].rstrip(".") in sentence  # the real end, in words
+    assert sentence.endswith(".") and "nan" not in sentence.lower()
+    # the other racer's end is not where the asked one ends (trapped: the same local minimum
+    # for both rates, so the click there is right; momentum: GD's shallow well is wrong)
+    right, _ = lesson_flow.judge(lesson, qs.end_point(other), outs)
+    gap = np.hypot(*np.subtract(qs.end_point(other), (x, y)))
+    assert right == (gap <= radius)
+    assert right == (name == "trapped")

@@ -12,6 +12,7 @@ from app.components.map.payload import unpack
 from app.lessons import LESSONS, NAMES
 from app.narration import rate_verdict
 from app.state.settings import from_query
+from optimizers.numbers import point
 from optimizers.stability import analyze
 from surfaces import make_surface
 
@@ -205,3 +206,50 @@ def test_a_schedule_below_the_limit_and_one_ending_above_it():
     )
     constant = rate_verdict("gd", 0.6, {}, stab, rates=np.full(5, 0.6))
     assert constant == "lr = 0.6 ≥ 2/λ_max = 0.5: unstable near the minimum"
+
+
+MAP_LESSONS = [n for n in NAMES if LESSONS[n].where is not None]
+
+
+def test_the_end_point_lessons_ask_for_a_map_click():
+    assert MAP_LESSONS == ["trapped", "momentum"]  # the two whose question is where it ends
+    at = _open("too_large")
+    assert _map_header(at)["predict"] is False  # a choice lesson's hidden map ignores clicks
+    for name in MAP_LESSONS:
+        at = _open(name)
+        header = _map_header(at)
+        assert header["hidden"] is True and header["predict"] is True
+        assert header["prediction"] is None
+        assert not at.radio  # no choices: the click is the prediction
+        (prompt,) = at.info
+        assert plain_text(prompt.value).startswith(LESSONS[name].question)
+        assert "Click the map where" in prompt.value and "Your prediction" not in prompt.value
+        assert at.button(key="reveal").disabled
+
+
+@pytest.mark.parametrize("name", MAP_LESSONS)
+def test_a_map_click_is_shown_marked_and_judged_against_the_real_end(name):
+    lesson = LESSONS[name]
+    outs = _runs(name)
+    end = questions.end_point(outs[lesson.where])
+    far = (-end[0], -end[1])  # the point opposite the end (in another basin on both maps)
+    for click, right in ((tuple(round(v, 2) for v in end), True), (far, False)):
+        at = _open(name)
+        at.session_state[f"answer:{name}"] = click  # what on_predict stores for a click
+        at.run()
+        assert not at.button(key="reveal").disabled
+        header = _map_header(at)
+        assert header["hidden"] is True and header["prediction"] == pytest.approx(list(click))
+        box = compute.get_landscape(compute.surface_key(lesson.settings)).box
+        side = max(box[1] - box[0], box[3] - box[2])
+        assert f"Your prediction: {point(click, side)}" in plain_text(at.info[0].value)
+        at.button(key="reveal").click().run()
+        assert not at.exception
+        judged = at.success if right else at.error
+        assert len(judged) == 1, (at.success, at.error)
+        text = plain_text(judged[0].value)
+        assert text.startswith("Right: " if right else "Not quite: ")
+        assert f"ends at {point(end, side)}" in text  # the real end, whatever was clicked
+        header = _map_header(at)
+        assert not header["hidden"] and header["autoplay"]
+        assert header["prediction"] == pytest.approx(list(click))  # still marked while it plays

@@ -82,11 +82,17 @@ def test_a_hidden_scene_draws_the_landscape_and_step_0_only(open_scene, land):
     assert near(start, RACER).sum() < 0.2 * path, "step 0 shows only the racers' heads"
 
 
-def test_a_click_on_a_hidden_map_marks_a_prediction_and_fires_predict(open_scene, land):
-    page = open_scene(scene_blob(land, [_run(0.4)], RAVINE.start, steps=40, hidden=True))
-    root = wait_map(page)
+def listen(page) -> None:
+    """Remount the bare page's map with a trigger that records what it fires."""
     page.evaluate("""() => mountMap({data: bytes, parentElement: document.getElementById('map'),
         key: 'export', setTriggerValue: (name, value) => { window.fired = [name, value]; }})""")
+
+
+def test_a_click_on_a_hidden_map_marks_a_prediction_and_fires_predict(open_scene, land):
+    blob = scene_blob(land, [_run(0.4)], RAVINE.start, steps=40, hidden=True, predict=True)
+    page = open_scene(blob)
+    root = wait_map(page)
+    listen(page)
     before = plot_pixels(page)
     left, top, w, h = map(float, root.get_attribute("data-plot").split(","))
     x0, x1, y0, y1 = map(float, root.get_attribute("data-box").split(","))
@@ -103,6 +109,23 @@ def test_a_click_on_a_hidden_map_marks_a_prediction_and_fires_predict(open_scene
     # the marker sits at the click (the plot crop starts 2 px inside the axes)
     assert abs(np.median(cols) - (u - left - 2)) < 6 and abs(np.median(rows) - (v - top - 2)) < 6
     assert root.get_attribute("data-step") == "0"
+
+
+def test_a_hidden_map_that_asks_no_where_ignores_clicks(open_scene, land):
+    """A choice lesson's hidden map: a click neither predicts nor moves the start."""
+    page = open_scene(scene_blob(land, [_run(0.4)], RAVINE.start, steps=40, hidden=True))
+    root = wait_map(page)
+    listen(page)
+    assert root.locator(".curves-canvas").is_hidden() and root.locator(".speed").is_hidden()
+    assert root.locator(".play").is_visible()  # greyed, in sight
+    before = plot_pixels(page)
+    left, top, w, h = map(float, root.get_attribute("data-plot").split(","))
+    root.locator(".map-canvas").click(position={"x": left + w / 2, "y": top + h / 2})
+    page.mouse.move(0, 0)  # the hover read-out away
+    page.wait_for_timeout(200)
+    assert page.evaluate("() => window.fired === undefined")
+    assert root.get_attribute("data-prediction") == ""
+    assert np.abs(plot_pixels(page) - before).max() < 3
 
 
 def test_the_reveal_plays_once_from_step_0_with_the_prediction_marked(open_scene, land):

@@ -5,8 +5,8 @@ The server computes, the browser plays: the scene goes to the browser once as on
 (payload.py); playback, stepping, scrubbing and the rate preview never rerun the script. Two
 trigger values come back: "start" (a clicked point) and "scrub" ({param, racer, value} on
 releasing the learning-rate or momentum control); each is one rerun. A lesson's scene before
-its reveal (payload.scene_blob(hidden=True)) sends no path at all, and a click there comes
-back as "predict" (where will it end?) instead of "start".
+its reveal (payload.scene_blob(hidden=True)) sends no path at all; a click there comes back as
+"predict" (where will it end?) when the scene asks it (predict=True), else it does nothing.
 
 On the page, the map dispatches `window` CustomEvent "descent-lab:step" with
 detail {step, total} (whole step shown, the run's step count) on every change of the shown

@@ -2,8 +2,11 @@
 // (components/map/__init__.py concatenates them); MapView calls these from its own methods.
 //
 // Hidden scene (header.hidden, a lesson before its reveal): the blob holds the landscape and
-// each racer's step 0 only; playback is disabled, the curves say "revealed after your
-// prediction", and a click on the map marks a prediction and fires the trigger "predict".
+// each racer's step 0 only; playback is disabled (▶ Play stays in sight, greyed; the other
+// playback controls and the curves, with nothing to show yet, are not shown: on a phone the
+// question's choices then follow the map closely). With header.predict (the question is
+// "where will it end?") a click on the map marks a prediction and fires the trigger "predict";
+// otherwise a click does nothing.
 // header.autoplay: the scene plays once from step 0 when it first mounts (the reveal).
 // header.prediction: a predicted end point, marked on the map.
 // Slice (header.slice = {racer, t: [t0, t1], n}, array "slice" of K × n): for the kept step
@@ -11,10 +14,11 @@
 // point before the step, t = 1 the point after it.
 
 const PREDICTION_COLOUR = "#CC79A7";
-const HIDDEN_NOTE = "revealed after your prediction";
+const PREDICT_HINT = " · click: where will it end?";
 const SLICE_MARGIN = { l: 58, r: 14, t: 28, b: 36 };
 const SLICE_HEIGHT = 200;
 const PLAYBACK_CONTROLS = ["play", "back", "fwd", "scrub", "speed", "loop", "record"];
+const AFTER_REVEAL = ["back", "fwd", "scrub", "readout", "speed", "loop", "record"]; // not shown before it
 const AUTOPLAYED = new Map(); // frontend key -> the scene it last played for
 
 function lessonLoad(view) {
@@ -24,6 +28,9 @@ function lessonLoad(view) {
   // leaving a hidden scene for an ordinary one shows the whole run again, as a new map does
   if (!hidden && view.root.dataset.hidden === "true" && !h.autoplay) { view.step = view.T; view.atEnd = true; }
   view.root.classList.toggle("hidden-scene", hidden);
+  const show = hidden ? "none" : "";
+  view.el.curves.style.display = show; // nothing to plot before the reveal
+  for (const name of AFTER_REVEAL) (view.el[name].closest("label") || view.el[name]).style.display = show;
   view.root.dataset.hidden = String(hidden);
   view.prediction = h.prediction || null;
   view.root.dataset.prediction = view.prediction ? view.prediction.join(",") : "";
@@ -41,8 +48,14 @@ function lessonAutoplay(view) {
   return true;
 }
 
+function lessonHint(view) {
+  // what a click on a hidden map does, for the hover read-out
+  return view.h.predict ? PREDICT_HINT : "";
+}
+
 function lessonClick(view, at) {
-  // a click on a hidden map is a prediction: mark it, send it back
+  // a click on a hidden map that asks "where will it end?" is a prediction: mark it, send it
+  if (!view.h.predict) return;
   view.prediction = at;
   view.root.dataset.prediction = at.join(",");
   view.draw();
@@ -60,15 +73,6 @@ function drawPrediction(view, ctx) {
   ctx.lineWidth = 3; ctx.strokeStyle = "#ffffff";
   ctx.strokeText("your prediction", u + 12, v - 8);
   ctx.fillStyle = "#7a2a5c"; ctx.fillText("your prediction", u + 12, v - 8);
-}
-
-function hiddenCurvesNote(view, ctx, panel) {
-  if (!view.h.hidden) return;
-  ctx.save();
-  ctx.fillStyle = "#555"; ctx.font = `italic ${13 * view.fs}px sans-serif`;
-  ctx.textAlign = "center"; ctx.textBaseline = "middle";
-  ctx.fillText(HIDDEN_NOTE, panel.left + panel.w / 2, panel.top + panel.h / 2);
-  ctx.restore();
 }
 
 class SlicePanel {

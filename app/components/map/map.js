@@ -449,7 +449,6 @@ class MapView {
         ctx.fillText(pow10(k), panel.left - 6, v);
         ctx.fillStyle = "rgba(120,130,145,0.18)"; ctx.fillRect(panel.left, v, panel.w, 1); ctx.fillStyle = ink;
       }
-      hiddenCurvesNote(this, ctx, panel);
       ctx.save();
       ctx.beginPath(); ctx.rect(panel.left, panel.top, panel.w, panel.h); ctx.clip();
       shown.forEach((s, i) => {
@@ -765,7 +764,7 @@ class MapView {
     const at = this.dataAt(ev), hv = this.el.hover;
     if (!at) { hv.style.display = "none"; return; }
     hv.style.display = "block";
-    const hint = this.h.hidden ? " · click: where will it end?" : this.trigger ? " · click: start here" : "";
+    const hint = this.h.hidden ? lessonHint(this) : this.trigger ? " · click: start here" : "";
     hv.textContent = `(${fmt(at[0])}, ${fmt(at[1])})${hint}`;
   }
 

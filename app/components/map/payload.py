@@ -175,6 +175,7 @@ def scene_blob(
     present: bool = False,
     mode: str = "contour",
     hidden: bool = False,
+    predict: bool = False,
     autoplay: bool = False,
     prediction: Sequence[float] | None = None,
     slice_f: Callable[[np.ndarray], np.ndarray] | None = None,
@@ -185,10 +186,11 @@ def scene_blob(
     `present`: text sized for a projector. `mode`: the view it opens in, "contour" or "3d"
     (a view the browser chose is kept over it). `hidden` (a lesson before its reveal): only the
     landscape, the start(s) and minima and the racers at step 0; no path, curves, outcome
-    or scrub is sent at all, and a click is a prediction. `autoplay`: play once from step 0
-    when the scene first mounts (the reveal). `prediction`: a predicted end point to mark.
-    `slice_f` (the surface's f): send the 1-D slice along each kept step of racer
-    `slice_racer` (slice_samples)."""
+    or scrub is sent at all. `predict` (a hidden scene asking "where will it end?"): a click
+    marks a prediction and comes back as "predict" (else a hidden map ignores clicks).
+    `autoplay`: play once from step 0 when the scene first mounts (the reveal). `prediction`:
+    a predicted end point to mark. `slice_f` (the surface's f): send the 1-D slice along each
+    kept step of racer `slice_racer` (slice_samples)."""
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
     box = land.box
@@ -240,6 +242,7 @@ def scene_blob(
         "title": title,
         "present": bool(present),
         "hidden": bool(hidden),
+        "predict": bool(predict and hidden),
         "autoplay": bool(autoplay and not hidden),
         "prediction": None if prediction is None else [float(v) for v in prediction[:2]],
         "slice": None,
