@@ -87,6 +87,16 @@ function fmt(v) {
 const SUPER = { "-": "⁻", 0: "⁰", 1: "¹", 2: "²", 3: "³", 4: "⁴", 5: "⁵", 6: "⁶", 7: "⁷", 8: "⁸", 9: "⁹" };
 const pow10 = (k) => (k === 0 ? "1" : k === 1 ? "10" : "10" + String(k).replace(/./g, (c) => SUPER[c]));
 
+/** Set ctx.font to `size` px, or smaller (down to 9 px) until `text` fits in `room` px. */
+function fitFont(ctx, text, room, size, weight = "") {
+  let px = size;
+  ctx.font = `${weight}${px}px sans-serif`;
+  while (px > 9 && ctx.measureText(text).width > room) {
+    px -= 0.5;
+    ctx.font = `${weight}${px}px sans-serif`;
+  }
+}
+
 function lastAtOrBefore(idx, s) {
   let lo = 0, hi = idx.length - 1;
   if (s < idx[0]) return -1;
@@ -288,12 +298,14 @@ class MapView {
    *  left, the x tick labels and the x title below (sized by the text: a phone keeps the
    *  width for the map). */
   margins(width) {
-    const [, , y0, y1] = this.view, size = 13 * this.fs;
+    const [x0, x1, y0, y1] = this.view, size = 13 * this.fs;
     const ctx = this.el.map.getContext("2d");
     ctx.font = `${size}px sans-serif`;
-    const ticks = niceTicks(y0, y1, 6).map((t) => ctx.measureText(fmt(t)).width);
-    const l = Math.ceil(Math.max(...ticks, 0) + 10 + size + 2); // ticks, gap, rotated "y"
-    return { l, r: width < 500 ? 6 : 10, t: MAP_TOP, b: Math.ceil(2 * size + 12) };
+    const wide = (t) => ctx.measureText(fmt(t)).width;
+    const l = Math.ceil(Math.max(...niceTicks(y0, y1, 6).map(wide), 0) + 10 + size + 2); // ticks, gap, "y"
+    const xs = niceTicks(x0, x1, Math.max(3, Math.round(width / 80)));
+    const r = Math.max(width < 500 ? 6 : 10, Math.ceil(wide(xs[xs.length - 1]) / 2 + 2)); // last x tick
+    return { l, r, t: MAP_TOP, b: Math.ceil(2 * size + 12) };
   }
 
   layout() {
@@ -458,7 +470,8 @@ class MapView {
       ctx.fillRect(panel.left, panel.top, panel.w, panel.h);
       ctx.strokeStyle = "rgba(120,130,145,0.9)"; ctx.lineWidth = 1;
       ctx.strokeRect(panel.left, panel.top, panel.w, panel.h);
-      ctx.fillStyle = ink; ctx.font = `bold ${13 * this.fs}px sans-serif`; ctx.textAlign = "center"; ctx.textBaseline = "bottom";
+      ctx.fillStyle = ink; ctx.textAlign = "center"; ctx.textBaseline = "bottom";
+      fitFont(ctx, panel.title, panel.w + CURVE_MARGIN.l + CURVE_MARGIN.r - 8, 13 * this.fs, "bold ");
       ctx.fillText(panel.title, panel.left + panel.w / 2, panel.top - 6);
       ctx.font = `${12 * this.fs}px sans-serif`; ctx.textBaseline = "top";
       for (const t of niceTicks(0, T, Math.max(2, Math.round(panel.w / 70)))) {
