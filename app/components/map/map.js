@@ -302,7 +302,8 @@ class MapView {
     const ctx = this.el.map.getContext("2d");
     ctx.font = `${size}px sans-serif`;
     const wide = (t) => ctx.measureText(fmt(t)).width;
-    const l = Math.ceil(Math.max(...niceTicks(y0, y1, 6).map(wide), 0) + 10 + size + 2); // ticks, gap, "y"
+    const ys = [...niceTicks(y0, y1, 3), ...niceTicks(y0, y1, 10)]; // axes() picks 3 … 9 by height
+    const l = Math.ceil(Math.max(...ys.map(wide), 0) + 10 + size + 2); // ticks, gap, "y"
     const xs = niceTicks(x0, x1, Math.max(3, Math.round(width / 80)));
     const r = Math.max(width < 500 ? 6 : 10, Math.ceil(wide(xs[xs.length - 1]) / 2 + 2)); // last x tick
     return { l, r, t: MAP_TOP, b: Math.ceil(2 * size + 12) };
