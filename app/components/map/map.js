@@ -296,9 +296,10 @@ class MapView {
 
   /** The contour plot's margins in css px: room for the y tick labels and the y title on the
    *  left, the x tick labels and the x title below (sized by the text: a phone keeps the
-   *  width for the map). */
+   *  width for the map). Measured on the whole domain's ticks, so zooming keeps the plot's
+   *  box (a zoomed tick label a few characters longer reaches into the title's room). */
   margins(width) {
-    const [x0, x1, y0, y1] = this.view, size = 13 * this.fs;
+    const [x0, x1, y0, y1] = this.h.box, size = 13 * this.fs;
     const ctx = this.el.map.getContext("2d");
     ctx.font = `${size}px sans-serif`;
     const wide = (t) => ctx.measureText(fmt(t)).width;
