@@ -173,9 +173,10 @@ def as_run(label: str, colour: str, out: Outcome) -> Run:
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def landscape_tip(key: SurfaceKey) -> str:
-    """The landscape's tip with its claims measured by running them ('' without a tip)."""
-    return suggest.tip(get_surface(key))
+def landscape_tip(key: SurfaceKey, steps: int | None = None) -> str:
+    """The landscape's tip with its claims measured by running them for `steps` steps (the
+    scene's; default the landscape's own) ('' without a tip)."""
+    return suggest.tip(get_surface(key), steps)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

@@ -40,10 +40,14 @@ HOME = explore.VIEW.name  # the page at the app's root URL
 
 PAGE_CSS = """
 <style>
-  .block-container {padding: 1.2rem 2rem 1rem 2rem;}
+  /* the content starts under Streamlit's header bar (75 px with the top navigation) */
+  .block-container {padding: 88px 2rem 1rem 2rem;}
   h1 {font-size: 1.7rem !important; padding: 0 !important;}
+  @media (max-width: 1100px) {  /* beside the sidebar the map needs the width */
+    .block-container {padding-left: 1rem; padding-right: 1rem;}
+  }
   @media (max-width: 640px) {  /* a phone: the map gets the width, not the margins */
-    .block-container {padding-left: 0.6rem !important; padding-right: 0.6rem !important;}
+    .block-container {padding-left: 0.35rem !important; padding-right: 0.35rem !important;}
   }
 </style>
 """
@@ -53,8 +57,15 @@ PRESENT_CSS = """
   [data-testid="stExpandSidebarButton"] {display: none !important;}
   html, body, [data-testid="stAppViewContainer"] {font-size: 20px;}
   .block-container {max-width: 100% !important; padding-left: 2rem; padding-right: 2rem;}
-  @media (max-width: 640px) {
-    .block-container {padding-left: 0.6rem !important; padding-right: 0.6rem !important;}
+  /* "Exit" sits in the header bar (right of the page links; a phone's is empty): the stage
+     keeps its height */
+  @media (min-width: 1000px), (max-width: 640px) {
+    .st-key-exit_present {position: fixed; top: 14px; right: 24px; width: auto !important;
+                          z-index: 1000000;}
+  }
+  @media (max-width: 640px) {  /* a phone in present mode: the usual text, the width to the map */
+    html, body, [data-testid="stAppViewContainer"] {font-size: 16px;}
+    .block-container {padding-left: 0.35rem !important; padding-right: 0.35rem !important;}
   }
 </style>
 """
@@ -98,16 +109,20 @@ def page_query(s: Settings, view: View) -> dict[str, str]:
 
 
 def header(s: Settings, url_warnings: bool) -> None:
-    st.markdown("# Descent Lab")
-    for warning in st.session_state.get("url_warnings", []) if url_warnings else []:
-        st.warning(plain(warning), icon=":material/link_off:")
+    """The title (not in presentation mode: the map gets the room), the link's warnings and,
+    presenting, "Exit" (in the header bar at a projector's width, PRESENT_CSS)."""
     if s.present:
         st.button(
-            "Exit presentation mode",
+            "Exit",
             key="exit_present",
             on_click=lambda: st.session_state.update(present=False),
             icon=":material/close_fullscreen:",
+            help="Leave presentation mode: the sidebar and its controls come back",
         )
+    else:
+        st.markdown("# Descent Lab")
+    for warning in st.session_state.get("url_warnings", []) if url_warnings else []:
+        st.warning(plain(warning), icon=":material/link_off:")
 
 
 def run_view(view: View) -> None:

@@ -151,10 +151,11 @@ class Claim(NamedTuple):
     zigzag: bool
 
 
-def tip_claims(surface: SurfaceLike) -> tuple[Claim, ...]:
+def tip_claims(surface: SurfaceLike, steps: int | None = None) -> tuple[Claim, ...]:
     """Run each of surface.tip_rates (optimizer, fraction of its rate scale; rounded up to the
-    slider grid above the scale, down below it) from the start for surface.steps steps and report
-    what happened."""
+    slider grid above the scale, down below it) from the start for `steps` steps (default
+    surface.steps: the scene's own count where a scene shows the tip) and report what happened."""
+    steps = int(surface.steps if steps is None else steps)
     claims = []
     for optimizer, fraction in getattr(surface, "tip_rates", ()):
         scale, _ = rate_scale(surface, optimizer)
@@ -162,7 +163,7 @@ def tip_claims(surface: SurfaceLike) -> tuple[Claim, ...]:
             continue
         lr = floor_rate(fraction * scale, up=fraction > 1)  # away from the limit
         start = np.asarray([surface.start], dtype=np.float64)
-        traj = simulate(surface, make_optimizer(optimizer), lr, start, surface.steps)
+        traj = simulate(surface, make_optimizer(optimizer), lr, start, steps)
         d = diagnose(surface, traj)
         claims.append(
             Claim(optimizer, lr, Outcome(int(d.kind[0])), int(d.steps[0]), bool(d.zigzag[0]))
@@ -197,17 +198,20 @@ def claim_text(
     return f"{label} at lr {num(claim.lr)} {verb}"
 
 
-def tip(surface: SurfaceLike) -> str:
-    """surface.tip followed by its measured claims ('' when the landscape has no tip)."""
+def tip(surface: SurfaceLike, steps: int | None = None) -> str:
+    """surface.tip followed by its claims measured in runs of `steps` steps (default
+    surface.steps; '' when the landscape has no tip): a scene of 50 steps is told what 50 steps
+    do, not what 200 would."""
     text = getattr(surface, "tip", "")
-    claims = tip_claims(surface)
+    steps = int(surface.steps if steps is None else steps)
+    claims = tip_claims(surface, steps)
     if not claims:
         return text
     several = int(global_mask(surface).sum()) > 1
     facts = "; ".join(
         claim_text(
             c,
-            surface.steps,
+            steps,
             same_optimizer=i > 0 and claims[i - 1].optimizer == c.optimizer,
             several_global=several,
         )

@@ -40,8 +40,10 @@ class Scene:
 
 
 def scrub_racer(s: Settings) -> int:
-    """Which racer the map's live learning-rate scrub moves (the first, or the one chosen)."""
-    return min(int(st.session_state.get("scrub_racer", 0) or 0), len(s.racers) - 1)
+    """Which racer the map's live learning-rate scrub moves (the first, or the one picked in
+    the map's "Live scrub for"; the first again once the picked one is removed)."""
+    chosen = st.session_state.get("scrub_racer", 0)
+    return chosen if isinstance(chosen, int) and 0 <= chosen < len(s.racers) else 0
 
 
 def scrub_batches(sc: Scene, i: int) -> list[compute.ScrubBatch]:
@@ -118,16 +120,16 @@ def on_map_scrub(count: int) -> None:
         controls.set_racer_hyper(racer, "momentum", shown)
 
 
+def on_map_racer(count: int) -> None:
+    """The map's "Live scrub for" picked racer i: its scrub batches are sent (one rerun)."""
+    racer = getattr(st.session_state.get(MAP_KEY), "racer", None)
+    if isinstance(racer, int) and 0 <= racer < count:
+        st.session_state["scrub_racer"] = racer
+
+
 def render_map(sc: Scene, s: Settings) -> None:
     """The map: the client-side component (contour or 3-D, the link's `map=` opens it; the
-    curves, the 1-D slice and the live scrub are drawn inside it)."""
-    if len(s.racers) > 1:
-        st.selectbox(
-            "Live scrub (learning rate, μ) for",
-            range(len(s.racers)),
-            key="scrub_racer",
-            format_func=lambda i: sc.labels[i],
-        )
+    curves, the 1-D slice, the live scrub and its racer picker are drawn inside it)."""
     blob = map_blob(sc, scene_key(s, sc.key), scrub_racer(s), s.present, s.map)
     box = sc.landscape.box
     map_component(
@@ -135,6 +137,7 @@ def render_map(sc: Scene, s: Settings) -> None:
         key=MAP_KEY,
         on_start=lambda: on_map_click(box),
         on_scrub=lambda: on_map_scrub(len(s.racers)),
+        on_racer=lambda: on_map_racer(len(s.racers)),
     )
     st.caption(
         "▶ Play, ◀ ▶ and the step slider run in your browser (Space: play/pause, ← →: step, "
@@ -226,17 +229,24 @@ def render_exports(sc: Scene, s: Settings) -> None:
 
 
 def try_this(sc: Scene) -> str:
-    """'Try it: …' with the landscape's measured tip (optimizers.suggest.tip); the claims are
-    runs from the landscape's own start, which the sentence says when the scene starts
-    elsewhere. A landscape without a tip (a typed formula) gets advice without numbers."""
-    tip = compute.landscape_tip(sc.key)
+    """'Try it: …' with the landscape's tip (optimizers.suggest.tip), its claims measured in
+    runs of the scene's step count from the landscape's own start at a constant rate without
+    noise; the sentence says which of these the scene on screen does differently. A landscape
+    without a tip (a typed formula) gets advice without numbers."""
+    s = sc.settings
+    tip = compute.landscape_tip(sc.key, s.steps)
     if not tip:
         return (
             "Try it: move the learning rate in the sidebar until the path overshoots, then "
             "until it crawls; add momentum to the race — or pick a lesson."
         )
-    own = np.allclose(sc.start, sc.surface.start)
-    return f"Try it{'' if own else ' (from the landscape’s own start)'}: {plain(tip)}"
+    differs = [
+        (not np.allclose(sc.start, sc.surface.start), "from the landscape’s own start"),
+        (s.policy != cfg.DEFAULT.policy or s.warmup > 0, "at a constant rate"),
+        (s.noise > 0, "without gradient noise"),
+    ]
+    said = ", ".join(words for differ, words in differs if differ)
+    return f"Try it{f' ({said})' if said else ''}: {plain(tip)}"
 
 
 def build_scene(s: Settings, key, surface: Surface) -> Scene | None:

@@ -552,23 +552,29 @@ def racer_controls(
     return read_racer(i)
 
 
+STAGE_NUMBER_PX = 110  # the exact rate beside its slider on the stage
+
+
 def stage_lr_controls(locked: bool = False) -> None:
-    """Presentation mode: every racer's learning rate on the stage, in its colour."""
+    """Presentation mode: every racer's learning rate on the stage, in its colour, all in one
+    row above the map (a label that wraps keeps the sliders level: bottom-aligned); each
+    racer's slider and exact number side by side, on a phone too (a row that does not wrap)."""
     n = racer_count()
     names = [racer_name(i) for i in range(n)]
-    for i, (column, colour) in enumerate(zip(st.columns(n), colours_for(names), strict=True)):
+    columns = st.columns(n, vertical_alignment="bottom")
+    for i, (column, colour) in enumerate(zip(columns, colours_for(names), strict=True)):
         grid_lr(i)
-        slider, exact = column.columns([3, 1], vertical_alignment="bottom")
-        slider.markdown(
+        column.markdown(
             f"<b style='color:{colour}'>● {optimizer_label(names[i])}</b>", unsafe_allow_html=True
         )
-        slider.select_slider(
+        row = column.container(horizontal=True, wrap=False, vertical_alignment="bottom")
+        row.select_slider(
             "learning rate", LR_GRID, key=f"r{i}:lrs", format_func=fmt_lr,
             on_change=on_lr_slider, args=(i,), label_visibility="collapsed", disabled=locked,
         )  # fmt: skip
-        exact.number_input(
+        row.number_input(
             "exact learning rate", min_value=cfg.LR_MIN, max_value=cfg.LR_MAX, key=f"r{i}:lr",
-            format="%g", step=0.01, on_change=on_lr_number, args=(i,),
+            format="%g", step=0.01, on_change=on_lr_number, args=(i,), width=STAGE_NUMBER_PX,
             label_visibility="collapsed", disabled=locked,
         )  # fmt: skip
 

@@ -9,7 +9,7 @@ from app.lessons import LESSONS
 from app.markup import plain
 from app.state.settings import to_query
 from optimizers import OPTIMIZERS, POLICIES, make_optimizer, make_policy
-from optimizers.diagnostics import diagnose
+from optimizers.diagnostics import Outcome, diagnose
 from optimizers.simulate import simulate
 from surfaces import SURFACES, make_surface
 from tests.app.conftest import figures, go_to, map_curves, map_figure, map_scene, new_app, values
@@ -466,19 +466,46 @@ def test_repeated_keys_warn_and_use_the_last():
 
 
 def test_the_live_scrub_follows_the_chosen_racer_and_survives_its_removal(run_app):
+    """The map's own "Live scrub for" picker sets `scrub_racer` (on_map_racer, below); the
+    scene then carries that racer's batches. No Streamlit selectbox above the map any more."""
     at = run_app(opt="gd:lr=0.3;momentum:lr=0.3;adam:lr=0.1")
     assert [(b["param"], b["racer"]) for b in map_scene(at)[0]["scrubs"]] == [("lr", 0)]
-    at.selectbox(key="scrub_racer").set_value(1)
+    assert not [b for b in at.selectbox if "scrub" in (b.label or "").lower()]
+    at.session_state["scrub_racer"] = 1
     settle(at)
     assert [(b["param"], b["racer"]) for b in map_scene(at)[0]["scrubs"]] == [
         ("lr", 1),
         ("momentum", 1),
     ]
-    at.selectbox(key="scrub_racer").set_value(2)
+    at.session_state["scrub_racer"] = 2
     settle(at)
     at.button(key="r2:remove").click()
     settle(at)  # the chosen racer is gone: the first one is scrubbed
     assert [b["racer"] for b in map_scene(at)[0]["scrubs"]] == [0]
+
+
+def _pick_racers():
+    from types import SimpleNamespace
+
+    import streamlit as st
+
+    from app.pages import explore
+
+    picked = []
+    for value in (2, 5, -1, "1", None, 0):  # the map's trigger value "racer"
+        st.session_state.pop("scrub_racer", None)
+        st.session_state[explore.MAP_KEY] = SimpleNamespace(racer=value)
+        explore.on_map_racer(3)
+        picked.append(st.session_state.get("scrub_racer"))
+    st.write(repr(picked))
+
+
+def test_the_maps_racer_pick_sets_the_scrubbed_racer_only_when_valid():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(_pick_racers).run()
+    assert not at.exception
+    assert at.markdown[0].value == "[2, None, None, None, None, 0]"
 
 
 @pytest.mark.parametrize("surface", ["ravine", "rosenbrock", "logistic", "formula"])
@@ -497,6 +524,52 @@ def test_the_try_it_line_is_the_landscapes_own_measured_tip(surface):
     tip = compute.landscape_tip(compute.surface_key(Settings(surface=surface)))
     assert tip and tip.split(":")[0][:20] in caption
     assert ("0.6" in caption) == (surface == "ravine")
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{}, {"steps": "30"}, *({"surface": name} for name in sorted(SURFACES) if name != "formula")],
+    ids=lambda q: "-".join(q.values()) or "default",
+)
+def test_every_tip_holds_for_a_run_of_the_scene_it_is_shown_on(query):
+    """The ravine's tip said "still crawling after 200 steps" in a scene of 50 steps. Each
+    claim of the Try-it line is now measured at the scene's step count: rerun through the
+    app's own cached racer (compute.run_racer) with the scene's policy, steps and seed at the
+    claimed rate from the landscape's start, the outcome and its step are what it says."""
+    from app import compute
+    from app.state.settings import Racer
+    from optimizers import suggest as sg
+
+    at = new_app(**query).run()
+    assert not at.exception
+    s = at.session_state["scene"]
+    caption = plain(next(c.value for c in at.caption if "Try it" in c.value)).replace("\\", "")
+    key = compute.surface_key(s)
+    surface = compute.get_surface(key)
+    claims = sg.tip_claims(surface, s.steps)
+    assert claims, "every built-in landscape has a measured tip"
+    for claim in claims:
+        racer = Racer(claim.optimizer, claim.lr)
+        out = compute.run_racer(
+            key, racer.optimizer, racer.lr, racer.hyper, s.policy, s.policy_params, s.warmup,
+            s.steps, tuple(surface.start), s.noise, s.seed,
+        )  # fmt: skip
+        assert out.kind == claim.outcome, (claim, out.sentence)
+        if claim.outcome == Outcome.DIVERGED:
+            assert out.diverged_at == claim.steps
+            assert f"step {claim.steps}" in caption
+        if claim.outcome == Outcome.CRAWLING:
+            assert f"after {s.steps} steps" in caption
+    assert "200 steps" not in caption or s.steps == 200, caption
+
+
+def test_the_tip_says_what_the_scene_does_differently():
+    at = new_app(start="1,1", policy="cosine", noise="0.1").run()
+    caption = next(c.value for c in at.caption if "Try it" in c.value)
+    for said in ("own start", "constant rate", "without gradient noise"):
+        assert said in caption
+    plain_scene = next(c.value for c in new_app().run().caption if "Try it" in c.value)
+    assert "(" not in plain_scene.split(":")[0]
 
 
 @pytest.mark.parametrize("step", ["0", "50"])

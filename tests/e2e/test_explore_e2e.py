@@ -86,13 +86,13 @@ def test_step_buttons_move_one_step(app_page):
 
 
 def test_a_shared_link_opens_the_same_scene(open_app):
-    query = "?surface=rosenbrock&opt=adam:lr%3D0.05;momentum:lr%3D0.001&steps=300&lesson=adaptive"
+    """An explore link (a lesson link opens the lessons page: tests/e2e/test_lessons_e2e.py)."""
+    query = "?surface=rosenbrock&opt=adam:lr%3D0.05;momentum:lr%3D0.001&steps=300"
     first, second = open_app(query), open_app(query, width=1920, height=1080)
     a, b = map_data(first), map_data(second)
     assert a["labels"] == ["Adam · lr 0.05", "Momentum (heavy ball) · lr 0.001"]
     assert a["labels"] == b["labels"] and a["start"] == b["start"] == [-1.5, 2]
-    assert "steps=300" in first.url and "lesson=adaptive" in first.url
-    assert first.get_by_text("Predict first", exact=False).first.is_visible()
+    assert "steps=300" in first.url and "surface=rosenbrock" in first.url
 
 
 def test_a_garbage_link_warns_instead_of_crashing(open_app):
@@ -114,3 +114,50 @@ def test_formula_error_shows_and_the_app_keeps_working(open_app):
     after, _ = wait_for_map_change(page, before)
     assert after["start"] == before["start"] and after["labels"] == ["Gradient descent · lr 0.05"]
     assert page.get_by_test_id("stException").count() == 0
+
+
+RACE = "?opt=gd:lr%3D0.4;momentum:lr%3D0.05,momentum%3D0.9;adam:lr%3D0.1"
+
+
+def scrub_names(root) -> list[str]:
+    return root.evaluate(
+        "e => [...e.querySelectorAll('.rate .rate-name')].map(n => n.textContent.trim())"
+    )
+
+
+def test_the_maps_own_picker_chooses_the_racer_the_live_scrub_moves(open_app):
+    """The "Live scrub for" picker sits inside the map (no selectbox row above it): picking another
+    racer is one rerun that sends that racer's learning-rate and momentum batches."""
+    page = open_app(RACE)
+    root = wait_map(page)
+    picker = root.locator(".scrub-racer")
+    assert picker.is_visible() and picker.is_enabled()
+    options = picker.evaluate("s => [...s.options].map(o => o.text)")
+    assert options == map_data(page)["labels"] and len(options) == 3
+    assert scrub_names(root) == ["Learning rate of Gradient descent"]
+    assert page.get_by_label("Live scrub (learning rate, μ) for").count() == 0
+    before = map_data(page)
+    picker.select_option("1")
+    wait_for_map_change(page, before)
+    wait_idle(page)
+    root = wait_map(page)
+    assert scrub_names(root) == [
+        "Learning rate of Momentum (heavy ball)",
+        "Momentum μ of Momentum (heavy ball)",
+    ]
+    assert root.locator(".scrub-racer").input_value() == "1"
+
+
+def test_a_single_racer_has_no_picker_and_present_mode_stages_its_rate(open_app):
+    page = open_app("?present=1")
+    root = wait_map(page)
+    assert root.locator(".scrub-for").is_hidden()
+    before = map_data(page)
+    box = page.get_by_label("exact learning rate", exact=True).first
+    box.fill("0.6")
+    box.press("Enter")
+    after, _ = wait_for_map_change(page, before)
+    assert after["labels"] == ["Gradient descent · lr 0.6"]
+    page.get_by_role("button", name="Exit").click()
+    wait_idle(page)
+    assert page.get_by_test_id("stSidebar").is_visible()

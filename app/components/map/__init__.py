@@ -2,11 +2,12 @@
 playback, curves with a cursor, the live learning-rate scrub and click-to-start.
 
 The server computes, the browser plays: the scene goes to the browser once as one binary blob
-(payload.py); playback, stepping, scrubbing and the rate preview never rerun the script. Two
-trigger values come back: "start" (a clicked point) and "scrub" ({param, racer, value} on
-releasing the learning-rate or momentum control); each is one rerun. A lesson's scene before
-its reveal (payload.scene_blob(hidden=True)) sends no path at all; a click there comes back as
-"predict" (where will it end?) when the scene asks it (predict=True), else it does nothing.
+(payload.py); playback, stepping, scrubbing and the rate preview never rerun the script. Three
+trigger values come back: "start" (a clicked point), "scrub" ({param, racer, value} on
+releasing the learning-rate or momentum control) and "racer" (the racer picked for the live
+scrub, when the scene has several); each is one rerun. A lesson's scene before its reveal
+(payload.scene_blob(hidden=True)) sends no path at all; a click there comes back as "predict"
+(where will it end?) when the scene asks it (predict=True), else it does nothing.
 
 On the page, the map dispatches `window` CustomEvent "descent-lab:step" with
 detail {step, total} (whole step shown, the run's step count) on every change of the shown
@@ -48,12 +49,17 @@ def map_component(
     on_start: Callable[[], None],
     on_scrub: Callable[[], None] | None = None,
     on_predict: Callable[[], None] | None = None,
+    on_racer: Callable[[], None] | None = None,
 ):
     """Mount the map with the scene `blob`; the callbacks run on a click / a scrub release /
-    a prediction click in a hidden scene (read the values from st.session_state[key].start /
-    .scrub / .predict); a scene without scrub batches needs no `on_scrub`, one that is never
-    hidden no `on_predict`."""
-    optional = {"on_scrub_change": on_scrub, "on_predict_change": on_predict}
+    a prediction click in a hidden scene / another racer picked for the live scrub (read the
+    values from st.session_state[key].start / .scrub / .predict / .racer); a scene without
+    scrub batches needs no `on_scrub` or `on_racer`, one that is never hidden no `on_predict`."""
+    optional = {
+        "on_scrub_change": on_scrub,
+        "on_predict_change": on_predict,
+        "on_racer_change": on_racer,
+    }
     given = {name: callback for name, callback in optional.items() if callback is not None}
     return _mount(key=key, data=blob, on_start_change=on_start, height="content", **given)
 

@@ -17,7 +17,8 @@
 
 const SPEEDS_BASE_SECONDS = 8; // at 1× a whole run plays in about 8 s
 const MIN_SPS = 4;
-const MAP_MARGIN = { l: 48, r: 10, t: 8, b: 36 };
+const PRESENT_MIN_WIDTH = 640; // narrower (a phone): present mode keeps the usual text size
+const MAP_TOP = 8; // css px above the plot; the other margins follow the tick labels (margins())
 const CURVE_MARGIN = { l: 52, r: 10, t: 26, b: 34 };
 const LINE_COLOUR = "rgba(60,72,90,0.45)";
 const TITLES = ["Loss above the minimum  f − f*", "Learning rate", "Gradient norm  ‖∇f‖"];
@@ -86,6 +87,16 @@ function fmt(v) {
 const SUPER = { "-": "⁻", 0: "⁰", 1: "¹", 2: "²", 3: "³", 4: "⁴", 5: "⁵", 6: "⁶", 7: "⁷", 8: "⁸", 9: "⁹" };
 const pow10 = (k) => (k === 0 ? "1" : k === 1 ? "10" : "10" + String(k).replace(/./g, (c) => SUPER[c]));
 
+/** Set ctx.font to `size` px, or smaller (down to 9 px) until `text` fits in `room` px. */
+function fitFont(ctx, text, room, size, weight = "") {
+  let px = size;
+  ctx.font = `${weight}${px}px sans-serif`;
+  while (px > 9 && ctx.measureText(text).width > room) {
+    px -= 0.5;
+    ctx.font = `${weight}${px}px sans-serif`;
+  }
+}
+
 function lastAtOrBefore(idx, s) {
   let lo = 0, hi = idx.length - 1;
   if (s < idx[0]) return -1;
@@ -132,7 +143,8 @@ class MapView {
       map: q(".map-canvas"), curves: q(".curves-canvas"), hover: q(".hover"),
       play: q(".play"), back: q(".back"), fwd: q(".fwd"), scrub: q(".scrub"),
       readout: q(".readout"), speed: q(".speed"), loop: q(".loop"), record: q(".record"),
-      scrubs: q(".scrubs"), legend: q(".legend"),
+      scrubs: q(".scrubs"), legend: q(".legend"), slice: q(".slice-toggle"),
+      scrubFor: q(".scrub-for"), scrubRacer: q(".scrub-racer"),
       zoomIn: q(".zoom-in"), zoomOut: q(".zoom-out"), zoomReset: q(".zoom-reset"),
       modes: [...this.root.querySelectorAll(".mode button")],
     };
@@ -179,6 +191,9 @@ class MapView {
     e.speed.addEventListener("change", () => this.keep());
     e.loop.addEventListener("change", () => this.keep());
     e.record.addEventListener("click", () => this.record());
+    e.scrubRacer.addEventListener("change", () => {
+      if (this.trigger) this.trigger("racer", Number(e.scrubRacer.value)); // one rerun
+    });
     this.root.addEventListener("keydown", (ev) => this.onKey(ev));
     this.root.addEventListener("keyup", (ev) => {
       if (ev.key === " " && this.spaceHandled) { ev.preventDefault(); this.spaceHandled = false; }
@@ -218,14 +233,16 @@ class MapView {
     this.a = arrays;
     this.size = size;
     this.T = header.steps;
-    this.fs = header.present ? 1.3 : 1; // text for a projector
     this.root.classList.toggle("present", !!header.present);
     this.series = header.runs.map((r, i) => this.seriesOf(arrays.idx, i, `r${i}.`, r.diverged));
     this.active = null; // {j, i}: scrub j previews its value i
     this.el.scrubs.replaceChildren(...header.scrubs.map((sc, j) => this.scrubBlock(sc, j)));
     this.el.scrub.max = String(this.T);
+    this.el.readout.style.minWidth = `${2 * String(this.T).length + 6}ch`; // no jitter in play
+    this.scrubChoice();
     this.step = this.atEnd ? this.T : Math.min(this.step, this.T);
     lessonLoad(this); // lesson.js: a hidden scene, a prediction, the slice
+    this.el.slice.hidden = !header.slice;
     // a new scene on the same domain keeps the zoom; another domain starts whole
     const kept = this.view ? { box: this.viewBox, view: this.view } : this.keptView || {};
     this.viewBox = header.box.join(",");
@@ -270,27 +287,45 @@ class MapView {
   /** The plot height that keeps the map and its playback bar inside the first viewport,
    *  measured from where the map starts on the page (a map that starts below the fold gets
    *  the usual height). */
-  foldRoom() {
+  foldRoom(m) {
     const top = this.root.getBoundingClientRect().top + window.scrollY;
     const bar = this.root.querySelector(".bar").offsetHeight + 16;
-    const room = window.innerHeight - top - MAP_MARGIN.t - MAP_MARGIN.b - bar;
+    const room = window.innerHeight - top - m.t - m.b - bar;
     return room > 200 ? room : Infinity;
+  }
+
+  /** The contour plot's margins in css px: room for the y tick labels and the y title on the
+   *  left, the x tick labels and the x title below (sized by the text: a phone keeps the
+   *  width for the map). Measured on the whole domain's ticks, so zooming keeps the plot's
+   *  box (a zoomed tick label a few characters longer reaches into the title's room). */
+  margins(width) {
+    const [x0, x1, y0, y1] = this.h.box, size = 13 * this.fs;
+    const ctx = this.el.map.getContext("2d");
+    ctx.font = `${size}px sans-serif`;
+    const wide = (t) => ctx.measureText(fmt(t)).width;
+    const ys = [...niceTicks(y0, y1, 3), ...niceTicks(y0, y1, 10)]; // axes() picks 3 … 9 by height
+    const l = Math.ceil(Math.max(...ys.map(wide), 0) + 10 + size + 2); // ticks, gap, "y"
+    const xs = niceTicks(x0, x1, Math.max(3, Math.round(width / 80)));
+    const r = Math.max(width < 500 ? 6 : 10, Math.ceil(wide(xs[xs.length - 1]) / 2 + 2)); // last x tick
+    return { l, r, t: MAP_TOP, b: Math.ceil(2 * size + 12) };
   }
 
   layout() {
     if (!this.h) return;
     const width = Math.max(this.root.clientWidth, 200);
     const dpr = window.devicePixelRatio || 1;
+    this.fs = this.h.present && width >= PRESENT_MIN_WIDTH ? 1.3 : 1; // text for a projector
     const [x0, x1, y0, y1] = this.h.box;
-    const maxH = Math.max(200, Math.min(640, window.innerHeight * 0.72, this.foldRoom()));
-    let pw = width - MAP_MARGIN.l - MAP_MARGIN.r;
+    const m = this.margins(width);
+    const maxH = Math.max(200, Math.min(640, window.innerHeight * 0.72, this.foldRoom(m)));
+    let pw = width - m.l - m.r;
     let ph = (pw * (y1 - y0)) / (x1 - x0);
     if (ph > maxH) { ph = maxH; pw = (ph * (x1 - x0)) / (y1 - y0); }
-    let left = MAP_MARGIN.l + (width - MAP_MARGIN.l - MAP_MARGIN.r - pw) / 2;
-    let below = MAP_MARGIN.b;
+    let left = m.l + (width - m.l - m.r - pw) / 2;
+    let below = m.b;
     if (this.mode === "3d") ({ left, w: pw, h: ph, below } = layout3d(this, width, maxH));
-    this.plot = { left, top: MAP_MARGIN.t, w: pw, h: ph, cssW: width, cssH: ph + MAP_MARGIN.t + below, dpr };
-    this.root.dataset.plot = [left, MAP_MARGIN.t, pw, ph].map((v) => v.toFixed(2)).join(",");
+    this.plot = { left, top: m.t, w: pw, h: ph, cssW: width, cssH: ph + m.t + below, dpr };
+    this.root.dataset.plot = [left, m.t, pw, ph].map((v) => v.toFixed(2)).join(",");
     this.root.dataset.view = this.view.map((v) => Number(v.toPrecision(6))).join(",");
     this.zoomButtons();
     const c = this.el.map;
@@ -368,21 +403,25 @@ class MapView {
     ctx.lineWidth = 1;
     ctx.strokeRect(p.left, p.top, p.w, p.h);
     ctx.fillStyle = ink;
-    ctx.font = `${13 * this.fs}px sans-serif`;
+    const size = 13 * this.fs;
+    ctx.font = `${size}px sans-serif`;
     ctx.textAlign = "center"; ctx.textBaseline = "top";
     for (const t of niceTicks(x0, x1, Math.max(3, Math.round(p.w / 80)))) {
       const [u] = this.toPx(t, y0);
       ctx.fillRect(u, p.top + p.h, 1, 4);
       ctx.fillText(fmt(t), u, p.top + p.h + 6);
     }
-    ctx.fillText("x", p.left + p.w / 2, p.top + p.h + 20);
+    ctx.fillText("x", p.left + p.w / 2, p.top + p.h + size + 8);
     ctx.textAlign = "right"; ctx.textBaseline = "middle";
+    let widest = 0;
     for (const t of niceTicks(y0, y1, Math.max(3, Math.round(p.h / 70)))) {
       const [, v] = this.toPx(x0, t);
       ctx.fillRect(p.left - 4, v, 4, 1);
       ctx.fillText(fmt(t), p.left - 6, v);
+      widest = Math.max(widest, ctx.measureText(fmt(t)).width);
     }
-    ctx.save(); ctx.translate(12, p.top + p.h / 2); ctx.rotate(-Math.PI / 2);
+    ctx.save(); ctx.translate(Math.max(p.left - widest - 10 - size / 2, size / 2), p.top + p.h / 2);
+    ctx.rotate(-Math.PI / 2);
     ctx.textAlign = "center"; ctx.fillText("y", 0, 0); ctx.restore();
   }
 
@@ -433,7 +472,8 @@ class MapView {
       ctx.fillRect(panel.left, panel.top, panel.w, panel.h);
       ctx.strokeStyle = "rgba(120,130,145,0.9)"; ctx.lineWidth = 1;
       ctx.strokeRect(panel.left, panel.top, panel.w, panel.h);
-      ctx.fillStyle = ink; ctx.font = `bold ${13 * this.fs}px sans-serif`; ctx.textAlign = "center"; ctx.textBaseline = "bottom";
+      ctx.fillStyle = ink; ctx.textAlign = "center"; ctx.textBaseline = "bottom";
+      fitFont(ctx, panel.title, panel.w + CURVE_MARGIN.l + CURVE_MARGIN.r - 8, 13 * this.fs, "bold ");
       ctx.fillText(panel.title, panel.left + panel.w / 2, panel.top - 6);
       ctx.font = `${12 * this.fs}px sans-serif`; ctx.textBaseline = "top";
       for (const t of niceTicks(0, T, Math.max(2, Math.round(panel.w / 70)))) {
@@ -719,6 +759,15 @@ class MapView {
     return block;
   }
 
+  scrubChoice() {
+    // "Live scrub for [racer]": which racer the scene's scrub batches belong to; another
+    // choice asks the server for that racer's batches (trigger "racer", one rerun)
+    const runs = this.h.runs, sel = this.el.scrubRacer, racer = this.h.scrubs.length ? this.h.scrubs[0].racer : -1;
+    this.el.scrubFor.hidden = runs.length < 2 || racer < 0;
+    sel.replaceChildren(...runs.map((r, i) => new Option(r.label, String(i), i === racer, i === racer)));
+    sel.disabled = !this.trigger; // the offline export carries one racer's batches
+  }
+
   preview(j, i) {
     const t0 = performance.now();
     if (this.active !== null && this.active.j !== j) {
@@ -874,7 +923,7 @@ class MapView {
     };
     this.recorder = rec;
     this.recording = true;
-    this.el.record.textContent = "■ Stop recording";
+    this.el.record.textContent = "■ Stop";
     this.pause(); this.recording = true;
     this.setStep(0);
     rec.start(250);
@@ -891,7 +940,7 @@ class MapView {
 
   stopRecording() {
     this.recording = false;
-    this.el.record.textContent = "● Record a clip";
+    this.el.record.textContent = "● Record";
     if (this.recorder && this.recorder.state !== "inactive") this.recorder.stop();
   }
 
