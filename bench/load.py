@@ -907,7 +907,7 @@ class ThreadWatch:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join(timeout=5)
-        self.new = len(self.seen - self._before)
+        self.new = len(self.seen - self._before - {str(self._thread.native_id)})
 
 
 def rerun_storm(
