@@ -919,23 +919,26 @@ def rerun_storm(
     pid: int | None = None,
 ) -> dict:
     """One client sends `count` reruns `every` s apart (0: back to back) without waiting, then
-    reads until the server has been silent for `quiet` s. Returns how many script runs the
-    server started for them (`runs`: a `new_session` ForwardMsg opens every run), how many ran
-    to the end (`finished`; the others were cut short by a newer rerun) and the seconds from
-    the first send to the last message (`span_s`); with the server's `pid`, how many threads it
-    started meanwhile (`threads`, ThreadWatch). A storm that coalesces starts few runs."""
+    reads until a run has ended and the server has been silent for `quiet` s. Returns how many
+    script runs the server started for them (`runs`: a `new_session` ForwardMsg opens every
+    run), how many ran to the end (`finished`; the others were cut short by a newer rerun) and
+    the seconds from the first send to the last message (`span_s`); with the server's `pid`,
+    how many threads it started meanwhile (`threads`, ThreadWatch). A storm that coalesces
+    starts few runs."""
     session = Session(url, timeout=timeout)
     session.open()
     counts = Counter()
     last = [time.perf_counter()]
 
     def read() -> None:
-        session.ws.settimeout(quiet)
+        session.ws.settimeout(timeout)  # a busy server may take seconds for the first run
         try:
             while True:
                 msg = ForwardMsg.FromString(session.ws.recv())
                 last[0] = time.perf_counter()
                 counts["run end" if is_run_end(msg) else msg.WhichOneof("type")] += 1
+                if is_run_end(msg):
+                    session.ws.settimeout(quiet)
                 if msg.WhichOneof("type") == "delta" and msg.delta.HasField("new_element"):
                     counts[msg.delta.new_element.WhichOneof("type")] += 1
         except (websocket.WebSocketException, OSError):
