@@ -55,7 +55,7 @@ PER_MINUTE = 12  # new heavy jobs one session may start in any 60 s
 LIGHT_WORK = 200_000  # rows × steps below which a job runs at once in the script thread
 GRACE_S = 0.15  # a job done sooner shows no bar
 POLL_S = 0.05  # how often the waiting script thread looks at its job
-REDRAW_S = 0.5  # a waiting message is redrawn this often (lets Streamlit stop a run on a rerun)
+REDRAW_S = 0.25  # the bar is sent again this often: where Streamlit takes a pending rerun
 
 
 class Cancelled(Exception):
@@ -339,27 +339,36 @@ def run_heavy(
 
 def wait_for(job: Job, bar: Any, what: str, unit: str) -> None:
     """Block until `job` is done, drawing on `bar` (an st.empty): while it is queued, "waiting
-    for a free slot (k ahead)" (redrawn every REDRAW_S s: each draw lets Streamlit stop this run
-    if the session asked for another); while it runs, its progress once a chunk is done and
-    before the last (0 < done < total), so a quick job flashes nothing."""
+    for a free slot (k ahead)"; while it runs, its progress once a chunk is done and before the
+    last (0 < done < total), so a quick job flashes nothing. The bar is sent again every
+    REDRAW_S s even when unchanged (empty if nothing is shown yet): each send is where Streamlit
+    takes a rerun the session asked for meanwhile (`runner.fastReruns = false` waits for it)."""
     shown, drawn_at = None, 0.0
     since = time.monotonic()
     while not job.done.wait(POLL_S):
         now = time.monotonic()
         if now - since < GRACE_S:
             continue
-        ahead = GATE.ahead(job)
-        if ahead is not None:
-            place = f"{ahead} ahead" if ahead else "next in line"
-            frame = (0.0, f"{what}: waiting for a free slot ({place})…")
+        frame = _frame(job, what, unit) or shown
+        if frame == shown and now - drawn_at < REDRAW_S:
+            continue
+        if frame is None:
+            bar.empty()
         else:
-            done, total = job.progress
-            if not 0 < done < total:
-                continue
-            frame = (done / total, f"{what}: {done:,} of {total:,} {unit}…")
-        if frame != shown or (ahead is not None and now - drawn_at > REDRAW_S):
             bar.progress(frame[0], text=frame[1])
-            shown, drawn_at = frame, now
+        shown, drawn_at = frame, now
+
+
+def _frame(job: Job, what: str, unit: str) -> tuple[float, str] | None:
+    """What the bar of `job` shows now: its place in the queue, its progress, or None."""
+    ahead = GATE.ahead(job)
+    if ahead is not None:
+        place = f"{ahead} ahead" if ahead else "next in line"
+        return 0.0, f"{what}: waiting for a free slot ({place})…"
+    done, total = job.progress
+    if not 0 < done < total:
+        return None
+    return done / total, f"{what}: {done:,} of {total:,} {unit}…"
 
 
 def ends_view_when_refused(render: Callable[..., None]) -> Callable[..., None]:

@@ -18,7 +18,7 @@ from app.classroom import views as classroom
 from app.lessons import LESSONS
 from app.markup import plain
 from app.pages import basins, explore, finder, lessons, phase, race, sgd, sweep
-from app.state import controls
+from app.state import controls, throttle
 from app.state import settings as cfg
 from app.state.links import View
 from app.state.settings import Settings
@@ -152,6 +152,7 @@ def run_view(view: View) -> None:
 
 def main() -> None:
     st.set_page_config(page_title="Descent Lab", page_icon=":material/landscape:", layout="wide")
+    throttle.hold_storm()  # a session rerunning faster than a person waits, its reruns coalesce
     if classroom.page():  # ?class=K7Q2: a class's projector or phone view instead of the lab
         return
     load_scene_from_url()

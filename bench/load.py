@@ -880,14 +880,109 @@ def abuse_disconnect_mid_run(url: str) -> str:
     return f"reset {out['after_s']} s into a cold 200 × 200 basin map ({out['query']})"
 
 
-def abuse_rerun_storm(url: str, count: int = 50) -> str:
-    """One client fires `count` reruns without waiting (a frantic slider drag)."""
-    session = Session(url, timeout=10)
+class ThreadWatch:
+    """The threads a process started while this context was open, at least: its thread ids
+    (/proc/PID/task) sampled every 0.5 ms; a thread that lived shorter may be missed."""
+
+    def __init__(self, pid: int | None):
+        self.pid, self.seen, self.new = pid, set(), 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    def tids(self) -> set[str]:
+        try:
+            return set(os.listdir(f"/proc/{self.pid}/task")) if self.pid else set()
+        except OSError:
+            return set()
+
+    def _loop(self) -> None:
+        while not self._stop.wait(0.0005):
+            self.seen |= self.tids()
+
+    def __enter__(self) -> ThreadWatch:
+        self._before = self.tids()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self.new = len(self.seen - self._before - {str(self._thread.native_id)})
+
+
+def rerun_storm(
+    url: str,
+    count: int = 50,
+    every: float = 0.0,
+    quiet: float = 1.0,
+    timeout: float = 20,
+    pid: int | None = None,
+) -> dict:
+    """One client sends `count` reruns `every` s apart (0: back to back) without waiting, then
+    reads until a run has ended and the server has been silent for `quiet` s. Returns how many
+    script runs the server started for them (`runs`: a `new_session` ForwardMsg opens every
+    run), how many ran to the end (`finished`; the others were cut short by a newer rerun) and
+    the seconds from the first send to the last message (`span_s`); with the server's `pid`,
+    how many threads it started meanwhile (`threads`, ThreadWatch). A storm that coalesces
+    starts few runs."""
+    session = Session(url, timeout=timeout)
     session.open()
-    for _ in range(count):
-        session.send_rerun()
-    session.close()
-    return f"sent {count} reruns"
+    counts = Counter()
+    last = [time.perf_counter()]
+
+    def read() -> None:
+        session.ws.settimeout(timeout)  # a busy server may take seconds for the first run
+        try:
+            while True:
+                msg = ForwardMsg.FromString(session.ws.recv())
+                last[0] = time.perf_counter()
+                counts["run end" if is_run_end(msg) else msg.WhichOneof("type")] += 1
+                if is_run_end(msg):
+                    session.ws.settimeout(quiet)
+                if msg.WhichOneof("type") == "delta" and msg.delta.HasField("new_element"):
+                    counts[msg.delta.new_element.WhichOneof("type")] += 1
+        except (websocket.WebSocketException, OSError):
+            return  # silent for `quiet` s (or closed)
+
+    start = time.perf_counter()
+    with ThreadWatch(pid) as threads:
+        try:
+            for i in range(count):
+                session.send_rerun()
+                if every > 0 and i + 1 < count:
+                    time.sleep(every)
+            reader = threading.Thread(target=read, daemon=True)
+            reader.start()
+            reader.join(timeout)
+        finally:
+            session.close()
+    return {
+        "sent": count,
+        "runs": counts["new_session"],
+        "finished": counts["run end"],
+        "toasts": counts["toast"],
+        "span_s": round(last[0] - start, 2),
+        **({"threads": threads.new} if pid else {}),
+    }
+
+
+def _storm_outcome(out: dict) -> str:
+    return (
+        f"sent {out['sent']} reruns: the server started {out['runs']} runs, finished "
+        f"{out['finished']} ({out['span_s']} s)"
+    )
+
+
+def abuse_rerun_storm(url: str, count: int = 50) -> str:
+    """One client fires `count` reruns without waiting (a frantic slider drag, a script)."""
+    return _storm_outcome(rerun_storm(url, count))
+
+
+def abuse_rerun_flood(url: str, count: int = 50, every: float = 0.04) -> str:
+    """One client sends a rerun every `every` s (25 a second for 2 s): most arrive after the
+    previous run has ended, so each would start a new run and ScriptRunner thread, unless the
+    session is paced (app/state/throttle.py)."""
+    return _storm_outcome(rerun_storm(url, count, every))
 
 
 def abuse_clear_cache(url: str) -> str:
@@ -906,6 +1001,7 @@ ABUSES: dict[str, Callable[[str], str]] = {
     "huge-message": abuse_huge,
     "disconnect-mid-run": abuse_disconnect_mid_run,
     "rerun-storm": abuse_rerun_storm,
+    "rerun-flood": abuse_rerun_flood,
 }
 
 

@@ -26,6 +26,7 @@ from bench.load import (
     drop_during_heavy_run,
     garbage_widget_values,
     join_students,
+    rerun_storm,
     run_classroom,
 )
 from deploy.replicas import REPO, deployment, http_get, is_healthy
@@ -165,6 +166,31 @@ def test_a_client_lost_during_a_heavy_computation_does_not_hurt_the_others(serve
             fresh.close()
         assert result.exceptions == [], (query, result.exceptions)
         assert result.elements[kind] >= 1, f"no {chart} for a new session"
+
+
+def test_a_rerun_storm_coalesces_and_a_person_is_never_paced(server):
+    """50 reruns back to back, then 50 at 25 a second: one session's storm is folded into a few
+    script runs and threads (Streamlit 1.67 with `runner.fastReruns = true` started a thread per
+    rerun: 49 and 23–25 measured), the paced flood is told why; a person's reruns (one every
+    0.6 s) are not paced: no toast."""
+    (pid,) = server.replica_pids.values()
+    storm = rerun_storm(server.url, 50, pid=pid)
+    assert 1 <= storm["runs"] <= 6 and storm["threads"] <= 3, storm
+    flood = rerun_storm(server.url, 50, every=0.04, pid=pid)
+    assert flood["threads"] <= 10 and 1 <= flood["finished"] <= 6, flood
+    assert flood["toasts"] >= 1, flood  # the paced session's last run says why it waited
+    person = Session(server.url)
+    person.open()
+    try:
+        person.rerun()
+        runs = []
+        for _ in range(6):
+            time.sleep(0.6)
+            runs.append(person.rerun())
+    finally:
+        person.close()
+    assert not any(r.elements["toast"] for r in runs), [r.elements for r in runs]
+    assert all(r.exceptions == [] for r in runs)
 
 
 @pytest.mark.skipif(shutil.which("nginx") is None, reason="nginx is not installed")

@@ -3,10 +3,13 @@ report's metadata and the --check verdict."""
 
 from __future__ import annotations
 
+import os
 import random
 import re
 import shutil
 import subprocess
+import threading
+import time
 
 import pytest
 from streamlit.proto.Element_pb2 import Element
@@ -16,6 +19,7 @@ from streamlit.proto.Slider_pb2 import Slider
 from bench.load import (
     LR_PATTERN,
     Session,
+    ThreadWatch,
     changed_paths,
     changed_state,
     check_targets,
@@ -253,3 +257,16 @@ def test_a_spinner_or_a_progress_bar_means_the_computation_is_under_way():
 def test_cold_basin_steps_do_not_repeat_within_a_hundred_calls():
     steps = [cold_basin_steps() for _ in range(100)]
     assert len(set(steps)) == 100 and min(steps) == 400 and max(steps) == 499
+
+
+def test_thread_watch_counts_the_threads_a_process_started():
+    with ThreadWatch(os.getpid()) as watch:
+        workers = [threading.Thread(target=time.sleep, args=(0.05,)) for _ in range(3)]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+    assert watch.new == 3
+    with ThreadWatch(None) as nobody:
+        pass
+    assert nobody.new == 0
