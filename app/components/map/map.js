@@ -146,7 +146,9 @@ class MapView {
     this.el.loop.checked = !!kept.loop;
     this.wire();
     this.slicePanel = new SlicePanel(this); // lesson.js
-    this.resizer = new ResizeObserver(() => this.layout());
+    // a new size of the page around the map redraws it, the map's own new height does not
+    // (else every layout, the first one at mount included, would be drawn twice before paint)
+    this.resizer = new ResizeObserver(() => { if (this.sizeKey() !== this.laidOut) this.layout(); });
     this.resizer.observe(this.root);
     this.theme = this.themeKey();
     this.themeTimer = setInterval(() => this.checkTheme(), THEME_POLL_MS);
@@ -277,8 +279,15 @@ class MapView {
     return room > 200 ? room : Infinity;
   }
 
+  sizeKey() {
+    // what layout() reads of the page: the root's width, the window's height, the room above the fold
+    return [this.root.clientWidth, window.innerHeight, this.foldRoom()].join("|");
+  }
+
   layout() {
     if (!this.h) return;
+    this.laidOut = this.sizeKey();
+    this.root.dataset.layouts = String((Number(this.root.dataset.layouts) || 0) + 1);
     const width = Math.max(this.root.clientWidth, 200);
     const dpr = window.devicePixelRatio || 1;
     const [x0, x1, y0, y1] = this.h.box;
