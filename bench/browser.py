@@ -47,7 +47,9 @@ from deploy.replicas import deployment  # noqa: E402
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, MAP, map_js, wait_idle  # noqa: E402
 
 VIEWPORT = {"width": 1440, "height": 900}
-RACE = "?steps=1000&opt=" + ";".join(f"gd:lr%3D0.{k + 1}" for k in range(6))
+RACERS = ";".join(f"gd:lr%3D0.{k + 1}" for k in range(6))
+RACE = f"?steps=1000&opt={RACERS}"
+LONG_RACE = f"?steps=5000&opt={RACERS}"  # the step cap: the largest blob a scene sends
 PATH_JS = map_js("""
   const path = gd && gd._fullData.find(t => t.mode === 'lines+markers');
   return path ? Array.from(path.x).join(',') : null;""")
@@ -400,6 +402,9 @@ def measure(browser, url: str, new: bool, n: int) -> dict:
     out["fps"] = fps(browser, url, new)
     if new:
         out["fps3d"] = fps(browser, url, new, three_d=True)
+        page = open_page(browser, url, new, LONG_RACE)[0]
+        out["blob_long"] = int(page.locator(MAP).first.get_attribute("data-bytes"))
+        page.context.close()
     return out
 
 
@@ -457,7 +462,8 @@ def main() -> None:
          lambda r: f"{sum(r['plotly_fetched'])} of {len(r['plotly_fetched'])}"),
         ("websocket bytes per rate change",
          lambda r: f"{statistics.median(r['bytes']) / 1e3:.0f} kB"),
-        ("map blob per scene", lambda r: f"{r['blob'] / 1e6:.3f} MB"),
+        ("map blob per scene (default scene)", lambda r: f"{r['blob'] / 1e6:.3f} MB"),
+        ("map blob per scene, 6 racers × 5000 steps", lambda r: f"{r['blob_long'] / 1e6:.3f} MB"),
     ]  # fmt: skip
     names = list(results)
     print(f"{'':58} " + " | ".join(f"{n:>15}" for n in names))
