@@ -23,8 +23,11 @@ first chart (the quick check for such a change):
 Targets (issue 11): scrub ≤ 50 ms, ≥ 30 frames/s, commit ≤ 0.4 s, first chart ≤ 2 s,
 ≤ 1.5 MB per scene.
 
+--breakdown traces new tabs instead (Chromium's timeline, the JS profiler): where the first
+chart's time goes, phase by phase, wall and main-thread CPU (bench/README.md, Browser).
+
     python bench/browser.py [--changes N] [--baseline /tmp/base-map] [--compare DIR …]
-                            [--first-only]
+                            [--first-only | --breakdown]
 """
 
 from __future__ import annotations
