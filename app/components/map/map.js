@@ -158,7 +158,9 @@ class MapView {
     this.el.loop.checked = !!kept.loop;
     this.wire();
     this.slicePanel = new SlicePanel(this); // lesson.js
-    this.resizer = new ResizeObserver(() => this.layout());
+    // a new size of the page around the map redraws it, the map's own new height does not
+    // (else every layout, the first one at mount included, would be drawn twice before paint)
+    this.resizer = new ResizeObserver(() => { if (this.sizeKey() !== this.laidOut) this.layout(); });
     this.resizer.observe(this.root);
     this.theme = this.themeKey();
     this.themeTimer = setInterval(() => this.checkTheme(), THEME_POLL_MS);
@@ -310,8 +312,18 @@ class MapView {
     return { l, r, t: MAP_TOP, b: Math.ceil(2 * size + 12) };
   }
 
+  sizeKey() {
+    // what layout() reads of the page: the root's width, the window's height, where the map
+    // starts and its bar's height (the room above the fold), not the map's own height
+    const top = Math.round(this.root.getBoundingClientRect().top + window.scrollY);
+    const bar = this.root.querySelector(".bar").offsetHeight;
+    return [this.root.clientWidth, window.innerHeight, top, bar].join("|");
+  }
+
   layout() {
     if (!this.h) return;
+    this.laidOut = this.sizeKey();
+    this.root.dataset.layouts = String((Number(this.root.dataset.layouts) || 0) + 1);
     const width = Math.max(this.root.clientWidth, 200);
     const dpr = window.devicePixelRatio || 1;
     this.fs = this.h.present && width >= PRESENT_MIN_WIDTH ? 1.3 : 1; // text for a projector
