@@ -14,8 +14,8 @@ from typing import NamedTuple
 import numpy as np
 import streamlit as st
 
-from app.figures.lab_plots import SweepPanel, sweep_panels
-from app.figures.plots import Landscape, sample_landscape
+from app.figures.data import Landscape, sample_landscape
+from app.figures.sweep import SweepPanel, sweep_panels
 from optimizers import make_optimizer, make_policy
 from optimizers.lab import (
     BasinMap,

@@ -16,7 +16,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from app.figures.plots import _base_layout, f32, keep_indices
+from app.figures.data import f32, keep_indices
+from app.figures.style import base_layout
 from app.narration import num
 from optimizers.diagnostics import Outcome
 
@@ -156,7 +157,7 @@ def data_figure(surface, fits: Sequence[tuple[str, str, Array]], height: int = 4
             prob = model_probability(model, p, grid)
             name = f"{label}: w = {num(p[0])}, v = {num(p[1])}"
             traces.append(_line(grid, prob, name, colour))
-    layout = _base_layout(height=height, margin={"l": 55, "r": 10, "t": 90, "b": 50})
+    layout = base_layout(height=height, margin={"l": 55, "r": 10, "t": 90, "b": 50})
     layout["xaxis"] = {"title": {"text": x_title}, "range": [float(lo[0]), float(hi[0])]}
     layout["yaxis"] = {
         "title": {"text": y_title},
@@ -255,7 +256,7 @@ def curves_figure(
                         **axes,
                     }
                 )
-    layout = _base_layout(height=height, margin={"l": 45, "r": 10, "t": 90, "b": 50})
+    layout = base_layout(height=height, margin={"l": 45, "r": 10, "t": 90, "b": 50})
     layout["annotations"] = []
     for row, (_, title) in enumerate(PANELS, start=1):  # loss on top, accuracy below
         suffix = "" if row == 1 else "2"

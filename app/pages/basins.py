@@ -6,7 +6,7 @@ import numpy as np
 import streamlit as st
 
 from app import compute, lab_compute
-from app.figures import lab_plots
+from app.figures.basins import basin_figure
 from app.gate import ends_view_when_refused
 from app.pages.lab import (
     STEP_LADDER,
@@ -131,7 +131,7 @@ def render_basins(s: Settings) -> None:
         )
         with columns[i % len(columns)]:
             chart(
-                lab_plots.basin_figure(land, result.xs, result.ys, result.label, minima, start),
+                basin_figure(land, result.xs, result.ys, result.label, minima, start),
                 f"basin_chart_{i}" if len(racers) > 1 else "basin_chart",
             )
             st.caption(

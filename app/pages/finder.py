@@ -8,7 +8,7 @@ import math
 import streamlit as st
 
 from app import lab_compute
-from app.figures import lab_plots
+from app.figures.finder import range_test_figure
 from app.pages.lab import (
     chart,
     hyper_words,
@@ -104,7 +104,7 @@ def render_finder(s: Settings) -> None:
         f"sidebar's start point{noisy}."
     )
     chart(
-        lab_plots.range_test_figure(
+        range_test_figure(
             result.lrs, result.loss, result.smoothed, result.suggestions,
             result.stopped_at >= 0, result.stop_reason, result.lr_max_stable,
             surface.f_min if surface.minima else 0.0,

@@ -11,7 +11,9 @@ import streamlit as st
 from app import compute, lab_compute
 from app.components.map import clicked_start, map_component
 from app.components.map import payload as map_payload
-from app.figures import lab_plots, plots
+from app.figures.data import Landscape, Run
+from app.figures.race import NOT_REACHED, race_table
+from app.figures.style import colours_for
 from app.pages.lab import (
     hyper_words,
     ignored_settings,
@@ -96,7 +98,7 @@ def race_hyper_caption(names: Sequence[str], hypers: Sequence[tuple]) -> str:
 RACE_MAP = "race_map"
 
 
-def race_map(land: plots.Landscape, runs: list[plots.Run], start, steps: int) -> None:
+def race_map(land: Landscape, runs: list[Run], start, steps: int) -> None:
     """The race on the client-side map: playback in the browser (the landscape stays drawn),
     no rate scrub (no single racer to scrub); a click sets the start, as in explore."""
     query = urlencode(st.query_params.to_dict(), safe=":,;=*")
@@ -154,10 +156,10 @@ def render_race(s: Settings) -> None:
     if ran is None:
         return
     start, result = ran
-    colours = plots.colours_for(list(names))
+    colours = colours_for(list(names))
     labels = [OPTIMIZERS[n].label for n in names]
     runs = [
-        plots.Run(
+        Run(
             f"{label} · lr {row.lr:g}", colour, traj.positions[:, 0], traj.loss[:, 0],
             traj.lr[:, 0], traj.grad_norm[:, 0], int(traj.diverged_at[0]),
         )
@@ -169,12 +171,12 @@ def render_race(s: Settings) -> None:
     race_map(land, runs, start, steps)  # full width; the table under it (beside it, it was cut)
     # A static table: it wraps long cells ("Momentum (heavy ball)", "5.2 × 10⁻¹³⁹") where a
     # data grid cuts them; numbers at 3 significant digits (optimizers.numbers.num).
-    table = pd.DataFrame(lab_plots.race_table(result.rows, labels))
+    table = pd.DataFrame(race_table(result.rows, labels))
     shown = table.rename(columns={"final loss": "loss", "distance": "dist."})  # phone-narrow
     shown = shown.style.format({"lr": num, "loss": num, "dist.": num})
     st.table(shown, hide_index=True, border="horizontal")
     st.caption(
-        f"**steps**: until f − f* < tol for good ({lab_plots.NOT_REACHED}: never); **loss**: "
+        f"**steps**: until f − f* < tol for good ({NOT_REACHED}: never); **loss**: "
         "the final loss; **dist.**: from the final point to the nearest global minimum; "
         "**outcome**: reached tol (and stayed); else diverged, left the map (the path went off the "
         "plotted box), not within tol, trapped (in a local minimum), oscillating, stalled "

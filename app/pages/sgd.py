@@ -6,7 +6,7 @@ import numpy as np
 import streamlit as st
 
 from app import lab_compute
-from app.figures import lab_plots
+from app.figures.sgd import data_figure, sgd_band_figure, sgd_fans_figure
 from app.gate import ends_view_when_refused
 from app.pages.lab import (
     STEP_LADDER,
@@ -119,7 +119,7 @@ def render_sgd(s: Settings) -> None:
     colours = {"constant": CONSTANT_COLOUR, decay: DECAY_COLOUR}
     start = surface.start
     chart(
-        lab_plots.sgd_fans_figure(
+        sgd_fans_figure(
             land, [(titles[k], colours[k], f.positions) for k, f in fans.items()], start
         ),
         "sgd_fans",
@@ -127,7 +127,7 @@ def render_sgd(s: Settings) -> None:
     left, right = st.columns(2, gap="medium")
     with left:
         chart(
-            lab_plots.sgd_band_figure(
+            sgd_band_figure(
                 [(titles[k], colours[k], f.band) for k, f in fans.items()], surface.f_min
             ),
             "sgd_band",
@@ -144,7 +144,7 @@ def render_sgd(s: Settings) -> None:
         for k, f in fans.items():
             w, b = np.median(f.positions[-1], axis=0)
             lines.append((f"median of {titles[k]}", colours[k], float(w), float(b)))
-        chart(lab_plots.data_figure(data.x, data.y, lines), "sgd_data")
+        chart(data_figure(data.x, data.y, lines), "sgd_data")
 
 
 VIEW = View(

@@ -9,7 +9,7 @@ import pytest
 from streamlit.delta_generator import DeltaGenerator
 
 from app import lab_compute
-from app.figures.lab_plots import NOT_REACHED
+from app.figures.race import NOT_REACHED
 from app.markup import plain
 from app.pages.finder import FINDER_MAXS, FINDER_MINS
 from app.pages.race import RACE_GRID

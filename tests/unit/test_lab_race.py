@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from app.figures.lab_plots import NOT_REACHED, race_outcome, race_table
+from app.figures.race import NOT_REACHED, race_outcome, race_table
 from app.pages.race import RACE_GRID
 from optimizers import OPTIMIZERS, make_optimizer, simulate
 from optimizers.lab import RACE_CRITERION, choose_rate, fair_race
