@@ -9,16 +9,16 @@ import numpy as np
 
 from app.figures.contour import contour_trace, landmark_traces
 from app.figures.data import Array, Landscape, Spec, f32
-from app.figures.style import base_layout
+from app.figures.style import NEUTRAL, TRANSPARENT, base_layout
 from optimizers.lab.basins import DIVERGED, NOT_CONVERGED, UNDEFINED
 from optimizers.numbers import num
 
 # Basin colours: minima in pale, distinct tints; diverged dark; not converged light grey;
-# undefined starts (no run: f or ∇f not finite there) white, like the blank page.
+# undefined starts (no run: f or ∇f not finite there) left blank: the page shows through.
 BASIN_COLOURS = ("#8fd3f4", "#f7c873", "#a6dfb9", "#f4a9c8", "#c5b3f0", "#f2a48a", "#b9c7d6")
-DIVERGED_COLOUR = "#3b3b3b"
+DIVERGED_COLOUR = "#5f5f5f"
 STUCK_COLOUR = "#e4e4e4"
-UNDEFINED_COLOUR = "#ffffff"
+UNDEFINED_COLOUR = TRANSPARENT
 UNDEFINED_NAME = "undefined here (f or ∇f not finite at the start: no run)"
 
 
@@ -107,7 +107,7 @@ def basin_figure(
                 "symbol": "square",
                 "size": 14,
                 "color": cat.colour,
-                "line": {"width": 1, "color": "#555"},
+                "line": {"width": 1, "color": NEUTRAL},
             },
         }
         for cat in cats
@@ -126,5 +126,6 @@ def basin_figure(
         legend={"orientation": "v", "x": 1.02, "y": 1, "yanchor": "top", "font": {"size": 13}},
         margin={"l": 10, "r": 10, "t": 10, "b": 10},
     )
-    data = [heat, lines, *landmark_traces(land, [start]), *legend]
+    marks = [{**t, "showlegend": False} for t in landmark_traces(land, [start])]  # captioned
+    data = [heat, lines, *marks, *legend]
     return {"data": data, "layout": layout}

@@ -7,7 +7,7 @@ import numpy as np
 
 from app.figures.data import Array, Spec, f32
 from app.figures.limits import LIMIT_COLOUR, limit_trace, span_of, stable_band
-from app.figures.style import base_layout
+from app.figures.style import INK, base_layout
 from app.figures.ticks import TINY, log_axis, lr_axis
 from optimizers.numbers import num
 
@@ -50,7 +50,7 @@ def range_test_figure(
             "x": f32(lrs),
             "y": f32(smoothed),
             "name": "smoothed loss (what the rules read)",
-            "line": {"color": "#1f2d3d", "width": 3},
+            "line": {"color": INK, "width": 3},
             "hovertemplate": "lr %{x:.3g}: smoothed %{y:.4g}<extra></extra>",
         },
     ]

@@ -12,7 +12,7 @@ OUTCOME_COLOURS = {
     Outcome.OSCILLATING: "#E69F00",
     Outcome.STALLED: "#7f7f7f",
     Outcome.CRAWLING: "#0072B2",
-    Outcome.THROWN_OUT: "#000000",
+    Outcome.THROWN_OUT: "#999933",  # olive: black would vanish on the dark page
     Outcome.UNDEFINED: "#994F00",
 }
 # Basin colours: minima in pale, distinct tints; diverged dark; not converged light grey;

@@ -24,9 +24,11 @@ def grid_domains(n: int, cols: int, gap: float = 0.04, vgap: float = 0.1):
 
 
 def panel_title(text: str, x_domain, top: float, colour: str, size: int) -> Spec:
-    """A title centred above one panel of a multi-panel figure (paper coordinates)."""
+    """A title centred above one panel of a multi-panel figure (paper coordinates), keyed by a
+    ■ in `colour`; the words take the theme's text colour, readable on a light and a dark page
+    (coloured words are not: most of the palette is < 4.5:1 on one of them)."""
     return {
-        "text": text,
+        "text": f'<span style="color:{colour}">■</span> {text}',
         "x": (x_domain[0] + x_domain[1]) / 2,
         "y": top,
         "xref": "paper",
@@ -34,5 +36,5 @@ def panel_title(text: str, x_domain, top: float, colour: str, size: int) -> Spec
         "xanchor": "center",  # "auto" would left-align titles in the left third, etc.
         "yanchor": "bottom",
         "showarrow": False,
-        "font": {"size": size, "color": colour},
+        "font": {"size": size},
     }

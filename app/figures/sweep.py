@@ -212,7 +212,7 @@ def sweep_curves_figure(
                 "x": 0.5,
                 "y": 0.5,
                 "showarrow": False,
-                "font": {"size": 15, "color": "#555"},
+                "font": {"size": 15},  # the theme's text colour
             }
         ]
     return {"data": traces, "layout": layout}

@@ -147,7 +147,7 @@ def undefined_note(label: np.ndarray) -> str:
     if not count:
         return ""
     return (
-        f"; {count:,} of them ({count / label.size:.0%}, white) {'is' if count == 1 else 'are'} "
+        f"; {count:,} of them ({count / label.size:.0%}, blank) {'is' if count == 1 else 'are'} "
         "**undefined here**: f or ∇f is not finite there (√x or log x at x < 0, an overflow …), "
         "so no run can start"
     )

@@ -7,6 +7,7 @@ import streamlit as st
 
 from app import lab_compute
 from app.figures.sgd import data_figure, sgd_band_figure, sgd_fans_figure
+from app.figures.style import INK
 from app.gate import ends_view_when_refused
 from app.pages.lab import (
     STEP_LADDER,
@@ -140,7 +141,7 @@ def render_sgd(s: Settings) -> None:
     with right:
         data = lab_compute.regression_data(n, noise, seed)
         w_star, b_star = surface.minima[0].point
-        lines = [("least squares", "#111111", w_star, b_star)]
+        lines = [("least squares", INK, w_star, b_star)]
         for k, f in fans.items():
             w, b = np.median(f.positions[-1], axis=0)
             lines.append((f"median of {titles[k]}", colours[k], float(w), float(b)))

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from app.figures import basins, finder, outcomes, phase, sgd, sweep
+from app.figures import basins, finder, outcomes, phase, sgd, style, sweep
 from app.figures.data import sample_landscape
 from optimizers import make_optimizer
 from optimizers.diagnostics import Outcome
@@ -157,7 +159,7 @@ def test_sweep_titles_have_room_above_their_panels(ravine, land):
         assert (bottom_above - top) * plot_px >= sweep.PANEL_TITLE_PX - 1e-6
     panel_px = 880 / 4 - 10
     for title in (a["text"] for a in layout["annotations"]):
-        for line in title.replace("<b>", "").replace("</b>", "").split("<br>"):
+        for line in re.sub(r"<(?!br>)[^>]+>", "", title).split("<br>"):
             assert len(line) * 13 * 0.6 <= panel_px, line  # ~0.6 em per character
     assert any("<br>diverged at step 26" in a["text"] for a in layout["annotations"])
     trapped = sweep.panel_title_text(0.1, Outcome.TRAPPED, 200)
@@ -178,3 +180,54 @@ def test_log_axes_are_labelled_with_powers_of_ten(ravine):
     y = curves["layout"]["yaxis"]
     assert all(t[:2] in ("1", "10", "2×", "5×") or t.startswith("10") for t in y["ticktext"])
     assert not any(t in ("2", "5") for t in x["ticktext"] + y["ticktext"])
+
+
+def _contrast(a: str, b: str) -> float:
+    def lum(h):
+        c = np.array([int(h[i : i + 2], 16) for i in (1, 3, 5)]) / 255
+        c = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+        return float(c @ [0.2126, 0.7152, 0.0722])
+
+    hi, lo = sorted((lum(a), lum(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def _drawn_colours(fig) -> list[str]:
+    """The hex colours of every line and marker of a figure's traces."""
+    out = []
+    for t in fig["data"]:
+        for part in ("line", "marker"):
+            colour = t.get(part, {}).get("color")
+            out += [c for c in np.atleast_1d(colour) if isinstance(c, str) and c[:1] == "#"]
+    return out
+
+
+def test_lab_figures_read_on_a_light_and_a_dark_page(ravine):
+    """Issue 12: the lab figures kept a white paper / #d9d9d9 plot area in the dark theme and
+    drew near-black lines. Paper and plot area are transparent (the theme's page shows through),
+    annotations leave their text colour to the theme unless they sit on a card of their own,
+    and every line and marker on the page reads on white and on the dark page (≥ 2:1)."""
+    rt = lr_range_test(ravine, make_optimizer("gd"), np.array(ravine.start))
+    pd = phase_diagram(ravine, ravine.start, np.geomspace(0.01, 1.2, 8), [0, 0.5, 0.9], 60)
+    value = np.where(pd.steps_to_converge >= 0, pd.steps_to_converge, np.nan)
+    result = lr_sweep(ravine, make_optimizer("gd"), [1.0, 0.45, 0.01], ravine.start, 100)
+    data = make_regression_data(40, 1)
+    fan = sgd_fan(data, 0.1, 4, runs=5, steps=30)
+    figures = [
+        finder.range_test_figure(
+            rt.lrs, rt.loss, rt.smoothed, rt.suggestions, True, rt.stop_reason, rt.lr_max_stable
+        ),
+        phase.phase_figure(
+            pd.lrs, pd.mus, value, pd.diverged, pd.boundary_lr, pd.gd_boundary, "steps"
+        ),
+        sweep.sweep_curves_figure(sweep.sweep_panels(result), ravine.f_min, np.inf),
+        sgd.sgd_band_figure([("a", "#D55E00", fan.band)], 0.0),
+        sgd.data_figure(data.x, data.y, [("least squares", style.INK, 2.0, -1.0)]),
+    ]
+    for fig in figures:
+        layout = fig["layout"]
+        assert layout["paper_bgcolor"] == layout["plot_bgcolor"] == style.TRANSPARENT
+        for note in layout.get("annotations", []):
+            assert "color" not in note.get("font", {}) or note.get("bgcolor"), note["text"]
+        for colour in _drawn_colours(fig):
+            assert _contrast(colour, "#ffffff") >= 2 and _contrast(colour, "#0F172A") >= 2, colour
