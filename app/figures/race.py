@@ -5,16 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from app.figures.outcomes import OUTCOME_WORDS
-from optimizers.diagnostics import Outcome
-
-NOT_REACHED = "—"  # the steps cell of a run that never got within tol (never "None")
+from optimizers.diagnostics import Outcome, plural
 
 
 def race_outcome(row) -> str:
-    """What happened to one racer, in words that agree with its steps cell (optimizers.lab.race:
-    reached ⇔ f − f* < tol from `steps` on to the end): "reached tol", or why not."""
+    """What happened to one racer, in one cell: "reached in 96 steps" (optimizers.lab.race:
+    reached ⇔ f − f* < tol from `steps` on to the end; ", off the map" if the path left it),
+    or why not. One cell for steps and outcome: they cannot disagree, and a phone fits it."""
     if row.reached:
-        return "reached tol" if row.on_map else "reached, off map"
+        reached = f"reached in {plural(int(row.steps), 'step')}"
+        return reached if row.on_map else f"{reached}, off the map"
     if row.diverged_at >= 0:
         return f"diverged at step {row.diverged_at}"
     if not row.on_map:
@@ -26,16 +26,15 @@ def race_outcome(row) -> str:
 
 
 def race_table(rows: Sequence, labels: Sequence[str]) -> list[dict]:
-    """One row per optimizer for st.dataframe: chosen rate, steps to tol (NOT_REACHED if never),
-    final loss, distance, outcome; every cell a finite number or text."""
+    """One row per optimizer for st.table: chosen rate, outcome (`race_outcome`), final loss,
+    distance; every cell a finite number or text."""
     return [
         {
             "optimizer": label,
             "lr": float(row.lr),
-            "steps": f"{int(row.steps):,}" if row.reached else NOT_REACHED,
+            "outcome": race_outcome(row),
             "final loss": float(row.final_loss),
             "distance": float(row.distance),
-            "outcome": race_outcome(row),
         }
         for label, row in zip(labels, rows, strict=True)
     ]

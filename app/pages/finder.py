@@ -49,10 +49,11 @@ def send_to_explore(lr: float) -> None:
 
 
 def finder_controls() -> None:
-    c1, c2, c3, c4, c5 = st.columns(5)
+    c1, c2, c3 = st.columns(3)  # two rows: the stop rule's words fit at 1024 px
     c1.selectbox("Start rate", FINDER_MINS, key="lf_min", format_func=lambda v: f"{v:g}")
     c2.selectbox("End rate", FINDER_MAXS, key="lf_max", format_func=lambda v: f"{v:g}")
     c3.number_input("Steps", min_value=20, max_value=1000, step=10, key="lf_steps")
+    c4, c5 = st.columns([2, 3])
     c4.selectbox(
         "Smoothing β",
         (0.0, 0.6, 0.9, 0.95, 0.98),

@@ -49,7 +49,7 @@ def render_phase(s: Settings) -> None:
     seed_params("phase", PHASE_PARAMS, s)
     key, surface = resolve_surface(s)
     state = st.session_state
-    c1, c2, c3 = st.columns([2, 2, 1])
+    c1, c2, c3 = st.columns([3, 2, 1])  # "steps to converge | final loss" whole at 1024 px
     c1.segmented_control(
         "Colour by",
         ("steps", "loss"),

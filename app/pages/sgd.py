@@ -42,7 +42,7 @@ CONSTANT_COLOUR, DECAY_COLOUR = "#D55E00", "#0072B2"
 
 
 def sgd_controls() -> None:
-    c1, c2, c3, c4 = st.columns(4)
+    c1, c2, c3, c4 = st.columns([1, 1, 1, 2])  # "Inverse-time decay (1/t)" whole
     c1.number_input("Data points n", min_value=10, max_value=2000, step=10, key="sgd_n")
     c1.number_input(
         "Label noise σ", min_value=0.0, max_value=5.0, step=0.1, format="%g", key="sgd_noise"
