@@ -98,7 +98,7 @@ def range_test_figure(
         hovermode="closest",
         xaxis=lr_axis(
             lrs,
-            "learning rate at that step (log scale; it grows every step)",
+            "learning rate at that step (log scale)",
             range=[np.log10(lrs[0]) - 0.1, np.log10(lrs[-1]) + 0.1],
         ),
         yaxis=log_axis("loss above the minimum  f − f*", np.concatenate([loss, smoothed])),

@@ -77,7 +77,7 @@ def phase_figure(
         "mode": "lines",
         "x": f32(boundary_lr),
         "y": f32(mus),
-        "name": "theory: lr·λ_max = 2 + 2μ (heavy ball stable to the left)",
+        "name": "theory: stable left of lr·λ_max = 2 + 2μ",
         "line": {"color": THEORY_COLOUR, "width": 3, "dash": "dash"},
         "hovertemplate": "theory limit at μ %{y:.2f}: lr %{x:.3g}<extra></extra>",
     }

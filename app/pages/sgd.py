@@ -116,7 +116,9 @@ def render_sgd(s: Settings) -> None:
         name: lab_compute.fan(n, noise, seed, lr, batch, runs, steps, name)
         for name in ("constant", decay)
     }
-    titles = {"constant": f"constant rate {lr:g}", decay: f"{POLICIES[decay].label} from {lr:g}"}
+    # Short names, so that two panel titles and a legend entry fit a phone's width; the
+    # decaying rule is named in the caption under the fans.
+    titles = {"constant": f"constant lr {lr:g}", decay: f"decaying from {lr:g}"}
     colours = {"constant": CONSTANT_COLOUR, decay: DECAY_COLOUR}
     start = surface.start
     chart(
@@ -125,6 +127,7 @@ def render_sgd(s: Settings) -> None:
         ),
         "sgd_fans",
     )
+    st.caption(f"**decaying**: the {POLICIES[decay].label} schedule, starting at lr {lr:g}.")
     left, right = st.columns(2, gap="medium")
     with left:
         chart(
@@ -144,7 +147,7 @@ def render_sgd(s: Settings) -> None:
         lines = [("least squares", INK, w_star, b_star)]
         for k, f in fans.items():
             w, b = np.median(f.positions[-1], axis=0)
-            lines.append((f"median of {titles[k]}", colours[k], float(w), float(b)))
+            lines.append((f"median, {titles[k].split()[0]}", colours[k], float(w), float(b)))
         chart(data_figure(data.x, data.y, lines), "sgd_data")
 
 
