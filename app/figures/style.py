@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from app.figures.data import Spec
+from app.figures.data import Spec, f32
 
 # Okabe–Ito colours (colour-blind safe, saturated enough for a projector), one per optimizer.
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
@@ -57,6 +57,20 @@ def base_layout(**extra) -> Spec:
     }
     layout.update(extra)
     return layout
+
+
+def line_trace(x, y, name: str, colour: str, width: float = 2.5, **extra) -> Spec:
+    """A plain line (float32 data, no hover of its own); `extra`: axes, showlegend, …"""
+    return {
+        "type": "scatter",
+        "mode": "lines",
+        "x": f32(x),
+        "y": f32(y),
+        "name": name,
+        "line": {"color": colour, "width": width},
+        "hoverinfo": "skip",
+        **extra,
+    }
 
 
 def tint(hex_colour: str, alpha: float) -> str:

@@ -14,10 +14,11 @@ from app.figures.data import Array, Landscape, Run, Spec, f32
 from app.figures.limits import limit_trace, span_of, stable_band
 from app.figures.outcomes import OUTCOME_COLOURS, outcome_label
 from app.figures.panels import axis_names, grid_domains, panel_title
-from app.figures.style import base_layout
+from app.figures.style import base_layout, line_trace
 from app.figures.ticks import TINY, log_axis, lr_axis
 from optimizers.diagnostics import Outcome, plural
 
+CURVE_COLOUR = "#9aa5b1"  # the grey line joining the runs' points
 PANEL_TITLE_PX = 40  # room above each small multiple for its two-line 13 px title
 
 
@@ -219,18 +220,7 @@ def sweep_curves_figure(
 
 
 def _curve(x, y, name, xa, ya) -> Spec:
-    return {
-        "type": "scatter",
-        "mode": "lines",
-        "x": f32(x),
-        "y": f32(y),
-        "name": name,
-        "line": {"color": "#9aa5b1", "width": 1.5},
-        "hoverinfo": "skip",
-        "showlegend": False,
-        "xaxis": xa,
-        "yaxis": ya,
-    }
+    return line_trace(x, y, name, CURVE_COLOUR, 1.5, showlegend=False, xaxis=xa, yaxis=ya)
 
 
 def _points(x, y, colours, labels, crosses, xa, ya) -> Spec:
