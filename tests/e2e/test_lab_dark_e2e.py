@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from tests.e2e.conftest import wait_map
 from tests.e2e.test_map_theme_e2e import DARK, ink_contrast, tick_text_contrast
 
 pytestmark = pytest.mark.e2e
@@ -55,5 +56,6 @@ def test_lab_charts_are_drawn_on_the_dark_page(open_app, view):
 
 
 def test_the_race_map_reads_on_the_dark_page(open_app):
-    page = open_app("?view=race", scheme="dark")
+    page = open_app("?view=race", 1280, 1100, scheme="dark")  # the map's axis in view
+    wait_map(page).locator(".map-canvas").scroll_into_view_if_needed()
     assert tick_text_contrast(page) >= 4.5
