@@ -15,8 +15,8 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from app.figures import plots
-from app.figures.plots import Landscape, Run, f32, sample_landscape
+from app.figures.data import Landscape, Run, f32, sample_landscape
+from app.figures.style import for_projector
 from app.state.settings import DEFAULT_DOMAIN, DEFAULT_FORMULA, FORMULA, LR_MAX, LR_MIN, Settings
 from optimizers import OPTIMIZERS, make_optimizer, make_policy, suggest
 from optimizers.diagnostics import describe, diagnose
@@ -244,7 +244,7 @@ def chart_figure(spec: dict, present: bool = False) -> go.Figure:
     a sweep's panels) while `st.plotly_chart` of a built figure only copies and serialises it
     (~1 ms); the spec's JSON (arrays as base64 typed arrays, as plotly sends them) is the
     cache key, cheaper to hash than the nested spec."""
-    encoded = encode_arrays(plots.for_projector(spec) if present else spec)
+    encoded = encode_arrays(for_projector(spec) if present else spec)
     return _built_figure(json.dumps(encoded, separators=(",", ":"), default=_json_scalar))
 
 

@@ -14,8 +14,8 @@ from typing import NamedTuple
 import numpy as np
 import streamlit as st
 
-from app.figures.lab_plots import SweepPanel, sweep_panels
-from app.figures.plots import Landscape, sample_landscape
+from app.figures.data import Landscape, sample_landscape
+from app.figures.sweep import SweepPanel, sweep_panels
 from optimizers import make_optimizer, make_policy
 from optimizers.lab import (
     BasinMap,
@@ -32,6 +32,7 @@ from optimizers.lab import (
     sgd_fan,
 )
 from optimizers.lab.chunks import Progress, chunk_size
+from optimizers.lab.defaults import BasinDefaults, basin_defaults
 from optimizers.lab.sgd import runs_seed
 from surfaces import Surface
 from surfaces.data import RegressionData, make_regression_data, regression_surface
@@ -204,6 +205,12 @@ def race(
     """Every optimizer `names[i]` with hyperparameters `hypers[i]`, tuned over `lr_grid`."""
     entries = [(n, make_optimizer(n, **dict(h))) for n, h in zip(names, hypers, strict=True)]
     return fair_race(get_surface(key), entries, start, np.array(lr_grid), steps, tol)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def basin_suggestion(key: SurfaceKey, steps: int) -> BasinDefaults:
+    """An optimizer and rate whose map reaches ≥ 2 minima in `steps` (lab.defaults)."""
+    return basin_defaults(get_surface(key), steps)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)

@@ -30,8 +30,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from app.components.map.payload import scene_blob  # noqa: E402
-from app.figures import plots  # noqa: E402
+from app.figures.data import Run, sample_landscape  # noqa: E402
 from app.figures.rate_strip import rate_strip_html  # noqa: E402
+from app.figures.style import colours_for  # noqa: E402
 from app.state.settings import LR_MAX, LR_MIN, Settings, make_racer, to_query  # noqa: E402
 from optimizers import make_optimizer, make_policy  # noqa: E402
 from optimizers.diagnostics import describe, diagnose  # noqa: E402
@@ -81,7 +82,7 @@ def builders(s: Settings, lrs, land) -> int:
     """Everything a rerun computes for scene `s` at rates `lrs`; returns figure JSON bytes."""
     surface = make_surface(s.surface, **s.surface_values())
     start = np.array([surface.start])
-    colours = plots.colours_for([r.optimizer for r in s.racers])
+    colours = colours_for([r.optimizer for r in s.racers])
     runs = []
     for r, lr, colour in zip(s.racers, lrs, colours, strict=True):
         policy = make_policy(s.policy, lr, s.steps)
@@ -89,7 +90,7 @@ def builders(s: Settings, lrs, land) -> int:
         traj = simulate(surface, opt, policy, start, s.steps)
         describe(diagnose(surface, traj), 0, surface, traj=traj, lr=traj.lr[:, 0])
         runs.append(
-            plots.Run(
+            Run(
                 r.optimizer, colour, traj.positions[:, 0], traj.loss[:, 0], traj.lr[:, 0],
                 traj.grad_norm[:, 0], int(traj.diverged_at[0]),
             )
@@ -139,7 +140,7 @@ def main() -> None:
           f"{'AppTest rerun':>14s} {'ratio':>6s} {'figure JSON':>12s}  verdict")  # fmt: skip
     for name, s in SCENES.items():
         surface = make_surface(s.surface, **s.surface_values())
-        land = plots.sample_landscape(
+        land = sample_landscape(
             surface.f, surface.domain, [m.point for m in surface.minima], surface.saddles,
             surface.f_min,
         )  # fmt: skip

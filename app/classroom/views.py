@@ -16,7 +16,8 @@ import streamlit as st
 from app import compute, narration
 from app.components.map import map_component
 from app.components.map import payload as map_payload
-from app.figures import plots
+from app.figures import contour
+from app.figures.style import colours_for
 from app.markup import plain
 from app.state.scene import resolve_surface, run_from_start
 from app.state.settings import Settings
@@ -214,7 +215,7 @@ def render_reveal(question: Question, tally: dict[str, int]) -> None:
         return
     start, outs = ran
     labels = narration.racer_labels(s.racers)
-    colours = plots.colours_for([r.optimizer for r in s.racers])
+    colours = colours_for([r.optimizer for r in s.racers])
     runs = [compute.as_run(*z) for z in zip(labels, colours, outs, strict=True)]
     landscape = compute.get_landscape(key)
     extra: list[dict] = []
@@ -254,12 +255,12 @@ def render_reveal(question: Question, tally: dict[str, int]) -> None:
         )
         map_component(blob, key="reveal_map", on_start=_ignore, on_scrub=_ignore)
         if extra:  # a map question: where the class tapped, beside where the path ended
-            spec = plots.contour_figure(
+            spec = contour.contour_figure(
                 landscape,
                 [],
                 [start],
-                height=plots.map_height(landscape.box, 640),
-                static=[*plots.map_layers(landscape, [start]), *extra],
+                height=contour.map_height(landscape.box, 640),
+                static=[*contour.map_layers(landscape, [start]), *extra],
             )
             st.plotly_chart(
                 compute.chart_figure(spec, True), key="reveal_taps", config={"displaylogo": False}
@@ -437,7 +438,7 @@ def _tap_map(state: ClassState, token: str, answer: str | None) -> str | None:
         {**layer, "hovertemplate": "(%{x:.3g}, %{y:.3g})<br>tap: it ends here<extra></extra>"}
         if layer.get("name") == "click to start"
         else layer
-        for layer in compute.encode_arrays(plots.map_layers(landscape, [start]))
+        for layer in compute.encode_arrays(contour.map_layers(landscape, [start]))
     ]
     if answer:
         x, y = map(float, answer.split(","))
@@ -451,7 +452,7 @@ def _tap_map(state: ClassState, token: str, answer: str | None) -> str | None:
                 "name": "your guess",
             }
         )
-    spec = plots.contour_figure(landscape, [], [start], height=380, static=static)
+    spec = contour.contour_figure(landscape, [], [start], height=380, static=static)
     event = st.plotly_chart(
         compute.chart_figure(spec),
         key=f"tap-{state.code}-{state.number}",

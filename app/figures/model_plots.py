@@ -16,7 +16,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from app.figures.plots import _base_layout, f32, keep_indices
+from app.figures.data import f32, keep_indices
+from app.figures.style import base_layout, line_trace
 from app.narration import num
 from optimizers.diagnostics import Outcome
 
@@ -150,13 +151,13 @@ def data_figure(surface, fits: Sequence[tuple[str, str, Array]], height: int = 4
             if seg is None:
                 traces.append(_note_trace(name + " — no boundary in view", colour))
                 continue
-            traces.append(_line(seg[:, 0], seg[:, 1], name, colour))
+            traces.append(line_trace(seg[:, 0], seg[:, 1], name, colour))
         else:
             grid = np.linspace(lo[0], hi[0], 200)
             prob = model_probability(model, p, grid)
             name = f"{label}: w = {num(p[0])}, v = {num(p[1])}"
-            traces.append(_line(grid, prob, name, colour))
-    layout = _base_layout(height=height, margin={"l": 55, "r": 10, "t": 90, "b": 50})
+            traces.append(line_trace(grid, prob, name, colour))
+    layout = base_layout(height=height, margin={"l": 55, "r": 10, "t": 90, "b": 50})
     layout["xaxis"] = {"title": {"text": x_title}, "range": [float(lo[0]), float(hi[0])]}
     layout["yaxis"] = {
         "title": {"text": y_title},
@@ -173,18 +174,6 @@ def model_probability(model, p: Array, x: Array) -> Array:
 
     with np.errstate(all="ignore"):
         return sigmoid(logits(model.kind, p[None], x[:, None]))[0]
-
-
-def _line(x: Array, y: Array, name: str, colour: str) -> dict:
-    return {
-        "type": "scatter",
-        "mode": "lines",
-        "x": f32(x),
-        "y": f32(y),
-        "name": name,
-        "line": {"color": colour, "width": 2.5},
-        "hoverinfo": "skip",
-    }
 
 
 def _note_trace(name: str, colour: str) -> dict:
@@ -255,7 +244,7 @@ def curves_figure(
                         **axes,
                     }
                 )
-    layout = _base_layout(height=height, margin={"l": 45, "r": 10, "t": 90, "b": 50})
+    layout = base_layout(height=height, margin={"l": 45, "r": 10, "t": 90, "b": 50})
     layout["annotations"] = []
     for row, (_, title) in enumerate(PANELS, start=1):  # loss on top, accuracy below
         suffix = "" if row == 1 else "2"

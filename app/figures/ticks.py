@@ -11,8 +11,11 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
+import numpy as np
+
 SUPERSCRIPTS = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 MAX_DECADE_TICKS = 8  # more decades than this: label every 2nd, 3rd … power
+TINY = 1e-16  # floor for "loss above the minimum" on log axes
 
 
 def power_label(exponent: int, mantissa: int = 1) -> str:
@@ -40,3 +43,12 @@ def log_ticks(values: Iterable[float]) -> dict:
         "tickvals": [float(f"{m * 10.0**e:.12g}") for e, m in ticks],
         "ticktext": [power_label(e, m) for e, m in ticks],
     }
+
+
+def log_axis(title: str, values, **extra) -> dict:
+    """A log axis titled `title`, labelled 10⁻³, 10⁻², … over the range of `values`."""
+    return {"type": "log", "title": {"text": title}, **log_ticks(np.ravel(values)), **extra}
+
+
+def lr_axis(values, title: str = "learning rate (log scale)", **extra) -> dict:
+    return log_axis(title, values, **extra)

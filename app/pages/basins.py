@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import streamlit as st
 
 from app import compute, lab_compute
-from app.figures import lab_plots
+from app.figures.basins import basin_figure
 from app.gate import ends_view_when_refused
 from app.pages.lab import (
     STEP_LADDER,
@@ -14,11 +16,12 @@ from app.pages.lab import (
     fitted_warmup,
     ignored_settings,
     intro,
+    landscape_params,
     racer_label,
     schedule_words,
 )
 from app.state import controls
-from app.state.budget import affordable_steps
+from app.state.budget import WORK_BUDGET, affordable_steps, snap_down
 from app.state.links import (
     View,
     choice,
@@ -33,10 +36,11 @@ from optimizers.lab.basins import UNDEFINED
 from optimizers.lab.defaults import basin_defaults, classic_comparison
 from surfaces import make_surface
 
-BASIN_SIZES = (40, 80, 120, 160, 200)
+BASIN_SIZES = (20, 40, 80, 120, 160, 200)
+BASIN_STEPS = 200
 BASIN_PARAMS = (
     choice("bm_n", 80, BASIN_SIZES),
-    number("bm_steps", 200, 10, 2000, integer=True),
+    number("bm_steps", BASIN_STEPS, 10, 2000, integer=True),
     number("bm_racer", 1, 0, 6, integer=True),  # 0: every racer's map side by side
 )
 ALL = 0
@@ -58,6 +62,44 @@ def wells_example() -> None:
     state["bm_racer"] = ALL
 
 
+def affordable_defaults(cost: float) -> dict:
+    """This landscape's default resolution and steps: the largest of BASIN_SIZES (at most 80)
+    whose n² starts × BASIN_STEPS fit the work budget, else the smallest with the steps that
+    fit (a costly model's loss: 80 × 80 starts would get 10 steps, too few to settle)."""
+    work = max(cost, 1.0) * BASIN_STEPS
+    fits = [n for n in BASIN_SIZES if n <= 80 and n * n * work <= WORK_BUDGET]
+    n = fits[-1] if fits else BASIN_SIZES[0]
+    steps = snap_down(int(WORK_BUDGET / (n * n * max(cost, 1.0))), STEP_LADDER)
+    return {"bm_n": n, "bm_steps": min(BASIN_STEPS, steps)}
+
+
+def show_racer(s: Settings, optimizer: str, lr: float) -> None:
+    """Button callback: the sidebar's optimizer list becomes this one racer, its map shown."""
+    controls.seed(replace(s, racers=(Racer(optimizer, lr),)))
+    st.session_state["bm_racer"] = 1
+
+
+def one_basin_note(s: Settings, key, surface, label: np.ndarray, steps: int) -> None:
+    """On a landscape with ≥ 2 minima, a map whose starts reach fewer says so, and offers an
+    optimizer and rate that reaches two in as many steps (lab.defaults.basin_defaults)."""
+    reached = int(np.unique(label[label >= 0]).size)
+    if len(surface.minima) < 2 or reached >= 2:
+        return
+    first = s.racers[0]
+    said = (
+        f"In {steps} steps the starts of this map reach {reached} of the {len(surface.minima)} "
+        f"minima: {OPTIMIZERS[first.optimizer].label} at lr {first.lr:g} does not settle from "
+        "most starts (light grey)."
+    )
+    found = lab_compute.basin_suggestion(key, steps)
+    if found.note or (found.optimizer, found.lr) == (first.optimizer, first.lr):
+        st.info(f"{said} {found.note}", icon=":material/info:")
+        return
+    better = f"{OPTIMIZERS[found.optimizer].label} at lr {found.lr:g}"
+    st.info(f"{said} {better} reaches {found.basins} in as many steps.", icon=":material/info:")
+    st.button(f"Show it: {better}", on_click=show_racer, args=(s, found.optimizer, found.lr))
+
+
 def racer_choice(s: Settings, i: int) -> str:
     return "All, side by side" if i == ALL else f"{i}. {racer_label(s, i - 1)}"
 
@@ -71,13 +113,14 @@ def render_basins(s: Settings) -> None:
         "rate (add a second optimizer in the sidebar) — momentum carries many starts out of the "
         "shallow wells into the deep one."
     )
-    seed_params("basins", BASIN_PARAMS, s)
+    key, surface = resolve_surface(s)
+    params = landscape_params("basins", BASIN_PARAMS, key, **affordable_defaults(surface.cost))
+    seed_params("basins", params, s)
     st.button(
         "Show the classic: Wells, gradient descent vs momentum",
         on_click=wells_example,
         icon=":material/auto_awesome:",
     )
-    key, surface = resolve_surface(s)
     start = start_of(s, surface)
     state = st.session_state
     # The labels carry each racer's rate, which changes: a stale label comes back as a raw
@@ -106,7 +149,7 @@ def render_basins(s: Settings) -> None:
         help="200 × 200 = 40 000 runs: a few seconds the first time, then cached.",
     )
     c3.number_input("Steps", min_value=10, max_value=2000, step=50, key="bm_steps")
-    publish(BASIN_PARAMS)
+    publish(params)
     chosen = int(state["bm_racer"])
     racers = s.racers if chosen == ALL else (s.racers[chosen - 1],)
     n, asked = int(state["bm_n"]), int(state["bm_steps"])
@@ -131,7 +174,7 @@ def render_basins(s: Settings) -> None:
         )
         with columns[i % len(columns)]:
             chart(
-                lab_plots.basin_figure(land, result.xs, result.ys, result.label, minima, start),
+                basin_figure(land, result.xs, result.ys, result.label, minima, start),
                 f"basin_chart_{i}" if len(racers) > 1 else "basin_chart",
             )
             st.caption(
@@ -139,6 +182,8 @@ def render_basins(s: Settings) -> None:
                 f"{steps} steps from each of {n * n:,} starts{undefined_note(result.label)}. "
                 "○ marks the sidebar's start point, ★ the minima."
             )
+        if i == 0:
+            one_basin_note(s, key, surface, result.label, steps)
 
 
 def undefined_note(label: np.ndarray) -> str:
@@ -147,7 +192,7 @@ def undefined_note(label: np.ndarray) -> str:
     if not count:
         return ""
     return (
-        f"; {count:,} of them ({count / label.size:.0%}, white) {'is' if count == 1 else 'are'} "
+        f"; {count:,} of them ({count / label.size:.0%}, blank) {'is' if count == 1 else 'are'} "
         "**undefined here**: f or ∇f is not finite there (√x or log x at x < 0, an overflow …), "
         "so no run can start"
     )

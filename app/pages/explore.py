@@ -9,8 +9,8 @@ import streamlit as st
 from app import compute, narration
 from app.components.map import clicked_start, map_component, standalone_html
 from app.components.map import payload as map_payload
-from app.figures import plots
 from app.figures.rate_strip import rate_strip_html
+from app.figures.style import colours_for
 from app.markup import plain
 from app.models_view import TRAIN_PARAMS, render_model_panel
 from app.state import controls
@@ -31,7 +31,7 @@ class Scene:
         self.settings, self.key, self.surface, self.start = s, key, surface, start
         self.outcomes = compute.run_race(s, key, self.start, record=s.inspect is not None)
         self.labels = narration.racer_labels(s.racers)
-        self.colours = plots.colours_for([r.optimizer for r in s.racers])
+        self.colours = colours_for([r.optimizer for r in s.racers])
         self.runs = [
             compute.as_run(label, colour, out)
             for label, colour, out in zip(self.labels, self.colours, self.outcomes, strict=True)

@@ -8,7 +8,7 @@ import math
 import streamlit as st
 
 from app import lab_compute
-from app.figures import lab_plots
+from app.figures.finder import range_test_figure
 from app.pages.lab import (
     chart,
     hyper_words,
@@ -49,10 +49,11 @@ def send_to_explore(lr: float) -> None:
 
 
 def finder_controls() -> None:
-    c1, c2, c3, c4, c5 = st.columns(5)
+    c1, c2, c3 = st.columns(3)  # two rows: the stop rule's words fit at 1024 px
     c1.selectbox("Start rate", FINDER_MINS, key="lf_min", format_func=lambda v: f"{v:g}")
     c2.selectbox("End rate", FINDER_MAXS, key="lf_max", format_func=lambda v: f"{v:g}")
     c3.number_input("Steps", min_value=20, max_value=1000, step=10, key="lf_steps")
+    c4, c5 = st.columns([2, 3])
     c4.selectbox(
         "Smoothing β",
         (0.0, 0.6, 0.9, 0.95, 0.98),
@@ -104,7 +105,7 @@ def render_finder(s: Settings) -> None:
         f"sidebar's start point{noisy}."
     )
     chart(
-        lab_plots.range_test_figure(
+        range_test_figure(
             result.lrs, result.loss, result.smoothed, result.suggestions,
             result.stopped_at >= 0, result.stop_reason, result.lr_max_stable,
             surface.f_min if surface.minima else 0.0,

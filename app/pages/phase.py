@@ -6,7 +6,8 @@ import numpy as np
 import streamlit as st
 
 from app import lab_compute
-from app.figures import lab_plots
+from app.figures.phase import phase_figure
+from app.figures.ticks import TINY
 from app.gate import ends_view_when_refused
 from app.pages.lab import (
     STEP_LADDER,
@@ -48,7 +49,7 @@ def render_phase(s: Settings) -> None:
     seed_params("phase", PHASE_PARAMS, s)
     key, surface = resolve_surface(s)
     state = st.session_state
-    c1, c2, c3 = st.columns([2, 2, 1])
+    c1, c2, c3 = st.columns([3, 2, 1])  # "steps to converge | final loss" whole at 1024 px
     c1.segmented_control(
         "Colour by",
         ("steps", "loss"),
@@ -83,13 +84,13 @@ def render_phase(s: Settings) -> None:
         st.info(f"{why} Pick another landscape in the sidebar.")
         return
     if state["pd_colour"] == "loss":
-        gap = np.maximum(result.final_loss - surface.f_min, lab_plots.TINY)
+        gap = np.maximum(result.final_loss - surface.f_min, TINY)
         value, title = np.log10(gap), "log₁₀(final f − f*)"
     else:
         value = np.where(result.steps_to_converge >= 0, result.steps_to_converge, np.nan)
         title = "steps to converge"
     chart(
-        lab_plots.phase_figure(
+        phase_figure(
             result.lrs, result.mus, value, result.diverged, result.boundary_lr,
             result.gd_boundary, title,
         ),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from urllib.parse import urlencode
 
@@ -11,7 +12,10 @@ import streamlit as st
 from app import compute, lab_compute
 from app.components.map import clicked_start, map_component
 from app.components.map import payload as map_payload
-from app.figures import lab_plots, plots
+from app.figures.data import Landscape, Run
+from app.figures.race import race_table
+from app.figures.style import colours_for
+from app.figures.ticks import power_label
 from app.pages.lab import (
     hyper_words,
     ignored_settings,
@@ -45,23 +49,30 @@ RACE_PARAMS = (
 )
 
 
+def tol_label(tol: float) -> str:
+    """'10⁻³' for 1e-3: short enough for a narrow select box."""
+    return power_label(round(math.log10(tol)))
+
+
 def race_controls() -> None:
-    c1, c2, c3, c4, c5 = st.columns([4, 3, 2, 2, 2])
-    c1.multiselect(
+    """The optimizers across the full width (no chip cut), then the rates, the success
+    threshold and the steps; Streamlit stacks the columns on a phone."""
+    st.multiselect(
         "Optimizers",
         tuple(OPTIMIZERS),
         key="race_opts",
         max_selections=RACE_MAX,
         format_func=lambda n: OPTIMIZERS[n].label,
     )
-    c2.segmented_control(
+    mode, rate = st.columns([5, 4], vertical_alignment="bottom")
+    mode.segmented_control(
         "Learning rates",
         ("tuned", "same"),
         key="race_mode",
         required=True,
         format_func=lambda m: {"tuned": "each tuned", "same": "all the same"}[m],
     )
-    c3.select_slider(
+    rate.select_slider(
         "The one rate",
         controls.LR_GRID,
         key="race_lr",
@@ -69,14 +80,15 @@ def race_controls() -> None:
         disabled=st.session_state["race_mode"] != "same",
         help="Used when all optimizers run at the same rate.",
     )
-    c4.selectbox(
-        "Success: f − f* <",
+    tol, steps = st.columns(2, vertical_alignment="bottom")
+    tol.selectbox(
+        "Success: f − f* below",
         (1e-2, 1e-3, 1e-6, 1e-9),
         key="race_tol",
-        format_func=lambda v: f"{v:g}",
+        format_func=tol_label,
         help="Reaching the minimum means getting (and staying) this close to its value.",
     )
-    c5.number_input("Steps", min_value=10, max_value=2000, step=50, key="race_steps")
+    steps.number_input("Steps", min_value=10, max_value=2000, step=50, key="race_steps")
 
 
 def sidebar_hyper(s: Settings, name: str) -> tuple:
@@ -85,18 +97,24 @@ def sidebar_hyper(s: Settings, name: str) -> tuple:
 
 
 def race_hyper_caption(names: Sequence[str], hypers: Sequence[tuple]) -> str:
+    """What the sidebar's Optimizers section does here: it lends its hyperparameters; its
+    rates are not used (the race picks each racer's rate)."""
     own = [
         f"{OPTIMIZERS[n].label}{hyper_words(h)}" for n, h in zip(names, hypers, strict=True) if h
     ]
+    unused = "the sidebar's learning rates are not used here"
     if not own:
-        return "Hyperparameters: torch's defaults (the sidebar's optimizers set none)."
-    return f"Hyperparameters from the sidebar: {', '.join(own)}; torch's defaults for the others."
+        return f"Hyperparameters: torch's defaults (the sidebar's optimizers set none); {unused}."
+    return (
+        f"Hyperparameters from the sidebar: {', '.join(own)}; torch's defaults for the others; "
+        f"{unused}."
+    )
 
 
 RACE_MAP = "race_map"
 
 
-def race_map(land: plots.Landscape, runs: list[plots.Run], start, steps: int) -> None:
+def race_map(land: Landscape, runs: list[Run], start, steps: int) -> None:
     """The race on the client-side map: playback in the browser (the landscape stays drawn),
     no rate scrub (no single racer to scrub); a click sets the start, as in explore."""
     query = urlencode(st.query_params.to_dict(), safe=":,;=*")
@@ -147,6 +165,7 @@ def render_race(s: Settings) -> None:
         runs=len(names),
     )
     hypers = tuple(sidebar_hyper(s, name) for name in names)
+    st.caption(f":material/info: {race_hyper_caption(names, hypers)}")
     ignored_settings(s, "policy", "warmup", "noise")
     ran = run_from_start(s, surface, lambda start: lab_compute.race(
         key, names, hypers, tuple(start), grid, steps, float(state["race_tol"])
@@ -154,10 +173,10 @@ def render_race(s: Settings) -> None:
     if ran is None:
         return
     start, result = ran
-    colours = plots.colours_for(list(names))
+    colours = colours_for(list(names))
     labels = [OPTIMIZERS[n].label for n in names]
     runs = [
-        plots.Run(
+        Run(
             f"{label} · lr {row.lr:g}", colour, traj.positions[:, 0], traj.loss[:, 0],
             traj.lr[:, 0], traj.grad_norm[:, 0], int(traj.diverged_at[0]),
         )
@@ -169,22 +188,20 @@ def render_race(s: Settings) -> None:
     race_map(land, runs, start, steps)  # full width; the table under it (beside it, it was cut)
     # A static table: it wraps long cells ("Momentum (heavy ball)", "5.2 × 10⁻¹³⁹") where a
     # data grid cuts them; numbers at 3 significant digits (optimizers.numbers.num).
-    table = pd.DataFrame(lab_plots.race_table(result.rows, labels))
+    table = pd.DataFrame(race_table(result.rows, labels))
     shown = table.rename(columns={"final loss": "loss", "distance": "dist."})  # phone-narrow
     shown = shown.style.format({"lr": num, "loss": num, "dist.": num})
     st.table(shown, hide_index=True, border="horizontal")
     st.caption(
-        f"**steps**: until f − f* < tol for good ({lab_plots.NOT_REACHED}: never); **loss**: "
-        "the final loss; **dist.**: from the final point to the nearest global minimum; "
-        "**outcome**: reached tol (and stayed); else diverged, left the map (the path went off the "
-        "plotted box), not within tol, trapped (in a local minimum), oscillating, stalled "
-        "or too slow."
+        "**outcome**: reached in N steps (f − f* < tol from step N on, for good; off the map: "
+        "the path left the plotted box); else diverged, left the map, not within tol, trapped "
+        "(in a local minimum), oscillating, stalled or too slow; **loss**: the final loss; "
+        "**dist.**: from the final point to the nearest global minimum."
     )
     if state["race_mode"] == "same":
         st.caption(f"Every optimizer runs at lr {state['race_lr']:g}.")
     else:
         st.caption(f"**Criterion.** {result.criterion} (tol = {result.tol:g})")
-    st.caption(race_hyper_caption(names, hypers))
 
 
 VIEW = View(

@@ -6,7 +6,8 @@ import numpy as np
 import streamlit as st
 
 from app import lab_compute
-from app.figures import lab_plots
+from app.figures.sgd import data_figure, sgd_band_figure, sgd_fans_figure
+from app.figures.style import INK
 from app.gate import ends_view_when_refused
 from app.pages.lab import (
     STEP_LADDER,
@@ -41,7 +42,7 @@ CONSTANT_COLOUR, DECAY_COLOUR = "#D55E00", "#0072B2"
 
 
 def sgd_controls() -> None:
-    c1, c2, c3, c4 = st.columns(4)
+    c1, c2, c3, c4 = st.columns([1, 1, 1, 2])  # "Inverse-time decay (1/t)" whole
     c1.number_input("Data points n", min_value=10, max_value=2000, step=10, key="sgd_n")
     c1.number_input(
         "Label noise σ", min_value=0.0, max_value=5.0, step=0.1, format="%g", key="sgd_noise"
@@ -115,19 +116,22 @@ def render_sgd(s: Settings) -> None:
         name: lab_compute.fan(n, noise, seed, lr, batch, runs, steps, name)
         for name in ("constant", decay)
     }
-    titles = {"constant": f"constant rate {lr:g}", decay: f"{POLICIES[decay].label} from {lr:g}"}
+    # Short names, so that two panel titles and a legend entry fit a phone's width; the
+    # decaying rule is named in the caption under the fans.
+    titles = {"constant": f"constant lr {lr:g}", decay: f"decaying from {lr:g}"}
     colours = {"constant": CONSTANT_COLOUR, decay: DECAY_COLOUR}
     start = surface.start
     chart(
-        lab_plots.sgd_fans_figure(
+        sgd_fans_figure(
             land, [(titles[k], colours[k], f.positions) for k, f in fans.items()], start
         ),
         "sgd_fans",
     )
+    st.caption(f"**decaying**: the {POLICIES[decay].label} schedule, starting at lr {lr:g}.")
     left, right = st.columns(2, gap="medium")
     with left:
         chart(
-            lab_plots.sgd_band_figure(
+            sgd_band_figure(
                 [(titles[k], colours[k], f.band) for k, f in fans.items()], surface.f_min
             ),
             "sgd_band",
@@ -140,11 +144,11 @@ def render_sgd(s: Settings) -> None:
     with right:
         data = lab_compute.regression_data(n, noise, seed)
         w_star, b_star = surface.minima[0].point
-        lines = [("least squares", "#111111", w_star, b_star)]
+        lines = [("least squares", INK, w_star, b_star)]
         for k, f in fans.items():
             w, b = np.median(f.positions[-1], axis=0)
-            lines.append((f"median of {titles[k]}", colours[k], float(w), float(b)))
-        chart(lab_plots.data_figure(data.x, data.y, lines), "sgd_data")
+            lines.append((f"median, {titles[k].split()[0]}", colours[k], float(w), float(b)))
+        chart(data_figure(data.x, data.y, lines), "sgd_data")
 
 
 VIEW = View(

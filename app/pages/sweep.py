@@ -8,7 +8,7 @@ import numpy as np
 import streamlit as st
 
 from app import compute, lab_compute
-from app.figures import lab_plots
+from app.figures.sweep import sweep_curves_figure, sweep_panels_figure
 from app.gate import ends_view_when_refused
 from app.markup import plain
 from app.pages.lab import (
@@ -131,9 +131,9 @@ def render_sweep(s: Settings) -> None:
     start, result = ran
     panels = result.panels
     land = compute.get_landscape(key, lab_compute.PANEL_GRID)
-    chart(lab_plots.sweep_panels_figure(land, panels, start), "sweep_panels")
+    chart(sweep_panels_figure(land, panels, start), "sweep_panels")
     chart(
-        lab_plots.sweep_curves_figure(panels, surface.f_min if surface.minima else land.floor,
+        sweep_curves_figure(panels, surface.f_min if surface.minima else land.floor,
                                       result.lr_max_stable),
         "sweep_curves",
     )  # fmt: skip

@@ -18,7 +18,7 @@ import numpy as np
 import streamlit as st
 
 from app import compute
-from app.figures.plots import colours_for
+from app.figures.style import colours_for
 from app.lessons import LESSONS
 from app.state import settings as cfg
 from app.state.settings import FORMULA, MAX_RACERS, Racer, Settings

@@ -67,3 +67,20 @@ def test_basin_map_after_a_landscape_change_shows_two_basins_or_says_one_minimum
         assert basins >= 2 or (cut and name == "tiny_net"), name  # a costly network's loss
     else:
         assert "single minimum" in text(at)
+
+
+def test_the_tiny_network_basin_map_opens_on_what_is_true_and_one_click_shows_two_basins():
+    """Issue 12: /basins?surface=tiny_net was one flat colour: 80 × 80 starts of this costly
+    loss (266× a typical one) got 10 steps, too few to settle anywhere, and GD crawls on its
+    plateau. Now it opens at a resolution that runs its steps as asked, says how many minima
+    the starts reach, and offers an optimizer and rate that reaches both."""
+    at = opened(view="basins", surface="tiny_net")
+    assert not at.exception and not at.warning  # the default steps run as asked
+    assert (at.session_state["bm_n"], at.session_state["bm_steps"]) == (20, 100)
+    z = values(figures(at)[0]["data"][0]["z"])
+    reached = np.unique(z[z >= 0]).size
+    assert f"reach {reached} of the 2 minima" in text(at)
+    show = [b for b in at.button if b.label.startswith("Show it: Momentum")]
+    show[0].click().run()
+    z = values(figures(at)[0]["data"][0]["z"])
+    assert np.unique(z[z >= 0]).size == 2 and "of the 2 minima" not in text(at)

@@ -131,7 +131,7 @@ def test_basin_map_undefined_left_half_is_its_own_category(case):
     assert z.shape == (40, 40)
     assert ((z == UNDEFINED) == (xs < 0)[None, :]).all()
     assert "undefined here (f or ∇f not finite at the start: no run): 50%" in legend
-    assert "from each of 1,600 starts; 800 of them (50%, white) are **undefined here**" in (
+    assert "from each of 1,600 starts; 800 of them (50%, blank) are **undefined here**" in (
         caption_text(at)
     )
     assert not at.error

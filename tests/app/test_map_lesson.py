@@ -16,7 +16,7 @@ from app.components.map.payload import (
     slice_samples,
     unpack,
 )
-from app.figures.plots import f32, sample_landscape
+from app.figures.data import f32, sample_landscape
 from surfaces import make_surface
 from tests.app.test_plots import _run
 

@@ -15,7 +15,7 @@ from app.components.map.payload import (
     scene_blob,
     unpack,
 )
-from app.figures import plots
+from app.figures import data
 from tests.app.conftest import map_scene
 from tests.app.test_plots import _run
 
@@ -33,7 +33,7 @@ def test_the_blob_round_trips_header_and_float32_arrays(land):
     assert header["runs"][0]["marker"] != header["runs"][1]["marker"]
     assert header["runs"][0]["dash"] != header["runs"][1]["dash"]
     assert all(v.dtype == np.float32 for v in a.values())
-    assert np.array_equal(a["z"], plots.f32(land.height(land.f)).ravel())
+    assert np.array_equal(a["z"], data.f32(land.height(land.f)).ravel())
     assert np.array_equal(a["idx"], np.arange(41))
     assert np.allclose(a["r1.px"], runs[1].positions[:, 0])
     assert header["start"] == [-5.0, -2.0] and header["box"] == list(land.box)
@@ -44,7 +44,7 @@ def test_a_diverged_run_ends_on_the_border_and_its_curves_where_it_diverged(land
     assert run.diverged_at > 0
     idx = run_steps(60)
     s = sampled(run, land.box, idx, land.floor)
-    drawn = plots.as_drawn_on_map(run, land.box)
+    drawn = data.as_drawn_on_map(run, land.box)
     end = len(drawn.positions) - 1
     assert np.allclose(s["px"][: end + 1], drawn.positions[:, 0])
     assert np.isnan(s["px"][end + 1 :]).all()
@@ -64,7 +64,7 @@ def test_a_thinned_batch_run_still_reaches_the_border(land):
     last = int(np.flatnonzero(np.isfinite(s["px"]))[-1])
     x, y = s["px"][last], s["py"][last]
     _, x1, _, y1 = land.box
-    assert idx[last] >= len(plots.as_drawn_on_map(run, land.box).positions) - 1
+    assert idx[last] >= len(data.as_drawn_on_map(run, land.box).positions) - 1
     assert np.isclose(abs(x), x1) or np.isclose(abs(y), y1)
 
 
@@ -102,7 +102,7 @@ def test_the_3d_mesh_is_the_drawn_height_on_a_60_by_60_grid_over_the_whole_box(l
     n = header["surface"]["n"]
     assert n == SURFACE_GRID == 60 and a["z3"].shape == (n * n,)
     assert a["z3"].nbytes == 14_400  # 60 × 60 float32
-    assert (a["x3"][0], a["x3"][-1], a["y3"][0], a["y3"][-1]) == tuple(plots.f32(land.box))
+    assert (a["x3"][0], a["x3"][-1], a["y3"][0], a["y3"][-1]) == tuple(data.f32(land.box))
     assert (np.diff(a["x3"]) > 0).all() and (np.diff(a["y3"]) > 0).all()
     ix = np.searchsorted(land.xs, a["x3"].astype(np.float64) - 1e-6)
     iy = np.searchsorted(land.ys, a["y3"].astype(np.float64) - 1e-6)
@@ -111,7 +111,7 @@ def test_the_3d_mesh_is_the_drawn_height_on_a_60_by_60_grid_over_the_whole_box(l
     assert header["surface"]["zmin"] == pytest.approx(float(expect.min()))
     assert header["surface"]["zmax"] == pytest.approx(float(expect.max()))
     assert header["surface"]["s"] == pytest.approx(land.scale)
-    assert header["surface"]["title"] == plots.HEIGHT_TITLE == "log(1 + (f − f*)/s)"
+    assert header["surface"]["title"] == data.HEIGHT_TITLE == "log(1 + (f − f*)/s)"
 
 
 def test_6_racers_by_5000_steps_with_their_batches_fit_1_5_mb_with_the_3d_mesh(run_app):

@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 import pytest
 
 from app.compute import Outcome
-from app.figures import plots
+from app.figures import contour, data, style
 from app.narration import inspector_rows, theory_sentences, trajectories_csv
 from optimizers import make_optimizer
 from optimizers.simulate import simulate
@@ -15,10 +15,10 @@ from optimizers.stability import analyze
 from surfaces import make_surface
 
 
-def _run(lr: float, steps: int = 40, name: str = "gd", surface: str = "ravine") -> plots.Run:
+def _run(lr: float, steps: int = 40, name: str = "gd", surface: str = "ravine") -> data.Run:
     s = make_surface(surface)
     t = simulate(s, make_optimizer(name), lr, np.array([s.start]), steps, record_state=True)
-    return plots.Run(
+    return data.Run(
         f"{name} {lr}", "#0072B2", t.positions[:, 0], t.loss[:, 0], t.lr[:, 0],
         t.grad_norm[:, 0], int(t.diverged_at[0]),
     )  # fmt: skip
@@ -27,87 +27,75 @@ def _run(lr: float, steps: int = 40, name: str = "gd", surface: str = "ravine") 
 @pytest.fixture(scope="module")
 def land():
     s = make_surface("ravine")
-    return plots.sample_landscape(s.f, s.domain, [m.point for m in s.minima], s.saddles, s.f_min)
+    return data.sample_landscape(s.f, s.domain, [m.point for m in s.minima], s.saddles, s.f_min)
 
 
 def test_the_contour_figure_is_a_valid_plotly_figure(land):
-    go.Figure(plots.contour_figure(land, [_run(0.4), _run(0.6, 80)], [(-5, -2)]))  # raises if not
+    go.Figure(contour.contour_figure(land, [_run(0.4), _run(0.6, 80)], [(-5, -2)]))  # raises if not
 
 
 def test_for_projector_scales_text_and_spacing_and_keeps_the_plot_area(land):
-    spec = plots.contour_figure(land, [_run(0.4)], [(-5, -2)], height=500)
-    big = plots.for_projector(spec, 1.5)
+    spec = contour.contour_figure(land, [_run(0.4)], [(-5, -2)], height=500)
+    big = style.for_projector(spec, 1.5)
     layout, old = big["layout"], spec["layout"]
     assert layout["font"]["size"] == 21 and layout["legend"]["font"]["size"] == 21
-    assert layout["updatemenus"][0]["font"]["size"] == 21
-    assert layout["sliders"][0]["pad"]["t"] == 1.5 * old["sliders"][0]["pad"]["t"]
     margin = {k: old["margin"][k] * 1.5 for k in "lrtb"}
     assert {k: layout["margin"][k] for k in "lrtb"} == margin
     grown = 0.5 * (old["margin"]["t"] + old["margin"]["b"])
     assert layout["height"] == pytest.approx(500 + grown, abs=0.5)
-    assert big["frames"] is spec["frames"]  # the data is shared, not copied
     assert all(a["x"] is b["x"] for a, b in zip(big["data"], spec["data"], strict=True))
     assert spec["layout"]["font"]["size"] == 14  # the input is untouched
     go.Figure(big)
-    chart = plots.for_projector({"data": [], "layout": {"height": 300}}, 1.5)
+    chart = style.for_projector({"data": [], "layout": {"height": 300}}, 1.5)
     assert chart["layout"]["height"] == 450  # not a map: the whole figure grows
-    bare = plots.for_projector({"data": [{"type": "scatter", "textfont": {"size": [10, 20]}}]})
+    bare = style.for_projector({"data": [{"type": "scatter", "textfont": {"size": [10, 20]}}]})
     assert bare["layout"]["font"]["size"] == 15.6  # Plotly's default 12, scaled
     assert bare["data"][0]["textfont"]["size"] == [13, 26]
-
-
-def test_standalone_html_keeps_the_playback(land):
-    import plotly.io as pio
-
-    from app.compute import chart_figure
-
-    spec = plots.contour_figure(land, [_run(0.4)], [(-5, -2)], title="GD on the ravine")
-    page = pio.to_html(chart_figure(spec), include_plotlyjs="cdn", full_html=True)
-    assert "cdn.plot.ly" in page and "Plotly.addFrames" in page and "GD on the ravine" in page
-    assert len(page) < 400_000
+    menu = {"layout": {"updatemenus": [{"font": {"size": 14}, "pad": {"t": 60}}]}}
+    scaled = style.for_projector(menu, 1.5)["layout"]["updatemenus"][0]
+    assert scaled == {"font": {"size": 21}, "pad": {"t": 90}}
 
 
 def test_keep_indices_keeps_ends_and_caps():
-    idx = plots.keep_indices(5000, 100, must=[1234])
+    idx = data.keep_indices(5000, 100, must=[1234])
     assert idx[0] == 0 and idx[-1] == 5000 and 1234 in idx and len(idx) <= 101
-    assert list(plots.keep_indices(5, 100)) == [0, 1, 2, 3, 4, 5]
+    assert list(data.keep_indices(5, 100)) == [0, 1, 2, 3, 4, 5]
 
 
 def test_contour_is_float32_and_light(land):
-    spec = plots.contour_figure(land, [_run(0.4, 5000)], [(-5, -2)])
+    spec = contour.contour_figure(land, [_run(0.4, 5000)], [(-5, -2)])
     assert spec["data"][0]["z"].dtype == np.float32
-    path = spec["data"][-1]
-    assert len(path["x"]) <= plots.MAX_PATH_POINTS + 1
-    assert len(spec["frames"]) <= plots.MAX_FRAMES + 1
-    assert all(len(f["data"][0]["x"]) <= plots.MAX_FRAMES + 1 for f in spec["frames"])
+    path = spec["data"][-2]  # the path, then the heads
+    assert path["mode"] == "lines+markers" and len(path["x"]) <= contour.MAX_PATH_POINTS + 1
+    assert "frames" not in spec  # playback is the map component's
 
 
 def test_diverged_path_ends_with_a_cross_where_it_leaves_the_map(land):
     run = _run(0.6, 80)
     assert run.diverged_at > 0
-    shown = plots.as_drawn_on_map(run, land.box)
+    shown = data.as_drawn_on_map(run, land.box)
     k = shown.last - 1  # the last iterate on the map
-    assert plots.inside_box(run.positions[: k + 1], land.box)[-1]
-    assert not plots.inside_box(run.positions[k + 1 : run.last + 1], land.box).any()
+    assert data.inside_box(run.positions[: k + 1], land.box)[-1]
+    assert not data.inside_box(run.positions[k + 1 : run.last + 1], land.box).any()
     assert np.allclose(shown.positions[: k + 1], run.positions[: k + 1])
     border = shown.positions[-1]
     *_, y0, y1 = land.box
     assert np.isclose(border[1], y1) or np.isclose(border[1], y0)
-    head = plots.heads_trace([shown], 80, land.box)
+    head = contour.heads_trace([shown], 80, land.box)
     assert head["marker"]["symbol"] == ["x"] and f"step {run.diverged_at}" in head["text"][0]
-    early = plots.heads_trace([shown], k, land.box)
+    early = contour.heads_trace([shown], k, land.box)
     assert early["marker"]["symbol"] == ["circle"]
 
 
 def test_segment_exit_is_on_the_border():
     box = (-1.0, 1.0, -1.0, 1.0)
-    assert np.allclose(plots.segment_exit(np.zeros(2), np.array([4.0, 1.0]), box), (1, 0.25))
-    assert np.allclose(plots.segment_exit(np.zeros(2), np.array([-1.0, -3.0]), box), (-1 / 3, -1))
+    assert np.allclose(data.segment_exit(np.zeros(2), np.array([4.0, 1.0]), box), (1, 0.25))
+    assert np.allclose(data.segment_exit(np.zeros(2), np.array([-1.0, -3.0]), box), (-1 / 3, -1))
 
 
 def test_a_run_that_stays_on_the_map_is_drawn_whole(land):
     run = _run(0.4, 50)
-    assert plots.as_drawn_on_map(run, land.box) is run
+    assert data.as_drawn_on_map(run, land.box) is run
 
 
 def test_landscape_height_is_zero_at_the_minimum(land):
@@ -116,8 +104,8 @@ def test_landscape_height_is_zero_at_the_minimum(land):
 
 
 def test_colours_are_distinct_for_repeats():
-    colours = plots.colours_for(["gd", "gd", "adam", "gd"])
-    assert len(set(colours)) == 4 and colours[0] == plots.OPTIMIZER_COLOURS["gd"]
+    colours = style.colours_for(["gd", "gd", "adam", "gd"])
+    assert len(set(colours)) == 4 and colours[0] == style.OPTIMIZER_COLOURS["gd"]
 
 
 def test_text_helpers():

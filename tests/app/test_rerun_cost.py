@@ -14,7 +14,8 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from app import compute
-from app.figures import plots
+from app.figures.contour import contour_figure, map_layers
+from app.figures.data import sample_landscape
 from tests.app.conftest import map_scene, new_app
 from tests.app.test_plots import _run
 
@@ -23,12 +24,12 @@ REPO = Path(__file__).resolve().parents[2]
 
 def test_cached_layers_give_the_same_figure():
     s = compute.get_surface(("ravine", (), "", ()))
-    land = plots.sample_landscape(s.f, s.domain, [m.point for m in s.minima], s.saddles, s.f_min)
+    land = sample_landscape(s.f, s.domain, [m.point for m in s.minima], s.saddles, s.f_min)
     runs = [_run(0.4), _run(0.6, 80, "momentum")]
-    fresh = compute.chart_figure(plots.contour_figure(land, runs, [(-5.0, -2.0)], height=500))
-    layers = compute.encode_arrays(plots.map_layers(land, [(-5.0, -2.0)]))
+    fresh = compute.chart_figure(contour_figure(land, runs, [(-5.0, -2.0)], height=500))
+    layers = compute.encode_arrays(map_layers(land, [(-5.0, -2.0)]))
     cached = compute.chart_figure(
-        plots.contour_figure(land, runs, [(-5.0, -2.0)], height=500, static=layers)
+        contour_figure(land, runs, [(-5.0, -2.0)], height=500, static=layers)
     )
     assert json.dumps(fresh.to_dict(), sort_keys=True) == json.dumps(
         cached.to_dict(), sort_keys=True

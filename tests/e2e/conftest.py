@@ -150,11 +150,14 @@ def wait_plotted(page, timeout: float = 60_000) -> None:
 
 @pytest.fixture
 def open_app(server_url, browser) -> Iterator[Callable]:
-    """open_app(query='', width=1280, height=800) -> a ready Playwright page on that URL."""
+    """open_app(query='', width=1280, height=800, scheme='light') -> a ready Playwright page on
+    that URL (scheme: the system's colour scheme, 'dark' gives the app's [theme.dark])."""
     contexts = []
 
-    def _open(query: str = "", width: int = 1280, height: int = 800):
-        context = browser.new_context(viewport={"width": width, "height": height})
+    def _open(query: str = "", width: int = 1280, height: int = 800, scheme: str = "light"):
+        context = browser.new_context(
+            viewport={"width": width, "height": height}, color_scheme=scheme
+        )
         contexts.append(context)
         page = context.new_page()
         page.goto(f"{server_url}/{query}")

@@ -103,7 +103,7 @@ def test_basin_map_progress_when_cold_and_none_when_cached(server_url, browser):
 def test_phase_diagram_colour_switch(open_app):
     page = open_app("?view=phase&pd_n=15")
     names = [t["name"] for t in plots(page)[0]["traces"]]
-    assert any(n.startswith("theory: lr·λ_max = 2 + 2μ") for n in names)
+    assert any(n.startswith("theory: stable left of lr·λ_max = 2 + 2μ") for n in names)
     page.get_by_role("radio", name="final loss").click()
     wait_for(page, "plots.length && plots[0].traces[0].name.startsWith('log')")
     assert "pd_colour=loss" in page.url

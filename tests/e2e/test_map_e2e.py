@@ -286,7 +286,7 @@ def expected_on_screen(root, point) -> np.ndarray:
 
 
 def test_zoom_keeps_the_landscape_and_moves_the_path_with_it(open_app):
-    from app.figures.plots import colours_for
+    from app.figures.style import colours_for
 
     page = open_app("?start=-2,1")
     root = wait_map(page)

@@ -13,7 +13,7 @@ from PIL import Image
 
 from app.components.map import page_html
 from app.components.map.payload import scene_blob
-from app.figures.plots import sample_landscape
+from app.figures.data import sample_landscape
 from surfaces import make_surface
 from tests.app.test_plots import _run
 from tests.e2e.conftest import wait_map

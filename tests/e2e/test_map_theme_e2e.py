@@ -42,8 +42,13 @@ def tick_text_contrast(page) -> float:
     left, top, w, h = map(float, root.get_attribute("data-plot").split(","))
     box = root.locator(".map-canvas").bounding_box()
     clip = {"x": box["x"] + left, "y": box["y"] + top + h + 6, "width": w, "height": 14}
-    band = np.asarray(Image.open(io.BytesIO(page.screenshot(clip=clip))).convert("RGB"), float)
-    pixels = band.reshape(-1, 3)
+    return ink_contrast(page.screenshot(clip=clip))
+
+
+def ink_contrast(png: bytes) -> float:
+    """The WCAG contrast between a screenshot's most inked pixel and its commonest colour (the
+    background behind the text)."""
+    pixels = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), float).reshape(-1, 3)
     colours, counts = np.unique(pixels, axis=0, return_counts=True)
     bg = colours[counts.argmax()]
     ink = pixels[np.abs(pixels - bg).sum(axis=1).argmax()]

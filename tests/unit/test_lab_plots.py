@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from app.figures import lab_plots as lp
-from app.figures.plots import sample_landscape
+from app.figures import basins, finder, outcomes, phase, sgd, style, sweep
+from app.figures.data import sample_landscape
 from optimizers import make_optimizer
 from optimizers.diagnostics import Outcome
 from optimizers.lab import basin_map, lr_range_test, lr_sweep, phase_diagram, sgd_fan
@@ -26,39 +28,39 @@ def land(ravine):
 
 
 def test_outcome_labels():
-    assert lp.outcome_label(Outcome.DIVERGED, 3) == "diverged at step 3"
-    assert lp.outcome_label(Outcome.CONVERGED, 12) == "converged in 12 steps"
-    assert lp.outcome_label(Outcome.CONVERGED, 1) == "converged in 1 step"
-    assert lp.outcome_label(Outcome.CONVERGED, 1500) == "converged in 1 500 steps"
-    assert lp.outcome_label(Outcome.TRAPPED, 5) == "trapped in a local min (5 steps)"
-    assert lp.outcome_label(Outcome.TRAPPED, 1) == "trapped in a local min (1 step)"
-    assert lp.outcome_label(Outcome.OSCILLATING, -1) == "oscillating"
-    assert lp.outcome_label(Outcome.CRAWLING, -1) == "too slow"
-    assert lp.outcome_label(Outcome.THROWN_OUT, -1) == "thrown off the map"
+    assert outcomes.outcome_label(Outcome.DIVERGED, 3) == "diverged at step 3"
+    assert outcomes.outcome_label(Outcome.CONVERGED, 12) == "converged in 12 steps"
+    assert outcomes.outcome_label(Outcome.CONVERGED, 1) == "converged in 1 step"
+    assert outcomes.outcome_label(Outcome.CONVERGED, 1500) == "converged in 1 500 steps"
+    assert outcomes.outcome_label(Outcome.TRAPPED, 5) == "trapped in a local min (5 steps)"
+    assert outcomes.outcome_label(Outcome.TRAPPED, 1) == "trapped in a local min (1 step)"
+    assert outcomes.outcome_label(Outcome.OSCILLATING, -1) == "oscillating"
+    assert outcomes.outcome_label(Outcome.CRAWLING, -1) == "too slow"
+    assert outcomes.outcome_label(Outcome.THROWN_OUT, -1) == "thrown off the map"
 
 
 def test_every_outcome_has_a_word_and_its_own_colour():
-    assert set(lp.OUTCOME_WORDS) == set(lp.OUTCOME_COLOURS) == set(Outcome)
-    assert len(set(lp.OUTCOME_COLOURS.values())) == len(Outcome)
+    assert set(outcomes.OUTCOME_WORDS) == set(outcomes.OUTCOME_COLOURS) == set(Outcome)
+    assert len(set(outcomes.OUTCOME_COLOURS.values())) == len(Outcome)
 
 
 def test_sweep_panel_of_a_run_thrown_off_the_wells():
     """GD at lr 10 leaves the wells' box: its panel says so, not "too slow"."""
     wells = make_surface("wells")
-    panel = lp.sweep_panels(lr_sweep(wells, make_optimizer("gd"), [10.0, 0.01], steps=200))
+    panel = sweep.sweep_panels(lr_sweep(wells, make_optimizer("gd"), [10.0, 0.01], steps=200))
     assert [p.label for p in panel] == ["thrown off the map", "too slow"]
 
 
 def test_sweep_figures(ravine, land):
     result = lr_sweep(ravine, make_optimizer("gd"), [1.0, 0.45, 0.01], ravine.start, 100)
-    panels = lp.sweep_panels(result)
-    fig = lp.sweep_panels_figure(land, panels, ravine.start, cols=2)
+    panels = sweep.sweep_panels(result)
+    fig = sweep.sweep_panels_figure(land, panels, ravine.start, cols=2)
     go.Figure(fig)
     assert sum(t["type"] == "contour" for t in fig["data"]) == 3
     titles = [a["text"] for a in fig["layout"]["annotations"]]
     assert "<br>diverged at step" in titles[0]
     assert "<br>converged in" in titles[1]
-    curves = lp.sweep_curves_figure(panels, ravine.f_min, result.lr_max_stable)
+    curves = sweep.sweep_curves_figure(panels, ravine.f_min, result.lr_max_stable)
     go.Figure(curves)
     points = [t for t in curves["data"] if t["name"] == "runs"]
     assert np.asarray(points[0]["x"]).tolist() == pytest.approx([1.0, 0.45, 0.01])
@@ -74,7 +76,9 @@ def test_sweep_steps_axis_when_nothing_converged(ravine):
     """No converged rate: the steps axis shows its decades up to the budget, not a blank
     one-decade axis, and the 2/λ_max line spans it."""
     result = lr_sweep(ravine, make_optimizer("gd"), [1.0, 1e-4], ravine.start, 200)
-    curves = lp.sweep_curves_figure(lp.sweep_panels(result), ravine.f_min, result.lr_max_stable)
+    curves = sweep.sweep_curves_figure(
+        sweep.sweep_panels(result), ravine.f_min, result.lr_max_stable
+    )
     axis = curves["layout"]["yaxis2"]
     assert axis["range"] == pytest.approx([0, np.log10(200)])
     assert axis["ticktext"] == ["1", "10", "10²", "10³"]
@@ -85,7 +89,7 @@ def test_sweep_steps_axis_when_nothing_converged(ravine):
 
 def test_range_test_figure_markers(ravine):
     rt = lr_range_test(ravine, make_optimizer("gd"), np.array(ravine.start))
-    fig = lp.range_test_figure(
+    fig = finder.range_test_figure(
         rt.lrs, rt.loss, rt.smoothed, rt.suggestions, True, rt.stop_reason, rt.lr_max_stable
     )
     go.Figure(fig)
@@ -98,20 +102,20 @@ def test_range_test_figure_markers(ravine):
 def test_basin_figure_categories(land, ravine):
     bm = basin_map(ravine, make_optimizer("gd"), 0.45, n=12, steps=60)
     minima = [(m.point, m.value) for m in ravine.minima]
-    fig = lp.basin_figure(land, bm.xs, bm.ys, bm.label, minima, ravine.start)
+    fig = basins.basin_figure(land, bm.xs, bm.ys, bm.label, minima, ravine.start)
     go.Figure(fig)
     assert np.asarray(fig["data"][0]["z"]).shape == (12, 12)
-    cats = lp.basin_categories(minima, np.array([[0, 0], [-1, -2]]))
+    cats = basins.basin_categories(minima, np.array([[0, 0], [-1, -2]]))
     assert [c.value for c in cats] == [0, -1, -2]
     assert cats[0].name.endswith("50%") and cats[1].name.endswith("25%")
-    scale = lp._discrete_scale(cats, -2.5, 0.5)
-    assert scale[0] == [0.0, lp.STUCK_COLOUR] and scale[-1] == [1.0, lp.BASIN_COLOURS[0]]
+    scale = basins._discrete_scale(cats, -2.5, 0.5)
+    assert scale[0] == [0.0, basins.STUCK_COLOUR] and scale[-1] == [1.0, basins.BASIN_COLOURS[0]]
 
 
 def test_phase_figure_boundary(ravine):
     pd = phase_diagram(ravine, ravine.start, np.geomspace(0.01, 1.2, 8), [0, 0.5, 0.9], 60)
     value = np.where(pd.steps_to_converge >= 0, pd.steps_to_converge, np.nan)
-    fig = lp.phase_figure(
+    fig = phase.phase_figure(
         pd.lrs, pd.mus, value, pd.diverged, pd.boundary_lr, pd.gd_boundary, "steps"
     )
     go.Figure(fig)
@@ -126,14 +130,14 @@ def test_sgd_figures():
     surface = regression_surface(data)
     land = sample_landscape(surface.f, surface.domain, n=30)
     fan = sgd_fan(data, 0.1, 4, runs=5, steps=30)
-    trace = lp.fan_trace(fan.trajectory.positions, "#000000", "fan", {})
+    trace = sgd.fan_trace(fan.trajectory.positions, "#000000", "fan", {})
     assert np.isnan(trace["x"]).sum() == 5  # one gap after each run
-    fig = lp.sgd_fans_figure(land, [("a", "#D55E00", fan.trajectory.positions)], surface.start)
+    fig = sgd.sgd_fans_figure(land, [("a", "#D55E00", fan.trajectory.positions)], surface.start)
     go.Figure(fig)
-    band = lp.sgd_band_figure([("a", "#D55E00", fan.band)], surface.f_min)
+    band = sgd.sgd_band_figure([("a", "#D55E00", fan.band)], surface.f_min)
     go.Figure(band)
     assert len(band["data"]) == 3 and len(band["data"][0]["x"]) == 31
-    go.Figure(lp.data_figure(data.x, data.y, [("least squares", "#111111", 2.0, -1.0)]))
+    go.Figure(sgd.data_figure(data.x, data.y, [("least squares", "#111111", 2.0, -1.0)]))
 
 
 def test_sweep_titles_have_room_above_their_panels(ravine, land):
@@ -141,31 +145,33 @@ def test_sweep_titles_have_room_above_their_panels(ravine, land):
     two-line title needs PANEL_TITLE_PX above its panel: the gap to the row above (or the top
     margin) is at least that, and no line is wider than a panel at 4 columns of 880 px."""
     rates = [1.0, 0.6, 0.45, 0.4, 0.1, 0.02]
-    panels = lp.sweep_panels(lr_sweep(ravine, make_optimizer("gd"), rates, ravine.start, 200))
-    fig = lp.sweep_panels_figure(land, panels, ravine.start, cols=4)
+    panels = sweep.sweep_panels(lr_sweep(ravine, make_optimizer("gd"), rates, ravine.start, 200))
+    fig = sweep.sweep_panels_figure(land, panels, ravine.start, cols=4)
     go.Figure(fig)
     layout = fig["layout"]
     plot_px = layout["height"] - layout["margin"]["t"] - layout["margin"]["b"]
-    assert layout["margin"]["t"] >= lp.PANEL_TITLE_PX
+    assert layout["margin"]["t"] >= sweep.PANEL_TITLE_PX
     tops = sorted({layout[k]["domain"][1] for k in layout if k.startswith("yaxis")}, reverse=True)
     bottoms = sorted(
         {layout[k]["domain"][0] for k in layout if k.startswith("yaxis")}, reverse=True
     )
     for top, bottom_above in zip(tops[1:], bottoms, strict=False):
-        assert (bottom_above - top) * plot_px >= lp.PANEL_TITLE_PX - 1e-6
+        assert (bottom_above - top) * plot_px >= sweep.PANEL_TITLE_PX - 1e-6
     panel_px = 880 / 4 - 10
     for title in (a["text"] for a in layout["annotations"]):
-        for line in title.replace("<b>", "").replace("</b>", "").split("<br>"):
+        for line in re.sub(r"<(?!br>)[^>]+>", "", title).split("<br>"):
             assert len(line) * 13 * 0.6 <= panel_px, line  # ~0.6 em per character
     assert any("<br>diverged at step 26" in a["text"] for a in layout["annotations"])
-    trapped = lp.panel_title_text(0.1, Outcome.TRAPPED, 200)
+    trapped = sweep.panel_title_text(0.1, Outcome.TRAPPED, 200)
     assert trapped == "<b>lr 0.1</b> · trapped<br>in a local min, 200 steps"
 
 
 def test_log_axes_are_labelled_with_powers_of_ten(ravine):
     """Issue 12: log axes showed bare "5, 2, 1, 5, 2": now 10⁻⁴ … 10 (and 2×, 5× on short ones)."""
     result = lr_sweep(ravine, make_optimizer("gd"), [10, 1, 0.1, 0.01, 1e-3, 1e-4], ravine.start)
-    curves = lp.sweep_curves_figure(lp.sweep_panels(result), ravine.f_min, result.lr_max_stable)
+    curves = sweep.sweep_curves_figure(
+        sweep.sweep_panels(result), ravine.f_min, result.lr_max_stable
+    )
     go.Figure(curves)
     x = curves["layout"]["xaxis"]
     assert x["tickmode"] == "array"
@@ -174,3 +180,54 @@ def test_log_axes_are_labelled_with_powers_of_ten(ravine):
     y = curves["layout"]["yaxis"]
     assert all(t[:2] in ("1", "10", "2×", "5×") or t.startswith("10") for t in y["ticktext"])
     assert not any(t in ("2", "5") for t in x["ticktext"] + y["ticktext"])
+
+
+def _contrast(a: str, b: str) -> float:
+    def lum(h):
+        c = np.array([int(h[i : i + 2], 16) for i in (1, 3, 5)]) / 255
+        c = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+        return float(c @ [0.2126, 0.7152, 0.0722])
+
+    hi, lo = sorted((lum(a), lum(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def _drawn_colours(fig) -> list[str]:
+    """The hex colours of every line and marker of a figure's traces."""
+    out = []
+    for t in fig["data"]:
+        for part in ("line", "marker"):
+            colour = t.get(part, {}).get("color")
+            out += [c for c in np.atleast_1d(colour) if isinstance(c, str) and c[:1] == "#"]
+    return out
+
+
+def test_lab_figures_read_on_a_light_and_a_dark_page(ravine):
+    """Issue 12: the lab figures kept a white paper / #d9d9d9 plot area in the dark theme and
+    drew near-black lines. Paper and plot area are transparent (the theme's page shows through),
+    annotations leave their text colour to the theme unless they sit on a card of their own,
+    and every line and marker on the page reads on white and on the dark page (≥ 2:1)."""
+    rt = lr_range_test(ravine, make_optimizer("gd"), np.array(ravine.start))
+    pd = phase_diagram(ravine, ravine.start, np.geomspace(0.01, 1.2, 8), [0, 0.5, 0.9], 60)
+    value = np.where(pd.steps_to_converge >= 0, pd.steps_to_converge, np.nan)
+    result = lr_sweep(ravine, make_optimizer("gd"), [1.0, 0.45, 0.01], ravine.start, 100)
+    data = make_regression_data(40, 1)
+    fan = sgd_fan(data, 0.1, 4, runs=5, steps=30)
+    figures = [
+        finder.range_test_figure(
+            rt.lrs, rt.loss, rt.smoothed, rt.suggestions, True, rt.stop_reason, rt.lr_max_stable
+        ),
+        phase.phase_figure(
+            pd.lrs, pd.mus, value, pd.diverged, pd.boundary_lr, pd.gd_boundary, "steps"
+        ),
+        sweep.sweep_curves_figure(sweep.sweep_panels(result), ravine.f_min, np.inf),
+        sgd.sgd_band_figure([("a", "#D55E00", fan.band)], 0.0),
+        sgd.data_figure(data.x, data.y, [("least squares", style.INK, 2.0, -1.0)]),
+    ]
+    for fig in figures:
+        layout = fig["layout"]
+        assert layout["paper_bgcolor"] == layout["plot_bgcolor"] == style.TRANSPARENT
+        for note in layout.get("annotations", []):
+            assert "color" not in note.get("font", {}) or note.get("bgcolor"), note["text"]
+        for colour in _drawn_colours(fig):
+            assert _contrast(colour, "#ffffff") >= 2 and _contrast(colour, "#0F172A") >= 2, colour

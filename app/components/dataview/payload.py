@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from app.components.map.payload import Packer, racer_header, run_steps
+from app.figures.data import Run
 from app.figures.model_plots import Curves, axis_titles, data_box, plotted_rows
-from app.figures.plots import Run
 
 
 def scene_blob(

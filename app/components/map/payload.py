@@ -15,15 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.figures.plots import (
-    HEIGHT_TITLE,
-    LANDSCAPE_SCALE,
-    Landscape,
-    Run,
-    as_drawn_on_map,
-    f32,
-    keep_indices,
-)
+from app.figures.data import HEIGHT_TITLE, Landscape, Run, as_drawn_on_map, f32, keep_indices
+from app.figures.style import LANDSCAPE_SCALE
 
 MAX_RUN_POINTS = 2000  # per racer: every step of a run up to 2 000 steps
 MAX_BATCH_POINTS = 200  # per value of a scrub batch
