@@ -46,8 +46,10 @@ PAGE_CSS = """
   @media (max-width: 1100px) {  /* beside the sidebar the map needs the width */
     .block-container {padding-left: 1rem; padding-right: 1rem;}
   }
-  @media (max-width: 640px) {  /* a phone: the map gets the width, not the margins */
-    .block-container {padding-left: 0.35rem !important; padding-right: 0.35rem !important;}
+  @media (max-width: 640px) {  /* a phone: the map gets the width, not the margins; its header
+                                  bar holds only the drawer button (the page links are in it) */
+    .block-container {padding: 60px 0.35rem 1rem 0.35rem !important;}
+    h1 {font-size: 1.2rem !important;}
   }
 </style>
 """

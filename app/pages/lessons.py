@@ -257,7 +257,7 @@ def render_lessons(s: Settings) -> None:
         controls.stage_lr_controls()
     if hidden:  # the question first (on a phone too), the map under it
         render_prompt(name, trying=False)
-    left, right = st.columns([3, 2], gap="medium")
+    left, right = st.columns([3, 2], gap="small")  # on a phone: the choices right under the map
     lesson, picked = LESSONS[name], answer(rnd)
     asks_map = hidden and lesson.where is not None
     blob = map_blob(

@@ -159,5 +159,4 @@ def test_a_single_racer_has_no_picker_and_present_mode_stages_its_rate(open_app)
     after, _ = wait_for_map_change(page, before)
     assert after["labels"] == ["Gradient descent · lr 0.6"]
     page.get_by_role("button", name="Exit").click()
-    wait_idle(page)
-    assert page.get_by_test_id("stSidebar").is_visible()
+    page.get_by_test_id("stSidebar").wait_for(state="visible", timeout=10_000)  # after its rerun
