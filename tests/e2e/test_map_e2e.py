@@ -20,7 +20,10 @@ def plot_pixels(page) -> np.ndarray:
     """A screenshot of the map's plot area (inside the axes) as an (H, W, 3) array."""
     root = wait_map(page)
     left, top, w, h = map(float, root.get_attribute("data-plot").split(","))
-    box = root.locator(".map-canvas").bounding_box()
+    canvas = root.locator(".map-canvas")
+    # a screenshot clip is of the viewport, under the page's fixed header bar: centre the map
+    canvas.evaluate("(e) => e.scrollIntoView({block: 'center'})")
+    box = canvas.bounding_box()
     clip = {"x": box["x"] + left + 2, "y": box["y"] + top + 2, "width": w - 4, "height": h - 4}
     png = page.screenshot(clip=clip)
     return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=np.float64)
@@ -141,12 +144,12 @@ def test_dragging_the_rate_redraws_without_a_rerun_and_releasing_commits(app_pag
     root = wait_map(app_page)
     runs = count_reruns(app_page)
     lr = root.locator(".lr")
+    before = plot_pixels(app_page)  # scrolls the map into place first
     box = lr.bounding_box()
     y = box["y"] + box["height"] / 2
     value = int(lr.input_value())
     fraction = value / int(lr.get_attribute("max"))
     thumb = box["x"] + 8 + fraction * (box["width"] - 16)
-    before = plot_pixels(app_page)
     app_page.mouse.move(thumb, y)
     app_page.mouse.down()
     shown = []
