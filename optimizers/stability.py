@@ -33,6 +33,7 @@ not shrink towards the point (a kink such as the cone √(x² + y²) at its tip:
 from __future__ import annotations
 
 import math
+import weakref
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
@@ -149,8 +150,14 @@ def analyze(surface: SurfaceLike, point: Any) -> Stability:
     """Eigen-analysis of surface.hess(point) and the step sizes it implies (see module doc).
 
     Raises NoQuadraticModel where the model does not apply (non-finite Hessian, a kink).
+    Remembered per surface and point.
     """
     p = np.asarray(point, dtype=np.float64)
+    return _memo(surface, tuple(p.ravel().tolist()), lambda: _analyze(surface, p))
+
+
+def _analyze(surface: SurfaceLike, p: Array) -> Stability:
+    """analyze, computed."""
     with np.errstate(all="ignore"):
         h = np.asarray(surface.hess(p), dtype=np.float64)
         if h.shape != (2, 2) or not np.isfinite(h).all():
@@ -184,9 +191,38 @@ def analyze(surface: SurfaceLike, point: Any) -> Stability:
     return Stability((lo, hi), vecs, kappa, False, lr_max, nan, nan, nan)
 
 
+_MEMO: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_MEMO_KEYS = 64  # per surface
+
+
+def _memo(surface: SurfaceLike, key: Any, compute: Any) -> Any:
+    """compute() once per (surface object, key), up to _MEMO_KEYS keys per surface; an exception
+    it raises is remembered and raised again. A scrub batch explains ~100 runs of one landscape
+    per scene, each asking about the same minimum and start."""
+    try:
+        table = _MEMO.setdefault(surface, {})
+    except TypeError:  # not weak-referenceable or not hashable: no memo
+        table = {}
+    if key not in table:
+        if len(table) >= _MEMO_KEYS:
+            table.clear()
+        try:
+            table[key] = compute()
+        except NoQuadraticModel as exc:
+            table[key] = exc
+    if isinstance(table[key], NoQuadraticModel):
+        raise table[key].with_traceback(None)
+    return table[key]
+
+
 def _curvature_scale(surface: SurfaceLike) -> float:
     """(median − min of f over the plot domain)/span²: the curvature of the landscape as drawn
-    (0 when nothing can be sampled)."""
+    (0 when nothing can be sampled); sampled once per surface."""
+    return _memo(surface, "curvature", lambda: _sampled_curvature_scale(surface))
+
+
+def _sampled_curvature_scale(surface: SurfaceLike) -> float:
+    """_curvature_scale, sampled on a grid."""
     (x0, x1), (y0, y1) = surface.domain
     values, span = sample_values(surface.f, surface.domain), max(x1 - x0, y1 - y0)
     if not (values.size and span > 0):

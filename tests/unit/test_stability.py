@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -181,3 +182,22 @@ def test_no_quadratic_model_survives_the_cache():
     back = pickle.loads(pickle.dumps(err))
     assert (back.point, back.reason, str(back)) == (err.point, err.reason, str(err))
     assert str(err) == "the quadratic model does not apply at (1, −2): f is not smooth there"
+
+
+def test_analysis_is_remembered_per_surface_and_point():
+    """A scrub batch explains ~100 runs of one landscape: the landscape is sampled once, each
+    point analyzed once, and a missing model raises again every time it is asked for."""
+    surface = make_surface("ravine")
+    calls = []
+    counted = dataclasses.replace(surface, f=lambda p: calls.append(1) or surface.f(p))
+    first = analyze(counted, (1.0, 0.5))
+    sampled = len(calls)
+    assert sampled > 0
+    assert analyze(counted, (1.0, 0.5)) is first
+    analyze(counted, (0.2, -0.3))
+    assert len(calls) == sampled, "the landscape was sampled again"
+    assert analyze(counted, (1.0, 0.5 + 1e-9)).eigenvalues == pytest.approx(first.eigenvalues)
+    kink = make_formula_surface("abs(x) + y^2")
+    for _ in range(2):
+        with pytest.raises(NoQuadraticModel):
+            analyze(kink, (0.0, 0.0))
