@@ -62,6 +62,12 @@ def test_changing_the_learning_rate_redraws_the_path(app_page):
 def test_play_animates_the_path_in_the_browser(app_page):
     root = wait_map(app_page)
     root.locator(".play").click()
+    # Play at the end restarts from step 0 on the next animation frame, not within the click
+    root.evaluate(
+        "(el) => new Promise((ok) => { const t = Date.now(); (function wait() {"
+        " if (+el.dataset.step < 50 || Date.now() - t > 2000) ok(); else setTimeout(wait, 10);"
+        " })(); })"
+    )
     steps = []
     for _ in range(40):
         steps.append(int(root.get_attribute("data-step")))
