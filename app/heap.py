@@ -15,7 +15,8 @@ import ctypes.util
 M_TRIM_THRESHOLD = -1  # glibc's mallopt parameter numbers (malloc.h)
 M_MMAP_THRESHOLD = -3
 M_ARENA_MAX = -8
-KEEP_MB = 32  # free memory an arena keeps before giving it back to the OS
+KEEP_MB = 16  # free memory an arena keeps before giving it back to the OS (32: a heavy lab job
+# left ~25 MB more behind, the abused class peaked 1.20× the clean one; 16: 1.07×, same CPU)
 MMAP_MB = 4  # blocks at least this large are mapped (and unmapped when freed) on their own
 ARENAS = 2  # script threads share these (they hold the GIL when they allocate anyway)
 
