@@ -43,7 +43,8 @@ from .theory import theory_at_minimum
 
 PANEL_GRID = 60  # samples per side of the small-multiple contours (light figures)
 MB = 2**20
-HEAVY_MEMORY = 16 * MB  # trajectory history alive at once in one heavy job (same CPU as 64 MB)
+HEAVY_MEMORY = 16 * MB  # trajectory history alive at once in one heavy job; a 200 × 200 basin map
+# of 500 steps (ravine, GD): 1.6 s, peak 24 MB (8 MB: 2.7 s, 14 MB; 32 MB: 1.1 s, 40 MB)
 
 
 class SweepView(NamedTuple):
