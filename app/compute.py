@@ -26,6 +26,7 @@ from optimizers.stability import NoQuadraticModel, Stability, analyze, stable_lr
 from surfaces import Surface, make_surface
 from surfaces.formula import make_formula_surface
 
+from . import gate
 from .components.map.payload import (
     DENSE_HEAD,
     MAX_BATCH_POINTS,
@@ -278,7 +279,19 @@ def scrub_momenta(optimizer: str, mu: float, n: int = SCRUB_MOMENTA) -> np.ndarr
     return np.union1d(np.linspace(spec.low, spec.high, n), [mu])
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+def scrub_label(args: dict) -> tuple[str, str]:
+    """What the waiting bar says for a rate (or momentum) batch."""
+    what = "learning rate" if args["param"] == "lr" else "momentum"
+    return f"Live {what} scrub, {args['steps']:,} steps", "steps"
+
+
+def scrub_work(args: dict) -> float:
+    """A scrub batch's rows × steps: its grid's size (plus the racer's own value) × steps."""
+    rows = (SCRUB_RATES if args["param"] == "lr" else SCRUB_MOMENTA) + 1
+    return rows * args["steps"]
+
+
+@gate.heavy(max_entries=32, max_bytes=16 * 2**20, label=scrub_label, work=scrub_work)
 def scrub_batch(
     key: SurfaceKey,
     racer: int,
@@ -293,6 +306,7 @@ def scrub_batch(
     start: tuple[float, float],
     noise: float,
     seed: int,
+    on_chunk=None,
 ) -> ScrubBatch:
     """One simulate over a grid of `param` ("lr" or "momentum") around the racer's own value
     (a sweep is a batch), thinned to what the map's live scrub draws, with what happened at
@@ -301,7 +315,10 @@ def scrub_batch(
     The mark: for lr, the racer's own stable limit at the global minimum (stability.stable_lr;
     none for adaptive methods or where the quadratic model does not apply); for heavy-ball μ (no
     dampening, constant lr), the least stable μ there, lr·λ_max/2 − 1 (stable iff
-    lr·λ_max < 2 + 2μ)."""
+    lr·λ_max < 2 + 2μ).
+
+    Heavy work (a long run: rows × steps ≥ gate.LIGHT_WORK) goes through the server's gate
+    like the lab's (app/gate.py); `on_chunk` hears 0 and all of the rows."""
     surface = get_surface(key)
     land = get_landscape(key)
     values_of = dict(hyper)
@@ -328,6 +345,8 @@ def scrub_batch(
         rate = make_policy(policy, lr, steps, warmup_steps=warmup, **dict(policy_params))
         heavy = optimizer == "momentum" and not full.get("dampening") and policy == "constant"
         mark = lr / limit - 1.0 if heavy and limit > 0 else float("nan")  # lr·λ_max/2 − 1
+    report = on_chunk or (lambda done, total: None)
+    report(0, len(grid))
     starts = np.repeat(np.array([start], dtype=np.float64), len(grid), axis=0)
     traj = simulate(surface, opt, rate, starts, steps, noise=noise, seed=seed)
     diag = diagnose(surface, traj)
@@ -343,6 +362,7 @@ def scrub_batch(
             cols[name].append(column)
         labels.append(describe(diag, b, surface, traj=traj, lr=traj.lr[0]))
     low, high = float(grid[0]), float(grid[-1])
+    report(len(grid), len(grid))
     return ScrubBatch(
         param=param,
         racer=racer,

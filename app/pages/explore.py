@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from app import compute, narration
+from app import compute, gate, narration
 from app.components.map import clicked_start, map_component, standalone_html
 from app.components.map import payload as map_payload
 from app.figures.rate_strip import rate_strip_html
@@ -57,26 +57,48 @@ def scrub_batches(sc: Scene, i: int) -> list[compute.ScrubBatch]:
     ]
 
 
-@st.cache_resource(max_entries=48, show_spinner=False)
+def live_scrubs(sc: Scene, racer: int | None) -> tuple[compute.ScrubBatch, ...]:
+    """Racer `racer`'s scrub batches (none for None); none either when the server's gate refuses
+    a long one (the page then says why, and the map draws without its live scrub)."""
+    if racer is None:
+        return ()
+    try:
+        return tuple(scrub_batches(sc, racer))
+    except gate.Refused:
+        return ()
+
+
 def map_blob(
-    _scene: Scene,
-    scene_key: tuple,
-    racer: int | None,
-    present: bool,
-    mode: str = "contour",
-    **lesson,
+    sc: Scene, scene_key: tuple, racer: int | None, present: bool, mode: str = "contour", **lesson
 ) -> bytes:
     """What the map component is sent for this scene (the rate batch and the 1-D slice along
     racer `racer`'s steps included; None: neither, as in a lesson), opening in `mode`
-    ("contour" | "3d"), built once. `lesson`: scene_blob's hidden / predict / autoplay /
-    prediction (the lessons page)."""
+    ("contour" | "3d"). `lesson`: scene_blob's hidden / predict / autoplay / prediction (the
+    lessons page). The batches are computed here, in the script (a long one waits for the gate
+    with its bar on the page), the blob once per scene and batches."""
+    batches = live_scrubs(sc, racer)
+    return _blob(sc, batches, scene_key, racer, present, mode, len(batches), **lesson)
+
+
+@st.cache_resource(max_entries=48, show_spinner=False)
+def _blob(
+    _scene: Scene,
+    _batches: tuple,
+    scene_key: tuple,
+    racer: int | None,
+    present: bool,
+    mode: str,
+    scrubs: int,
+    **lesson,
+) -> bytes:
+    """map_blob's blob, keyed on the scene, the racer and how many batches came (`scrubs`)."""
     sc = _scene
     return map_payload.scene_blob(
         sc.landscape,
         sc.runs,
         sc.start,
         steps=sc.settings.steps,
-        batches=() if racer is None else scrub_batches(sc, racer),
+        batches=_batches,
         query=cfg.share_query_string(sc.settings),
         title=scene_title(sc),
         present=present,

@@ -244,3 +244,49 @@ def test_over_the_rate_limit_the_page_says_so_and_draws_no_map(monkeypatch):
     (warning,) = [w.value for w in at.warning]
     assert "large computations in the last minute" in warning
     assert not any("heatmap" in el.proto.spec for el in at.get("plotly_chart"))
+
+
+def test_a_long_live_scrub_waits_for_the_gate_and_reaches_the_map(one_slot_gate, monkeypatch):
+    """The map's rate batch of a long run (97 rates × 3000 steps) is heavy work: it waits for
+    the gate's slot with its bar on the page, then the map gets its scrub; a short one runs at
+    once (the default scene: no bar at all)."""
+    from app import compute
+
+    from .conftest import map_scene
+
+    release = one_slot_gate
+    texts: list[str] = []
+    draw = DeltaGenerator.progress
+
+    def spy(self, value, text=None, **kwargs):
+        texts.append(text)
+        if "waiting for a free slot" in (text or ""):
+            release.set()
+        return draw(self, value, text=text, **kwargs)
+
+    monkeypatch.setattr(DeltaGenerator, "progress", spy)
+    compute.scrub_batch.clear()
+    at = new_app(steps="3000").run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert (
+        texts[0] == "Live learning rate scrub, 3,000 steps: waiting for a free slot (next in line)…"
+    )
+    assert not at.get("progress")
+    header, _ = map_scene(at)
+    assert header["steps"] == 3000 and [s["param"] for s in header["scrubs"]] == ["lr"]
+    texts.clear()
+    assert not new_app().run().exception and texts == []  # 97 × 50 steps: at once, no bar
+
+
+def test_a_refused_live_scrub_leaves_the_map_without_it_and_says_why(monkeypatch):
+    from app import compute
+
+    from .conftest import map_scene
+
+    monkeypatch.setattr(gate, "LIMIT", RateLimit(per_minute=0))
+    compute.scrub_batch.clear()
+    at = new_app(steps="3000").run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert any("large computations in the last minute" in w.value for w in at.warning)
+    header, _ = map_scene(at)
+    assert header["steps"] == 3000 and header["scrubs"] == [] and header["runs"]
