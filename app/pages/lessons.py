@@ -187,7 +187,11 @@ def render_answer(name: str) -> None:
         type="primary",
         icon=":material/visibility:",
     )
-    how = "choose" if LESSONS[name].where is None else "click the map where you think it ends"
+    how = (
+        "choose"
+        if LESSONS[name].where is None
+        else "click the map where you think it ends (keyboard: focus the map, arrows, Enter)"
+    )
     st.caption(f"The run is hidden until you {how} and press Reveal.")
 
 

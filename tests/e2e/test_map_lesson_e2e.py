@@ -111,6 +111,39 @@ def test_a_click_on_a_hidden_map_marks_a_prediction_and_fires_predict(open_scene
     assert root.get_attribute("data-step") == "0"
 
 
+def test_the_keyboard_predicts_too_arrows_move_a_marker_and_enter_places_it(open_scene, land):
+    """No mouse: Tab to the map, → ↑ move a dashed marker from the centre by 5 % of the
+    shown width / height each (Shift: 1 %), Enter fires "predict" at its point and marks it."""
+    blob = scene_blob(land, [_run(0.4)], RAVINE.start, steps=40, hidden=True, predict=True)
+    page = open_scene(blob)
+    root = wait_map(page)
+    listen(page)
+    canvas = root.locator(".map-canvas")
+    assert "arrow keys" in canvas.get_attribute("aria-label")
+    root.locator(".play").evaluate("(e) => e.blur()")
+    for _ in range(20):  # reachable by Tab
+        if canvas.evaluate("(e) => e.getRootNode().activeElement === e"):
+            break
+        page.keyboard.press("Tab")
+    assert canvas.evaluate("(e) => e.getRootNode().activeElement === e")
+    before = plot_pixels(page)
+    for key in ("ArrowRight", "ArrowRight", "ArrowUp", "Shift+ArrowRight"):
+        page.keyboard.press(key)
+    assert page.evaluate("() => window.fired === undefined"), "a move is not yet a prediction"
+    ring = near(plot_pixels(page), PREDICTION) & ~near(before, PREDICTION)
+    assert ring.sum() > 20, "the marker is drawn where the keys moved it"
+    assert "Enter" in root.locator(".hover").inner_text()
+    page.keyboard.press("Enter")
+    name, (x, y) = page.evaluate("() => window.fired")
+    x0, x1, y0, y1 = map(float, root.get_attribute("data-box").split(","))
+    assert name == "predict"
+    assert x == pytest.approx((x0 + x1) / 2 + 0.11 * (x1 - x0), rel=1e-6, abs=1e-9)
+    assert y == pytest.approx((y0 + y1) / 2 + 0.05 * (y1 - y0), rel=1e-6, abs=1e-9)
+    assert [float(v) for v in root.get_attribute("data-prediction").split(",")] == [x, y]
+    assert near(plot_pixels(page), PREDICTION).sum() > 40
+    assert root.get_attribute("data-step") == "0"
+
+
 def test_a_hidden_map_that_asks_no_where_ignores_clicks(open_scene, land):
     """A choice lesson's hidden map: a click neither predicts nor moves the start."""
     page = open_scene(scene_blob(land, [_run(0.4)], RAVINE.start, steps=40, hidden=True))

@@ -6,7 +6,8 @@
 // playback controls and the curves, with nothing to show yet, are not shown: on a phone the
 // question's choices then follow the map closely). With header.predict (the question is
 // "where will it end?") a click on the map marks a prediction and fires the trigger "predict";
-// otherwise a click does nothing.
+// otherwise a click does nothing. The keyboard does the same: with the map focused, the arrow
+// keys move a marker (Shift: finer) and Enter or Space predicts its point.
 // header.autoplay: the scene plays once from step 0 when it first mounts (the reveal).
 // header.prediction: a predicted end point, marked on the map.
 // Slice (header.slice = {racer, t: [t0, t1], n}, array "slice" of K × n): for the kept step
@@ -15,6 +16,9 @@
 
 const PREDICTION_COLOUR = "#CC79A7";
 const PREDICT_HINT = " · click: where will it end?";
+const PREDICT_LABEL = "Loss landscape map, the run hidden: click where you think it ends, "
+  + "or move the marker with the arrow keys and press Enter";
+const CURSOR_STEP = { fine: 0.01, coarse: 0.05 }; // of the shown width / height per arrow key
 const SLICE_MARGIN = { l: 58, r: 14, t: 28, b: 36 };
 const SLICE_HEIGHT = 200;
 const PLAYBACK_CONTROLS = ["play", "back", "fwd", "scrub", "speed", "loop", "record"];
@@ -33,6 +37,7 @@ function lessonLoad(view) {
   for (const name of AFTER_REVEAL) (view.el[name].closest("label") || view.el[name]).style.display = show;
   view.root.dataset.hidden = String(hidden);
   view.prediction = h.prediction || null;
+  view.cursor = null;
   view.root.dataset.prediction = view.prediction ? view.prediction.join(",") : "";
   if (hidden) { view.step = 0; view.atEnd = false; }
   view.slicePanel.load();
@@ -62,7 +67,35 @@ function lessonClick(view, at) {
   if (view.trigger) view.trigger("predict", at);
 }
 
+function lessonKey(view, ev) {
+  // the keyboard's prediction on a focused hidden map: arrows move the marker, Enter places it
+  if (!view.h.predict || ev.target !== view.el.map || view.mode === "3d") return;
+  const [x0, x1, y0, y1] = view.view, f = ev.shiftKey ? CURSOR_STEP.fine : CURSOR_STEP.coarse;
+  const moves = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, 1], ArrowDown: [0, -1] };
+  const at = view.cursor || view.prediction || [(x0 + x1) / 2, (y0 + y1) / 2];
+  if (ev.key in moves) {
+    ev.preventDefault();
+    const [dx, dy] = moves[ev.key], clamp = (v, lo, hi) => Math.min(Math.max(v, lo), hi);
+    view.cursor = [clamp(at[0] + dx * f * (x1 - x0), x0, x1), clamp(at[1] + dy * f * (y1 - y0), y0, y1)];
+    const hv = view.el.hover;
+    hv.style.display = "block";
+    hv.textContent = `(${fmt(view.cursor[0])}, ${fmt(view.cursor[1])}) · Enter: predict here`;
+    view.draw();
+  } else if (ev.key === "Enter" || ev.key === " ") {
+    ev.preventDefault();
+    view.cursor = null;
+    view.el.hover.style.display = "none";
+    lessonClick(view, at);
+  }
+}
+
 function drawPrediction(view, ctx) {
+  if (view.cursor) { // the keyboard's marker, not yet placed: a dashed ring
+    const [u, v] = view.toPx(...view.cursor);
+    ctx.beginPath(); ctx.arc(u, v, 10, 0, 2 * Math.PI); ctx.setLineDash([4, 3]);
+    ctx.lineWidth = 5; ctx.strokeStyle = "#ffffff"; ctx.stroke();
+    ctx.lineWidth = 2.5; ctx.strokeStyle = PREDICTION_COLOUR; ctx.stroke(); ctx.setLineDash([]);
+  }
   if (!view.prediction) return;
   const [u, v] = view.toPx(...view.prediction);
   ctx.beginPath(); ctx.arc(u, v, 10, 0, 2 * Math.PI);

@@ -222,7 +222,8 @@ class MapView {
     for (const b of this.el.modes) b.setAttribute("aria-pressed", String(b.value === this.mode));
     this.el.map.setAttribute("aria-label", three
       ? "Loss landscape as a 3-D surface with the optimizers' paths; drag or Shift+arrows to turn"
-      : "Loss landscape map with the optimizers' paths; click to start there");
+      : this.h && this.h.hidden && this.h.predict ? PREDICT_LABEL
+        : "Loss landscape map with the optimizers' paths; click to start there");
     this.el.map.style.cursor = three ? "grab" : "";
     this.el.hover.style.display = "none";
     this.keep();
@@ -714,7 +715,7 @@ class MapView {
     const t = ev.target;
     const isRange = t && t.tagName === "INPUT" && t.type === "range";
     if (t && (t.tagName === "SELECT" || (t.tagName === "INPUT" && t.type === "checkbox" && ev.key !== " "))) return;
-    if (this.h && this.h.hidden) return; // no playback before the reveal
+    if (this.h && this.h.hidden) { lessonKey(this, ev); return; } // no playback before the reveal
     if (ev.key === " " || ev.key === "Spacebar") {
       if (t && t.tagName === "INPUT" && t.type === "checkbox") return;
       ev.preventDefault(); this.spaceHandled = true; this.toggle(); return;
