@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from app.figures.data import Array, Landscape, Run, Spec, as_drawn_on_map, f32, keep_indices
-from app.figures.style import LANDSCAPE_SCALE, base_layout
+from app.figures.style import INK, LANDSCAPE_SCALE, base_layout
 
 MAX_PATH_POINTS = 400
 CLICK_GRID = 27
@@ -63,26 +63,29 @@ def click_grid_trace(land: Landscape, n: int = CLICK_GRID) -> Spec:
 
 
 def landmark_traces(land: Landscape, starts: Sequence[Sequence[float]]) -> list[Spec]:
+    """The minima (a near-black star edged in white), saddles and start (rings in INK): each
+    reads on the pale landscape and, in the legend, on a light and on a dark page."""
     traces = []
     if land.minima:
         mx, my = zip(*land.minima, strict=True)
-        traces.append(_marker_trace(mx, my, "minimum", "star", "#111111", 16))
+        edge = {"color": "#ffffff", "width": 1.5}
+        traces.append(_marker_trace(mx, my, "minimum", "star", "#111111", 16, edge))
     if land.saddles:
         sx, sy = zip(*land.saddles, strict=True)
-        traces.append(_marker_trace(sx, sy, "saddle", "diamond-open", "#444444", 12))
+        traces.append(_marker_trace(sx, sy, "saddle", "diamond-open", INK, 12, {"width": 2}))
     sx, sy = zip(*starts, strict=True)
-    traces.append(_marker_trace(sx, sy, "start", "circle-open", "#111111", 15, width=3))
+    traces.append(_marker_trace(sx, sy, "start", "circle-open", INK, 15, {"width": 3}))
     return traces
 
 
-def _marker_trace(x, y, name, symbol, colour, size, width=1.5) -> Spec:
+def _marker_trace(x, y, name, symbol, colour, size, line) -> Spec:
     return {
         "type": "scatter",
         "mode": "markers",
         "x": f32(x),
         "y": f32(y),
         "name": name,
-        "marker": {"symbol": symbol, "color": colour, "size": size, "line": {"width": width}},
+        "marker": {"symbol": symbol, "color": colour, "size": size, "line": line},
         "hovertemplate": f"{name} (%{{x:.4g}}, %{{y:.4g}})<extra></extra>",
     }
 

@@ -123,3 +123,32 @@ def test_text_helpers():
     assert rows[0]["lr"] == "0.1" and any("(" in str(v) for v in rows[0].values())
     csv = trajectories_csv(["m"], [out]).splitlines()
     assert len(csv) == 1 + 4 and csv[1].startswith("m,0,-5.0,-2.0")
+
+
+def _luminance(hex_colour: str) -> float:
+    """WCAG relative luminance of '#rrggbb'."""
+    rgb = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def _contrast(a: str, b: str) -> float:
+    hi, lo = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+@pytest.mark.parametrize("page", ["#ffffff", "#0e1117"], ids=["light", "dark"])
+def test_the_landmarks_legend_markers_read_on_a_light_and_a_dark_page(page):
+    """Issue 12: the class's tap map showed the start and minimum in its legend as #111 marks,
+    invisible on a phone's dark page. Each landmark has an ink (its colour, or the edge of a
+    filled mark) of ≥ 3:1 against the page, as WCAG asks of graphics."""
+    s = make_surface("wells")  # minima and saddles
+    land = data.sample_landscape(s.f, s.domain, [m.point for m in s.minima], s.saddles, s.f_min)
+    marks = contour.landmark_traces(land, [(0.0, 0.0)])
+    assert {t["name"] for t in marks} == {"minimum", "saddle", "start"}
+    for trace in marks:
+        marker = trace["marker"]
+        inks = [marker["color"]]
+        if not marker["symbol"].endswith("-open"):  # a filled mark's edge is drawn too
+            inks.append(marker["line"].get("color", marker["color"]))
+        assert max(_contrast(ink, page) for ink in inks) >= 3, trace["name"]
