@@ -12,6 +12,7 @@ from optimizers.numbers import num
 
 STABLE_FILL = "rgba(0,158,115,0.13)"
 LIMIT_COLOUR = "#D55E00"
+STABLE_WORDS = "GD is stable near the minimum only below it (green)"
 
 
 def span_of(values: Array) -> tuple[float, float]:
@@ -36,8 +37,11 @@ def stable_band(limit: float, xref: str = "x") -> Spec:
     }
 
 
-def limit_trace(limit: float, xa: str, ya: str, y: Sequence[float], legend: bool = True) -> Spec:
-    """The vertical dashed line at 2/λ_max from y[0] to y[1] (data units)."""
+def limit_trace(
+    limit: float, xa: str, ya: str, y: Sequence[float], legend: bool = True, name: str = ""
+) -> Spec:
+    """The vertical dashed line at 2/λ_max from y[0] to y[1] (data units); `name` is its legend
+    entry (by default the whole sentence)."""
     return {
         "type": "scatter",
         "mode": "lines",
@@ -45,7 +49,7 @@ def limit_trace(limit: float, xa: str, ya: str, y: Sequence[float], legend: bool
         "y": [float(y[0]), float(y[1])],
         "yaxis": ya,
         "xaxis": xa,
-        "name": f"2/λ_max = {num(limit)}: GD is stable near the minimum only below it (green)",
+        "name": name or f"2/λ_max = {num(limit)}: {STABLE_WORDS}",
         "line": {"color": LIMIT_COLOUR, "width": 2, "dash": "dash"},
         "hovertemplate": f"2/λ_max = {num(limit)}<extra></extra>",
         "showlegend": legend,

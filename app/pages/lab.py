@@ -66,9 +66,9 @@ def intro(text: str) -> None:
     st.markdown(text)
 
 
-def chart(spec: dict, key: str) -> None:
+def chart(spec: dict, key: str, width: int | str = "stretch") -> None:
     figure = compute.chart_figure(spec, present=controls.valid_flag("present"))
-    st.plotly_chart(figure, key=key, config=CONFIG)
+    st.plotly_chart(figure, key=key, config=CONFIG, width=width)
 
 
 STEP_LADDER = ladder(10, 2000)  # the step counts heavy views run (budget.affordable_steps)

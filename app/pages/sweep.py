@@ -8,7 +8,8 @@ import numpy as np
 import streamlit as st
 
 from app import compute, lab_compute
-from app.figures.sweep import sweep_curves_figure, sweep_panels_figure
+from app.figures.style import PROJECTOR_SCALE
+from app.figures.sweep import PANEL_PX, sweep_curves_figures, sweep_panel_figure, title_lines
 from app.gate import ends_view_when_refused
 from app.markup import plain
 from app.pages.lab import (
@@ -21,6 +22,7 @@ from app.pages.lab import (
     no_theory,
     racer_label,
 )
+from app.state import controls
 from app.state.budget import affordable_steps
 from app.state.links import (
     View,
@@ -131,12 +133,12 @@ def render_sweep(s: Settings) -> None:
     start, result = ran
     panels = result.panels
     land = compute.get_landscape(key, lab_compute.PANEL_GRID)
-    chart(sweep_panels_figure(land, panels, start), "sweep_panels")
-    chart(
-        sweep_curves_figure(panels, surface.f_min if surface.minima else land.floor,
-                                      result.lr_max_stable),
-        "sweep_curves",
-    )  # fmt: skip
+    render_panels(land, panels, start)
+    f_star = surface.f_min if surface.minima else land.floor
+    curves = sweep_curves_figures(panels, f_star, result.lr_max_stable)
+    for column, spec, name in zip(st.columns(2), curves, ("loss", "steps"), strict=True):
+        with column:  # side by side; one under the other on a phone
+            chart(spec, f"sweep_curves_{name}")
     if math.isfinite(result.lr_max_stable):
         st.caption(
             f"Near the minimum the steepest curvature is λ_max = {num(2 / result.lr_max_stable)}: "
@@ -145,6 +147,18 @@ def render_sweep(s: Settings) -> None:
         )
     elif no_theory(key):
         st.caption(f"{NO_THEORY}: no green band.")
+
+
+def render_panels(land, panels, start) -> None:
+    """The small multiples in a row that wraps: as many a row as the page is wide (four on a
+    laptop, two on a phone), each title above its own map, never over its neighbour's."""
+    present = controls.valid_flag("present")
+    width = round(PANEL_PX * (PROJECTOR_SCALE if present else 1))  # a projector's larger text
+    lines = title_lines(panels)
+    with st.container(horizontal=True, gap="small", key="sweep_panels"):
+        for i, panel in enumerate(panels):
+            spec = sweep_panel_figure(land, panel, start, lines, width)
+            chart(spec, f"sweep_panel_{i}", width=width)
 
 
 VIEW = View(

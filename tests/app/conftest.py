@@ -54,6 +54,12 @@ def figures(at: AppTest) -> list[dict]:
     return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
 
 
+def sweep_titles(at: AppTest) -> list[str]:
+    """The sweep's small multiples' titles, one figure per rate, in the grid's order (the
+    two figures after them are the curves)."""
+    return [fig["layout"]["annotations"][0]["text"] for fig in figures(at)[:-2]]
+
+
 def drew(at: AppTest) -> bool:
     """Whether the page drew a chart: a Plotly figure or the map component (the race)."""
     return bool(figures(at) or at.get("bidi_component"))

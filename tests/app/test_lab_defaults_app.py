@@ -10,7 +10,7 @@ import pytest
 
 from optimizers.lab.defaults import finder_defaults
 from surfaces import SURFACES, make_surface
-from tests.app.conftest import figures, new_app, values
+from tests.app.conftest import figures, new_app, sweep_titles, values
 
 
 def opened(**query):
@@ -26,7 +26,7 @@ def text(at) -> str:
 @pytest.mark.parametrize("name", list(SURFACES))
 def test_sweep_opens_on_diverging_and_settling_rates_or_says_what_is_missing(name):
     at = opened(view="sweep", surface=name)
-    titles = [re.sub("<[^>]+>", " ", a["text"]) for a in figures(at)[0]["layout"]["annotations"]]
+    titles = [re.sub("<[^>]+>", " ", t) for t in sweep_titles(at)]
     outcomes = " ".join(titles)
     assert "diverged" in outcomes or "thrown off" in outcomes, titles
     settles = "converged" in outcomes or "trapped" in outcomes

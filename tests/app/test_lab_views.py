@@ -19,7 +19,7 @@ from optimizers.lab.defaults import sweep_defaults
 from optimizers.numbers import num
 from surfaces import make_surface
 
-from .conftest import figures, go_to, map_figure, map_scene, values
+from .conftest import figures, go_to, map_figure, map_scene, sweep_titles, values
 
 
 def fig_with(at, trace_type: str) -> dict:
@@ -75,7 +75,7 @@ def test_navigation_opens_a_lab_view(run_app):
     go_to(at, "sweep")
     no_problems(at)
     assert "view" not in at.query_params  # the page's URL path names it
-    assert len(figures(at)) == 2
+    assert len(figures(at)) == len(sweep_titles(at)) + 2 > 3  # a map per rate, two curves
 
 
 @pytest.mark.parametrize("view", ["sweep", "finder", "basins", "phase", "race", "sgd"])
@@ -90,11 +90,11 @@ def test_each_view_opens_by_url(run_app, view):
 
 def test_sweep_panels_one_per_rate_with_outcomes(run_app):
     at = run_app(view="sweep")
-    panels = figures(at)[0]
-    contours = [t for t in panels["data"] if t["type"] == "contour"]
+    *panels, _, _ = figures(at)
     rates = sweep_defaults(make_surface("ravine"), "gd", 200).lrs  # the ravine's own defaults
-    assert len(contours) == len(rates)
-    titles = [a["text"] for a in panels["layout"]["annotations"]]
+    assert len(panels) == len(rates)
+    assert all([t["type"] for t in p["data"]].count("contour") == 1 for p in panels)
+    titles = sweep_titles(at)
     # ravine: λ_max = 4, so the two rates above 2/λ_max = 0.5 diverge, the others do not
     assert rates[0] > rates[1] > 0.5 > rates[2]
     assert "diverged at step" in titles[0] and f"lr {rates[0]:g}<" in titles[0]
@@ -105,11 +105,14 @@ def test_sweep_panels_one_per_rate_with_outcomes(run_app):
 
 def test_sweep_text_round_trips_and_curves_show_the_limit(run_app):
     at = run_app(view="sweep", sweep_lrs="0.6, 0.45, 0.1")
-    panels, curves = figures(at)
-    assert len([t for t in panels["data"] if t["type"] == "contour"]) == 3
-    limit = traces_named(curves, "2/λ_max")[0]
-    assert values(limit["x"])[0] == pytest.approx(0.5)
-    assert curves["layout"]["shapes"][0]["x1"] == pytest.approx(0.5)
+    *panels, loss, steps = figures(at)
+    assert len(panels) == 3 and len(sweep_titles(at)) == 3
+    for curves in (loss, steps):  # both figures: the line at 2/λ_max, the band below it
+        limit = traces_named(curves, "2/λ_max")[0]
+        assert values(limit["x"])[0] == pytest.approx(0.5)
+        assert curves["layout"]["shapes"][0]["x1"] == pytest.approx(0.5)
+    assert limit["showlegend"] is False  # its legend entry once, on the first
+    assert traces_named(loss, "2/λ_max")[0]["showlegend"] is True
     at.text_input(key="sweep_lrs").input("1, 0.3").run()
     assert at.query_params["sweep_lrs"] == "1, 0.3"
 
@@ -117,7 +120,7 @@ def test_sweep_text_round_trips_and_curves_show_the_limit(run_app):
 def test_sweep_bad_text_warns_and_uses_the_default(run_app):
     at = run_app(view="sweep", sweep_lrs="1, banana")
     assert any("banana" in w.value for w in at.warning)
-    assert len([t for t in figures(at)[0]["data"] if t["type"] == "contour"]) == len(DEFAULT_LRS)
+    assert len(sweep_titles(at)) == len(DEFAULT_LRS)
 
 
 # --------------------------------------------------------------------------- LR finder

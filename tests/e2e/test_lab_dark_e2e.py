@@ -50,7 +50,8 @@ def test_lab_charts_are_drawn_on_the_dark_page(open_app, view):
             light = (image.min(axis=2) >= 200).mean()
             assert light < 0.1, f"chart {i}: {light:.0%} light pixels: a white plot area?"
         boxes = chart.evaluate(TICKS)
-        assert boxes or (view == "sweep" and i == 0)  # the small multiples have no ticks
+        # the sweep's small multiples (all but its last chart) have no ticks
+        assert boxes or (view == "sweep" and i < charts.count() - 1)
         for box in boxes[:3]:
             assert ink_contrast(page.screenshot(clip=box)) >= 4.5, (i, box)
 

@@ -73,8 +73,6 @@ def test_lab_page_boxes(open_app, view, size):
     cut = page.evaluate(CUT, True)
     assert cut == [], "\n".join(cut)  # the race's table fits a phone too (issue 12)
     for texts in page.evaluate(SVG_TEXT):
-        if view == "sweep" and size[0] < 500 and texts["over"]:
-            pytest.xfail("known: the sweep's 4 panels per row are too narrow for their titles")
         assert texts == {"out": [], "over": [], "plain": []}, texts
     for fig in page.evaluate(FIGURES):
         assert fig["left"] >= -1 and fig["right"] <= fig["main"] + 1, fig
