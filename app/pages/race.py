@@ -132,17 +132,26 @@ def race_map(land: Landscape, runs: list[Run], start, steps: int) -> None:
     map_component(blob, key=RACE_MAP, on_start=on_start)
 
 
+def race_summary() -> str:
+    """The race's settings in one line: the label of the (closed) box that holds them."""
+    state = st.session_state
+    names = ", ".join(OPTIMIZERS[n].label for n in state["race_opts"]) or "no optimizer yet"
+    same = state["race_mode"] == "same"
+    rates = f"all at lr {state['race_lr']:g}" if same else "each at its best rate"
+    tol = tol_label(float(state["race_tol"]))
+    return f"**Race:** {names} · {rates} · f − f* < {tol} · {int(state['race_steps']):,} steps"
+
+
 def render_race(s: Settings) -> None:
     intro(
-        "**A fair race.** Comparing optimizers at one shared rate is unfair: every method has its "
-        "own good range. Here each optimizer runs at every rate of the same grid (1, 2, 5 per "
-        "decade from 10⁻⁴ to 10) from the same start, and keeps the rate that reaches the minimum "
-        "fastest without leaving the map — the rule is stated under the table. Switch to *all "
-        "the same* to see how different the verdict can be."
+        "**A fair race.** Each optimizer runs at every rate of one grid (1, 2, 5 per decade, "
+        "10⁻⁴ … 10) from the same start and keeps the rate that reaches the minimum fastest "
+        "without leaving the map; *all the same* shows how different the verdict can be."
     )
     seed_params("race", RACE_PARAMS, s)
     key, surface = resolve_surface(s)
-    race_controls()
+    with st.expander(race_summary(), icon=":material/tune:"):  # the map first, in view
+        race_controls()
     publish(RACE_PARAMS)
     state = st.session_state
     names = tuple(state["race_opts"])
@@ -165,8 +174,6 @@ def render_race(s: Settings) -> None:
         runs=len(names),
     )
     hypers = tuple(sidebar_hyper(s, name) for name in names)
-    st.caption(f":material/info: {race_hyper_caption(names, hypers)}")
-    ignored_settings(s, "policy", "warmup", "noise")
     ran = run_from_start(s, surface, lambda start: lab_compute.race(
         key, names, hypers, tuple(start), grid, steps, float(state["race_tol"])
     ))  # fmt: skip
@@ -202,6 +209,8 @@ def render_race(s: Settings) -> None:
         st.caption(f"Every optimizer runs at lr {state['race_lr']:g}.")
     else:
         st.caption(f"**Criterion.** {result.criterion} (tol = {result.tol:g})")
+    st.caption(f":material/info: {race_hyper_caption(names, hypers)}")
+    ignored_settings(s, "policy", "warmup", "noise")
 
 
 VIEW = View(

@@ -114,6 +114,8 @@ def test_race_same_rate(open_app):
     labels = "(e) => JSON.parse(e.dataset.labels || '[]')"
     root = wait_map(page)  # the race's map is the map component (its racers' labels)
     assert any(label.startswith("Adam · lr") for label in root.evaluate(labels))
+    settings = page.get_by_text("Race: Gradient descent, Adam · each at its best rate")
+    settings.click()  # the settings' box, closed: the map comes first
     page.get_by_role("radio", name="all the same").click()
     wait_map(page, scene=2)
     assert sum(label.endswith("· lr 0.1") for label in root.evaluate(labels)) == 2

@@ -136,6 +136,24 @@ def test_no_text_is_cut_below_the_map_either(open_app, size, query):
     assert not cut, f"text cut: {cut}"
 
 
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_the_race_map_and_its_toolbar_come_first(open_app, size):
+    """The race's settings sit in a closed box labelled with them, so its map and playback
+    are in the first viewport of a projector, full width, and nothing is cut (phone too)."""
+    width, height = size
+    b, cut = measure(open_app, "race?race_opts=gd,momentum,adam", width, height)
+    plot, vw, vh = b["plot"], b["vw"], b["vh"]
+    if width >= 1024:
+        assert inside(plot, vw, vh), f"drawn plot {plot} not inside the first {vw}×{vh}"
+        outside = [t["name"] for t in b["tools"] if not inside(t, vw, vh)]
+        assert not outside, f"toolbar controls outside the first viewport: {outside}"
+    else:  # a phone: the map starts in the first screen, as wide as the page
+        assert plot["y"] < vh and b["canvas"]["w"] >= 0.9 * vw
+    assert not b["over"], f"drawn over the map: {b['over']}"
+    assert not cut, f"text cut: {cut}"
+    assert b["scrollWidth"] <= vw
+
+
 def test_a_phone_gets_one_column_and_the_page_list_in_the_drawer(open_app):
     page = open_app("", width=390, height=844)
     root = wait_map(page)
