@@ -70,7 +70,7 @@ def test_sweep_figures(ravine, land):
     points = [t for t in loss["data"] if t["name"] == "runs"]
     assert np.asarray(points[0]["x"]).tolist() == pytest.approx([1.0, 0.45, 0.01])
     assert points[0]["marker"]["symbol"][0] == "x"  # the diverged rate
-    done = [t for t in steps["data"] if t["name"] == "runs"][0]
+    done = next(t for t in steps["data"] if t["name"] == "runs")
     assert np.asarray(done["x"]).tolist() == pytest.approx([0.45])  # converged, in how many
 
 
