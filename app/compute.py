@@ -34,6 +34,7 @@ from .components.map.payload import (
     run_steps,
     sampled,
 )
+from .gate import ResultCache
 
 SurfaceKey = tuple  # (name, params pairs, formula, domain): primitives only
 MAP_GRID = 120  # samples per side of the main map's contour
@@ -261,16 +262,31 @@ def _json_scalar(value):
     raise TypeError(f"not JSON: {type(value).__name__}")
 
 
-SCRUB_RATES = 96  # log-spaced rates of the live learning-rate scrub, plus the racer's own
-SCRUB_SPAN = 30.0  # they span lr / 30 … lr × 30 (within the app's range)
+SCRUB_DECADE = 32  # the live rate scrub's rates: the lattice 10^(k/32), 32 a decade
+SCRUB_SPAN = 30.0  # … within lr / 30 … lr × 30 (and the app's range), plus the racer's own
+SCRUB_RATES = round(SCRUB_DECADE * 2 * np.log10(SCRUB_SPAN))  # ~94 lattice rates a window
 SCRUB_MOMENTA = 64  # evenly spaced μ of the momentum scrub (heavy ball, Nesterov), plus its own
 MOMENTUM_SCRUB = frozenset({"momentum", "nesterov"})  # torch's SGD: μ may be a (B,) array
 
 
-def scrub_rates(lr: float, n: int = SCRUB_RATES, span: float = SCRUB_SPAN) -> np.ndarray:
-    """n log-spaced rates over [lr/span, lr·span] ∩ [LR_MIN, LR_MAX], and `lr` itself."""
+def lattice_window(lr: float, span: float = SCRUB_SPAN) -> range:
+    """The lattice indices k (the rate 10^(k/SCRUB_DECADE)) within [lr/span, lr·span] and
+    [LR_MIN, LR_MAX]."""
     low, high = max(lr / span, LR_MIN), min(lr * span, LR_MAX)
-    return np.union1d(np.geomspace(low, high, n), [lr])
+    k0 = int(np.ceil(np.log10(low) * SCRUB_DECADE - 1e-9))
+    k1 = int(np.floor(np.log10(high) * SCRUB_DECADE + 1e-9))
+    return range(k0, k1 + 1)
+
+
+def lattice_rates(ks) -> np.ndarray:
+    """The rates 10^(k/SCRUB_DECADE) of lattice indices `ks`."""
+    return 10.0 ** (np.asarray(ks, dtype=np.float64) / SCRUB_DECADE)
+
+
+def scrub_rates(lr: float, span: float = SCRUB_SPAN) -> np.ndarray:
+    """The lattice rates within [lr/span, lr·span] ∩ [LR_MIN, LR_MAX], and `lr` itself: rates
+    a scene shares with every scene that differs from it only in the racer's rate."""
+    return np.union1d(lattice_rates(lattice_window(lr, span)), [lr])
 
 
 def scrub_momenta(optimizer: str, mu: float, n: int = SCRUB_MOMENTA) -> np.ndarray:
@@ -320,22 +336,24 @@ def scrub_batch(
     Heavy work (a long run: rows × steps ≥ gate.LIGHT_WORK) goes through the server's gate
     like the lab's (app/gate.py); `on_chunk` hears 0 and all of the rows."""
     surface = get_surface(key)
-    land = get_landscape(key)
     values_of = dict(hyper)
     minimum = surface.global_min
     stab = stability_at(key, tuple(minimum.point)) if minimum is not None else None
     lam_max = stab.eigenvalues[1] if isinstance(stab, Stability) else float("nan")
     limit = 2.0 / lam_max if lam_max > 0 else float("nan")  # GD's 2/λ_max
+    report = on_chunk or (lambda done, total: None)
+    run = (key, optimizer, hyper, policy, policy_params, warmup, steps, start, noise, seed)
     if param == "lr":
-        grid, own = scrub_rates(lr), lr
-        opt = make_optimizer(optimizer, **values_of)
-        rate = make_policy(policy, grid, steps, warmup_steps=warmup, **dict(policy_params))
+        own = lr
+        report(0, len(scrub_rates(lr)))
+        rows = rate_rows(run, scrub_rates(lr)) if noise else lattice_rows(run, lr)
         bound = stable_lr(optimizer, values_of, lam_max) if lam_max > 0 else None
         mark = float(bound) if bound is not None and np.isfinite(bound) else float("nan")
     else:
         full = {p.name: p.default for p in OPTIMIZERS[optimizer].params} | values_of
         own = float(full["momentum"])
         grid = scrub_momenta(optimizer, own)
+        report(0, len(grid))
         opt = sgd(
             momentum=grid,
             dampening=float(full.get("dampening", 0.0)),
@@ -343,17 +361,71 @@ def scrub_batch(
             weight_decay=float(full["weight_decay"]),
         )
         rate = make_policy(policy, lr, steps, warmup_steps=warmup, **dict(policy_params))
+        rows = batch_rows(key, opt, rate, grid, steps, start, noise, seed)
         heavy = optimizer == "momentum" and not full.get("dampening") and policy == "constant"
         mark = lr / limit - 1.0 if heavy and limit > 0 else float("nan")  # lr·λ_max/2 − 1
-    report = on_chunk or (lambda done, total: None)
-    report(0, len(grid))
-    starts = np.repeat(np.array([start], dtype=np.float64), len(grid), axis=0)
+    low, high = float(rows.values[0]), float(rows.values[-1])
+    report(len(rows.values), len(rows.values))
+    return ScrubBatch(
+        param=param,
+        racer=racer,
+        values=rows.values,
+        current=int(np.searchsorted(rows.values, own)),
+        idx=rows.idx,
+        px=rows.px,
+        py=rows.py,
+        loss=rows.loss,
+        lr=rows.lr,
+        grad_norm=rows.grad_norm,
+        labels=rows.labels,
+        diverged_at=rows.diverged_at,
+        mark=mark if np.isfinite(mark) and low <= mark <= high else None,
+    )
+
+
+ARRAYS = ("values", "px", "py", "loss", "lr", "grad_norm", "diverged_at")  # one row per run
+
+
+class Rows(NamedTuple):
+    """Runs of one batch thinned for the map's scrub: per run its value, (K,) arrays over the
+    kept steps `idx`, a label and the step it diverged at (or −1)."""
+
+    values: np.ndarray
+    idx: np.ndarray
+    px: np.ndarray
+    py: np.ndarray
+    loss: np.ndarray
+    lr: np.ndarray
+    grad_norm: np.ndarray
+    labels: tuple[str, ...]
+    diverged_at: np.ndarray
+
+    def take(self, order) -> Rows:
+        """These runs in `order` (indices)."""
+        order = np.asarray(order, dtype=np.intp)
+        labels = tuple(self.labels[i] for i in order)
+        return self._replace(labels=labels, **{f: getattr(self, f)[order] for f in ARRAYS})
+
+    @staticmethod
+    def join(parts: list[Rows]) -> Rows:
+        """The runs of `parts` together, sorted by value; of equal values the first part's."""
+        arrays = {f: np.concatenate([getattr(r, f) for r in parts]) for f in ARRAYS}
+        labels = tuple(label for r in parts for label in r.labels)
+        joined = parts[0]._replace(labels=labels, **arrays)
+        return joined.take(np.unique(joined.values, return_index=True)[1])
+
+
+def batch_rows(key: SurfaceKey, opt, rate, values, steps: int, start, noise, seed) -> Rows:
+    """One simulate of a run per value from `start` (`opt` and `rate` vectorised over the
+    values), thinned to what the map's scrub draws, each with what happened to it."""
+    surface, land = get_surface(key), get_landscape(key)
+    starts = np.repeat(np.array([start], dtype=np.float64), len(values), axis=0)
     traj = simulate(surface, opt, rate, starts, steps, noise=noise, seed=seed)
     diag = diagnose(surface, traj)
     idx = run_steps(steps, MAX_BATCH_POINTS, dense=DENSE_HEAD)
     cols = {k: [] for k in ("px", "py", "loss", "lr", "gn")}
     labels = []
-    for b in range(len(grid)):
+    for b in range(len(values)):
         run = Run(
             "", "", traj.positions[:, b], traj.loss[:, b], traj.lr[:, b], traj.grad_norm[:, b],
             int(traj.diverged_at[b]),
@@ -361,20 +433,41 @@ def scrub_batch(
         for name, column in sampled(run, land.box, idx, land.floor).items():
             cols[name].append(column)
         labels.append(describe(diag, b, surface, traj=traj, lr=traj.lr[0]))
-    low, high = float(grid[0]), float(grid[-1])
-    report(len(grid), len(grid))
-    return ScrubBatch(
-        param=param,
-        racer=racer,
-        values=grid,
-        current=int(np.searchsorted(grid, own)),
-        idx=idx,
-        px=f32(np.array(cols["px"])),
-        py=f32(np.array(cols["py"])),
-        loss=f32(np.array(cols["loss"])),
-        lr=f32(np.array(cols["lr"])),
-        grad_norm=f32(np.array(cols["gn"])),
-        labels=tuple(labels),
-        diverged_at=traj.diverged_at.astype(np.int32),
-        mark=mark if np.isfinite(mark) and low <= mark <= high else None,
-    )
+    return Rows(
+        np.asarray(values, dtype=np.float64), idx,
+        *(f32(np.array(cols[k])) for k in ("px", "py", "loss", "lr", "gn")),
+        tuple(labels), traj.diverged_at.astype(np.int32),
+    )  # fmt: skip
+
+
+def rate_rows(run: tuple, rates) -> Rows:
+    """The racer's runs (`run`: its surface key, optimizer, … seed) at each of `rates`."""
+    key, optimizer, hyper, policy, policy_params, warmup, steps, start, noise, seed = run
+    grid = np.asarray(rates, dtype=np.float64)
+    opt = make_optimizer(optimizer, **dict(hyper))
+    rate = make_policy(policy, grid, steps, warmup_steps=warmup, **dict(policy_params))
+    return batch_rows(key, opt, rate, grid, steps, start, noise, seed)
+
+
+LATTICE_ROWS = ResultCache(max_entries=128, max_bytes=24 * 2**20)  # an entry: a decade's runs
+
+
+def lattice_rows(run: tuple, lr: float) -> Rows:
+    """`rate_rows(run, scrub_rates(lr))` for noiseless runs (a run of a batch is the run alone),
+    put together from cached decades of the rate lattice and the racer's own rate, in one
+    simulate of what is not cached: a new rate inside the decades a scene already covered
+    runs once, not ~95 times."""
+    window = lattice_window(lr)
+    decades = range(window.start // SCRUB_DECADE, (window.stop - 1) // SCRUB_DECADE + 1)
+    blocks = {d: LATTICE_ROWS.get((run, d)) for d in decades}
+    missing = [d for d, block in blocks.items() if block is ResultCache.MISSING]
+    ks = [np.arange(d * SCRUB_DECADE, (d + 1) * SCRUB_DECADE) for d in missing]
+    fresh = rate_rows(run, np.concatenate([[lr], *map(lattice_rates, ks)]))
+    for i, d in enumerate(missing):  # row 0 is the racer's own rate, then a decade each
+        blocks[d] = fresh.take(np.arange(1 + i * SCRUB_DECADE, 1 + (i + 1) * SCRUB_DECADE))
+        LATTICE_ROWS.put((run, d), blocks[d])
+    parts = [fresh.take([0])]  # first: the racer's own run wins a tie with the lattice's
+    for d, block in blocks.items():
+        k = np.arange(d * SCRUB_DECADE, (d + 1) * SCRUB_DECADE)
+        parts.append(block.take(np.nonzero((k >= window.start) & (k < window.stop))[0]))
+    return Rows.join(parts)

@@ -76,10 +76,39 @@ def test_the_lr_curve_has_no_value_at_the_last_step(land):
 
 @pytest.mark.parametrize(("lr", "low", "high"), [(0.4, 0.4 / 30, 10.0), (1e-4, 1e-4, 3e-3)])
 def test_scrub_rates_span_the_rate_within_the_app_range(lr, low, high):
+    """The live scrub's rates: the racer's own, and the lattice 10^(k/32) within ×/÷ 30 of it
+    and the app's range (one lattice for every scene, so scenes share runs)."""
     rates = compute.scrub_rates(lr)
-    assert lr in rates and rates[0] == pytest.approx(low) and rates[-1] == pytest.approx(high)
-    assert len(rates) in (compute.SCRUB_RATES, compute.SCRUB_RATES + 1)
-    assert np.allclose(np.diff(np.log(np.delete(rates, np.searchsorted(rates, lr)))), 0, atol=0.1)
+    step = 10 ** (1 / compute.SCRUB_DECADE)
+    assert lr in rates and low <= rates[0] < low * step and high / step < rates[-1] <= high
+    assert abs(len(rates) - compute.SCRUB_RATES * np.log(high / low) / np.log(900)) <= 2
+    lattice = np.delete(rates, np.searchsorted(rates, lr))
+    k = np.log10(lattice) * compute.SCRUB_DECADE
+    assert np.allclose(k, np.round(k)) and np.all(np.diff(np.round(k)) == 1)
+
+
+@pytest.mark.parametrize("lr", [0.4, 0.123, 3e-4, 9.0, 10 ** (5 / 32)])
+def test_the_rate_scrub_from_cached_decades_is_the_batch_of_its_rates(lr, monkeypatch):
+    """Put together from the lattice's cached decades and the racer's own run (in one simulate
+    of what was missing), the scrub's runs are those of one batch over its rates, bit for bit,
+    cold and warm; a new rate within the cached decades adds only its own run."""
+    key = ("ravine", (), "", ())
+    run = (key, "gd", (), "constant", (), 0, 60, (-5.0, -2.0), 0.0, 0)
+    compute.LATTICE_ROWS.clear()
+    whole = compute.rate_rows(run, compute.scrub_rates(lr))
+    for _ in ("cold", "warm"):
+        rows = compute.lattice_rows(run, lr)
+        assert rows.labels == whole.labels
+        for f in compute.ARRAYS:
+            assert np.array_equal(getattr(rows, f), getattr(whole, f), equal_nan=True), f
+    cached, calls, real = len(compute.LATTICE_ROWS), [], compute.rate_rows
+    counted = lambda r, rates: calls.append(len(rates)) or real(r, rates)  # noqa: E731
+    monkeypatch.setattr(compute, "rate_rows", counted)
+    compute.lattice_rows(run, lr * 1.01)
+    if len(compute.LATTICE_ROWS) == cached:  # within the decades already cached
+        assert calls == [1], calls
+    else:  # a decade more: its 32 runs and the own one, in one simulate
+        assert calls == [1 + compute.SCRUB_DECADE], calls
 
 
 def test_the_export_is_one_offline_page(land):
