@@ -344,9 +344,9 @@ def scrub_batch(
     report = on_chunk or (lambda done, total: None)
     run = (key, optimizer, hyper, policy, policy_params, warmup, steps, start, noise, seed)
     if param == "lr":
-        own = lr
-        report(0, len(scrub_rates(lr)))
-        rows = rate_rows(run, scrub_rates(lr)) if noise else lattice_rows(run, lr)
+        own, grid = lr, scrub_rates(lr)
+        report(0, len(grid))
+        rows = rate_rows(run, grid) if noise else lattice_rows(run, lr)  # noisy rows: one batch
         bound = stable_lr(optimizer, values_of, lam_max) if lam_max > 0 else None
         mark = float(bound) if bound is not None and np.isfinite(bound) else float("nan")
     else:
